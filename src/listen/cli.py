@@ -1,0 +1,390 @@
+"""The `listen` command line: parse options, call `listen.app`, render the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from listen import app
+from listen.config import Config, default_db_path, load_config
+from listen.errors import ConfigError, InputError, ListenError, LockHeld
+from listen.store import Store
+from listen.types import PLATFORMS, RunSummary, SourceOutcome
+
+EXIT_OK = 0
+EXIT_SOURCES_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+
+
+def exit_code_for(error: ListenError) -> int:
+    """Documented exit codes: 2 for config/usage errors, 3 for a held lock, else 1."""
+    if isinstance(error, ConfigError | InputError):
+        return EXIT_USAGE
+    if isinstance(error, LockHeld):
+        return EXIT_LOCKED
+    return EXIT_SOURCES_FAILED
+
+
+@dataclass
+class AppContext:
+    """Global options, with the config and store opened on first use."""
+
+    config_path: Path | None
+    db_path: Path | None
+    verbose: int
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    _config: Config | None = None
+    _store: Store | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(
+                self.config_path, self.env, required=self.config_path is not None
+            )
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = app.open_store(self.db_path or default_db_path(self.env))
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class ListenGroup(click.Group):
+    """Turns `ListenError` into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ListenError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exit_code_for(exc))
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+@click.group(cls=ListenGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $LISTEN_CONFIG or the user config dir).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Database file (default: $LISTEN_DB or the user data dir).",
+)
+@click.option("-v", "--verbose", count=True, help="More output; -vv for debug logging.")
+@click.version_option(package_name="listen")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: int) -> None:
+    """Stop lurking: collect your contacts' posts and see where to take part."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    context = AppContext(config_path, db_path, verbose)
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+
+
+# -- collect ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--all", "poll_all", is_flag=True, help="Poll every source, not only the due ones.")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    type=click.Choice(["blog", "bluesky", "x", "mastodon"]),
+    help="Only these platforms (repeatable).",
+)
+@click.pass_obj
+def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None:
+    """Poll due sources for new posts and your own activity."""
+    summary = collect_with_progress(
+        obj.config,
+        obj.store,
+        app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
+    )
+    render_run_summary(_console(), summary)
+    if summary.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+def collect_with_progress(
+    config: Config, store: Store, options: app.CollectOptions, console: Console | None = None
+) -> RunSummary:
+    """Run `app.collect` with a progress bar on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = console or Console(stderr=True)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("Collecting", total=None)
+
+        def on_total(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_outcome(outcome: SourceOutcome) -> None:
+            progress.update(task, advance=1, description=f"Collecting {outcome.platform}")
+
+        return app.collect(config, store, options, on_total=on_total, on_outcome=on_outcome)
+
+
+def render_run_summary(console: Console, summary: RunSummary) -> None:
+    """One screen: new posts per platform, 304s, failures with their reason."""
+    outcomes = summary.outcomes
+    if not outcomes:
+        console.print("Nothing to poll: no source is due (use --all to poll everything).")
+        return
+    table = Table(title=f"Run {summary.run_id}", title_justify="left")
+    for column in ("platform", "sources", "new posts", "new engagements", "unchanged", "failed"):
+        table.add_column(column, justify="left" if column == "platform" else "right")
+    for platform in sorted({o.platform for o in outcomes}):
+        mine = [o for o in outcomes if o.platform == platform]
+        table.add_row(
+            platform,
+            str(len(mine)),
+            str(sum(o.new_posts for o in mine)),
+            str(sum(o.new_engagements for o in mine)),
+            str(sum(o.not_modified for o in mine)),
+            str(sum(1 for o in mine if o.error)),
+        )
+    console.print(table)
+    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    received = sum(o.bytes_received for o in outcomes)
+    console.print(
+        f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
+    )
+    for outcome in summary.failed:
+        console.print(
+            f"[red]failed[/red] {outcome.platform} {escape(outcome.target)}: "
+            f"{escape(outcome.error or '')}"
+        )
+
+
+# -- posts --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def posts(obj: AppContext, limit: int, fmt: str) -> None:
+    """The newest collected posts."""
+    rows = obj.store.recent_posts(limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    render_posts(_console(), rows)
+
+
+def render_posts(console: Console, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        console.print("No posts yet: add contacts and run `listen collect`.")
+        return
+    table = Table(show_lines=False)
+    for column in ("when", "platform", "contact", "post"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        headline = row["title"] or (row["text"] or "").split("\n")[0]
+        table.add_row(
+            (row["created_at"] or "")[:10],
+            row["platform"],
+            escape(row["contact"] or row["author_handle"] or ""),
+            escape(_excerpt(headline, 90)),
+        )
+    console.print(table)
+
+
+def _excerpt(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- contacts -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def contacts() -> None:
+    """Add, list, remove and import the people you follow."""
+
+
+@contacts.command("add")
+@click.argument("name")
+@click.option("--priority", type=click.IntRange(1, 3), help="1 low, 2 normal, 3 high.")
+@click.option("--notes")
+@click.option("--blog", "blogs", multiple=True, help="Feed URL (repeatable).")
+@click.option("--bluesky", help="Handle or DID.")
+@click.option("--x", "x_handle", help="Username.")
+@click.option("--mastodon", help="user@instance.")
+@click.option("--linkedin", help="Profile URL.")
+@click.pass_obj
+def contacts_add(
+    obj: AppContext,
+    name: str,
+    priority: int | None,
+    notes: str | None,
+    blogs: tuple[str, ...],
+    bluesky: str | None,
+    x_handle: str | None,
+    mastodon: str | None,
+    linkedin: str | None,
+) -> None:
+    """Add a contact, or add identities to an existing one."""
+    for url in blogs:
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"--blog needs an http(s) feed URL, not {url!r}")
+    if mastodon and "@" not in mastodon.lstrip("@"):
+        raise InputError(f"--mastodon needs user@instance, not {mastodon!r}")
+    identities = [("blog", url) for url in blogs]
+    for platform, handle in (
+        ("bluesky", bluesky),
+        ("x", x_handle),
+        ("mastodon", mastodon),
+        ("linkedin", linkedin),
+    ):
+        if handle:
+            identities.append((platform, handle))
+    obj.store.upsert_contact(name, priority=priority, notes=notes, identities=identities)
+    click.echo(f"Saved {name}.")
+
+
+@contacts.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def contacts_list(obj: AppContext, fmt: str) -> None:
+    """List contacts with their identities."""
+    rows = obj.store.list_contacts()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": r.name,
+                        "priority": r.priority,
+                        "notes": r.notes,
+                        "identities": [{"platform": p, "handle": h} for p, h in r.identities],
+                    }
+                    for r in rows
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    console = _console()
+    if not rows:
+        console.print("No contacts yet: `listen contacts add NAME --blog URL` or `import FILE`.")
+        return
+    table = Table()
+    for column in ("name", "priority", "identities"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        idents = ", ".join(f"{p}: {h}" for p, h in r.identities)
+        table.add_row(escape(r.name), str(r.priority), escape(idents))
+    console.print(table)
+
+
+@contacts.command("remove")
+@click.argument("name")
+@click.pass_obj
+def contacts_remove(obj: AppContext, name: str) -> None:
+    """Remove a contact (their collected posts stay)."""
+    if not obj.store.remove_contact(name):
+        raise InputError(f"no contact named {name!r}")
+    click.echo(f"Removed {name}.")
+
+
+@contacts.command("import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def contacts_import(obj: AppContext, path: Path) -> None:
+    """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
+    from listen.importers import read_contacts_file
+
+    imported = read_contacts_file(path)
+    problems = []
+    saved = 0
+    for contact in imported:
+        try:
+            app.import_contacts(
+                obj.store, [(contact.name, contact.priority, contact.notes, contact.identities)]
+            )
+            saved += 1
+        except InputError as exc:
+            problems.append(f"{contact.name}: {exc}")
+    click.echo(f"Imported {saved} contacts from {path}.")
+    for problem in problems:
+        click.echo(f"skipped {problem}", err=True)
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.pass_obj
+def demo(obj: AppContext) -> None:
+    """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
+    from listen.demo import demo_workspace
+
+    console = _console()
+    with demo_workspace() as workspace:
+        console.print(
+            f"[bold]listen demo[/bold]: loopback server at {workspace.server.base_url}, "
+            f"throw-away database {workspace.db_path}"
+        )
+        with Store.open(workspace.db_path) as store:
+            console.print("\n[bold]1. Collect[/bold] (real collectors, real HTTP, recorded data)")
+            summary = collect_with_progress(
+                workspace.config, store, app.CollectOptions(only_due=False)
+            )
+            render_run_summary(console, summary)
+            console.print("\n[bold]2. Collect again[/bold] (conditional GET: unchanged → 304)")
+            again = collect_with_progress(
+                workspace.config, store, app.CollectOptions(only_due=False)
+            )
+            render_run_summary(console, again)
+            console.print("\n[bold]Newest posts[/bold]")
+            render_posts(console, store.recent_posts(15))
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(cli.main(prog_name="listen"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["PLATFORMS", "cli", "main"]

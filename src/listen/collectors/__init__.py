@@ -1,0 +1,1 @@
+"""Collectors: one small class per platform behind the `Collector` Protocol."""

@@ -1,0 +1,60 @@
+"""Blog collector: RSS, Atom and JSON Feed over HTTP with conditional GET."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from listen.collectors.feeds import parse_feed
+from listen.errors import SourceError
+from listen.http import Fetched, HttpSettings, fetch
+from listen.types import CollectResult, Source
+
+if TYPE_CHECKING:
+    import httpx
+
+    from listen.config import Config
+
+
+class BlogCollector:
+    """Polls one feed URL; keeps ETag/Last-Modified so unchanged feeds cost a 304."""
+
+    platform = "blog"
+
+    def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
+        self.client = client
+        self.settings = settings
+
+    def collect(self, source: Source) -> CollectResult:
+        state = dict(source.state)
+        response = fetch(
+            self.client,
+            source.target,
+            self.settings,
+            etag=state.get("etag"),
+            last_modified=state.get("last_modified"),
+        )
+        if response.status == 410:
+            return CollectResult(
+                state=state,
+                disabled_reason="410 Gone: the feed was removed",
+                bytes_received=len(response.content),
+            )
+        state.update(_validators(response))
+        if response.not_modified:
+            return CollectResult(state=state, not_modified=True)
+        if not response.content.strip():
+            raise SourceError(source.target, "empty response body")
+        feed = parse_feed(response.content, response.url, response.headers.get("content-type", ""))
+        return CollectResult(
+            posts=feed.posts,
+            state=state,
+            new_target=response.permanent_url,
+            bytes_received=len(response.content),
+        )
+
+
+def _validators(response: Fetched) -> dict[str, str]:
+    """The validators the server sent; a 304 without them keeps the ones we had."""
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+    return {key: value for key, value in found.items() if value}

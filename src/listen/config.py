@@ -1,0 +1,314 @@
+"""TOML configuration → typed, validated `Config`.
+
+Every section is a dataclass; its fields are the allowed keys, so a typo'd key or a wrong type
+becomes one `ConfigError` naming the file, the key and the problem. Secrets never live here:
+they are read from the environment (see `Config.secret`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from listen.errors import ConfigError
+
+APP_NAME = "listen"
+
+# Environment variables holding secrets, by purpose. Never stored, never logged.
+SECRET_ENV = {
+    "x_bearer_token": "LISTEN_X_BEARER_TOKEN",
+    "x_consumer_key": "LISTEN_X_CONSUMER_KEY",
+    "x_consumer_secret": "LISTEN_X_CONSUMER_SECRET",
+    "x_access_token": "LISTEN_X_ACCESS_TOKEN",
+    "x_access_token_secret": "LISTEN_X_ACCESS_TOKEN_SECRET",
+    "bluesky_app_password": "LISTEN_BLUESKY_APP_PASSWORD",
+    "mastodon_access_token": "LISTEN_MASTODON_ACCESS_TOKEN",
+    "smtp_password": "LISTEN_SMTP_PASSWORD",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MeConfig:
+    """Who the user is, for recognising their own comments on blogs."""
+
+    name: str = ""
+    comment_names: list[str] = field(default_factory=list)
+    site: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectConfig:
+    """How politely and how fast to poll."""
+
+    interval_minutes: int = 60
+    concurrency: int = 8
+    timeout_seconds: float = 20.0
+    max_response_bytes: int = 10_000_000
+    user_agent: str = "listen/0.1 (+https://github.com/listen-app/listen)"
+    max_backoff_hours: float = 24.0
+
+
+@dataclass(frozen=True, slots=True)
+class BlogConfig:
+    """RSS / Atom / JSON Feed polling."""
+
+    enabled: bool = True
+    comment_feed_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskyConfig:
+    """Bluesky: your handle and the AppView to read from."""
+
+    enabled: bool = True
+    handle: str = ""
+    base_url: str = "https://public.api.bsky.app"
+    pds_url: str = "https://bsky.social"
+    page_limit: int = 50
+    max_pages: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class XConfig:
+    """X (Twitter) API v2: your username and your access tier's read cap."""
+
+    enabled: bool = True
+    username: str = ""
+    base_url: str = "https://api.x.com"
+    monthly_read_cap: int = 100
+    page_limit: int = 100
+    max_pages: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonConfig:
+    """Mastodon: your account as user@instance."""
+
+    enabled: bool = True
+    account: str = ""
+    scheme: str = "https"
+    page_limit: int = 40
+    max_pages: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    """The daily digest and the participation score."""
+
+    top: int = 10
+    since_hours: int = 24
+    response_window_days: int = 3
+    cold_after_days: int = 14
+    score_window_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfig:
+    """Where the digest is mailed; the password comes from LISTEN_SMTP_PASSWORD."""
+
+    to: str = ""
+    sender: str = ""
+    host: str = "localhost"
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactConfig:
+    """A contact declared in the config file."""
+
+    name: str
+    priority: int = 2
+    notes: str = ""
+    blog: list[str] = field(default_factory=list)
+    bluesky: str = ""
+    x: str = ""
+    mastodon: str = ""
+    linkedin: str = ""
+
+    def identities(self) -> list[tuple[str, str]]:
+        """(platform, handle) pairs, one per feed or handle given."""
+        pairs = [("blog", url) for url in self.blog]
+        for platform in ("bluesky", "x", "mastodon", "linkedin"):
+            handle = getattr(self, platform)
+            if handle:
+                pairs.append((platform, handle))
+        return pairs
+
+
+SECTIONS: dict[str, type] = {
+    "me": MeConfig,
+    "collect": CollectConfig,
+    "blog": BlogConfig,
+    "bluesky": BlueskyConfig,
+    "x": XConfig,
+    "mastodon": MastodonConfig,
+    "digest": DigestConfig,
+    "email": EmailConfig,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration plus where it came from and the environment for secrets."""
+
+    path: Path | None = None
+    me: MeConfig = field(default_factory=MeConfig)
+    collect: CollectConfig = field(default_factory=CollectConfig)
+    blog: BlogConfig = field(default_factory=BlogConfig)
+    bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
+    x: XConfig = field(default_factory=XConfig)
+    mastodon: MastodonConfig = field(default_factory=MastodonConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    contacts: tuple[ContactConfig, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def secret(self, purpose: str) -> str | None:
+        """The secret for `purpose` from its environment variable, or None if unset."""
+        value = self.env.get(SECRET_ENV[purpose], "")
+        return value or None
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """LISTEN_CONFIG, else the platform's user config dir."""
+    if env.get("LISTEN_CONFIG"):
+        return Path(env["LISTEN_CONFIG"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_db_path(env: Mapping[str, str]) -> Path:
+    """LISTEN_DB, else the platform's user data dir."""
+    if env.get("LISTEN_DB"):
+        return Path(env["LISTEN_DB"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "listen.db"
+
+
+def load_config(
+    path: Path | None = None, env: Mapping[str, str] | None = None, *, required: bool = False
+) -> Config:
+    """Read and validate the config. A missing file is an error only when `required`."""
+    env = dict(os.environ) if env is None else dict(env)
+    if path is None:
+        path = default_config_path(env)
+        required = required or bool(env.get("LISTEN_CONFIG"))
+    if not path.exists():
+        if required:
+            raise ConfigError(str(path), "file not found (see config.example.toml)")
+        return Config(path=None, env=env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc}") from None
+    return parse_config(data, path=path, env=env)
+
+
+def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str, str]) -> Config:
+    """Validate a parsed TOML document into a `Config`."""
+    where = str(path) if path else "<config>"
+    allowed = [*SECTIONS, "contacts"]
+    sections: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "contacts":
+            continue
+        if key not in SECTIONS:
+            raise ConfigError(where, _unknown(key, allowed), key=key)
+        if not isinstance(value, dict):
+            raise ConfigError(where, "must be a table, e.g. [" + key + "]", key=key)
+        sections[key] = _build(SECTIONS[key], value, where, key)
+    raw_contacts = data.get("contacts", [])
+    if not isinstance(raw_contacts, list):
+        raise ConfigError(where, "must be an array of tables: [[contacts]]", key="contacts")
+    contacts = []
+    for i, raw in enumerate(raw_contacts):
+        prefix = f"contacts[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(where, "must be a table", key=prefix)
+        if isinstance(raw.get("blog"), str):
+            raw = {**raw, "blog": [raw["blog"]]}
+        contact = _build(ContactConfig, raw, where, prefix)
+        if not contact.name.strip():
+            raise ConfigError(where, "must not be empty", key=f"{prefix}.name")
+        if not 1 <= contact.priority <= 3:
+            raise ConfigError(where, "must be 1 (low), 2 or 3 (high)", key=f"{prefix}.priority")
+        for url in contact.blog:
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError(where, f"not an http(s) URL: {url!r}", key=f"{prefix}.blog")
+        contacts.append(contact)
+    config = Config(path=path, contacts=tuple(contacts), env=dict(env), **sections)
+    _check_values(config, where)
+    return config
+
+
+def _check_values(config: Config, where: str) -> None:
+    if config.collect.concurrency < 1:
+        raise ConfigError(where, "must be at least 1", key="collect.concurrency")
+    if config.collect.timeout_seconds <= 0:
+        raise ConfigError(where, "must be positive", key="collect.timeout_seconds")
+    if config.collect.max_response_bytes < 1024:
+        raise ConfigError(where, "must be at least 1024", key="collect.max_response_bytes")
+    if config.x.monthly_read_cap < 0:
+        raise ConfigError(where, "must not be negative", key="x.monthly_read_cap")
+    if config.mastodon.account and "@" not in config.mastodon.account.lstrip("@"):
+        raise ConfigError(where, "must look like user@instance", key="mastodon.account")
+
+
+def _unknown(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
+    return f"unknown key{hint}"
+
+
+def _build(cls: type, values: Mapping[str, Any], where: str, prefix: str) -> Any:
+    """Instantiate dataclass `cls` from `values`, checking names and types."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise ConfigError(where, _unknown(key, list(fields)), key=f"{prefix}.{key}")
+        kwargs[key] = _coerce(value, hints[key], where, f"{prefix}.{key}")
+    missing = [
+        name
+        for name, f in fields.items()
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and name not in kwargs
+    ]
+    if missing:
+        raise ConfigError(where, "is required", key=f"{prefix}.{missing[0]}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, hint: Any, where: str, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item_type) for v in value):
+            raise ConfigError(where, f"must be a list of {item_type.__name__}", key=key)
+        return list(value)
+    if origin in (types.UnionType, typing.Union):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise ConfigError(where, "must be a whole number", key=key)
+    if not isinstance(value, hint):
+        names = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+        raise ConfigError(where, f"must be {names.get(hint, hint.__name__)}", key=key)
+    return value

@@ -1,0 +1,133 @@
+"""Contact lists from other tools → `ImportedContact` values (pure parsing, no database)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from listen.errors import InputError
+
+# CSV header aliases → platform (or contact field). Lower-cased, spaces/underscores folded.
+_COLUMN_ALIASES = {
+    "name": "name",
+    "fullname": "name",
+    "contact": "name",
+    "priority": "priority",
+    "notes": "notes",
+    "blog": "blog",
+    "feed": "blog",
+    "feedurl": "blog",
+    "rss": "blog",
+    "bluesky": "bluesky",
+    "bsky": "bluesky",
+    "x": "x",
+    "twitter": "x",
+    "mastodon": "mastodon",
+    "fediverse": "mastodon",
+    "linkedin": "linkedin",
+    "profileurl": "linkedin",
+}
+_LINKEDIN_HEADER = ("first name", "last name")
+MAX_IMPORT_BYTES = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedContact:
+    """One contact read from a file."""
+
+    name: str
+    priority: int | None = None
+    notes: str | None = None
+    identities: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_contacts_file(path: Path) -> list[ImportedContact]:
+    """Parse a CSV (including LinkedIn's Connections.csv) or OPML file by its content."""
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(f"{path}: file too large to import")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if path.suffix.lower() in (".opml", ".xml") or head.startswith((b"<?xml", b"<opml")):
+        return parse_opml(data, str(path))
+    return parse_csv(data.decode("utf-8-sig", errors="replace"), str(path))
+
+
+def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
+    """Generic CSV with a header row, or LinkedIn's export (notes lines before the header)."""
+    lines = text.splitlines()
+    start = 0
+    for i, line in enumerate(lines[:20]):
+        lowered = line.lower()
+        if all(word in lowered for word in _LINKEDIN_HEADER):
+            start = i
+            break
+    reader = csv.DictReader(io.StringIO("\n".join(lines[start:])))
+    if not reader.fieldnames:
+        raise InputError(f"{where}: no header row")
+    headers = {h: _fold(h) for h in reader.fieldnames if h}
+    is_linkedin = {"firstname", "lastname"} <= set(headers.values())
+    if not is_linkedin and "name" not in {_COLUMN_ALIASES.get(v) for v in headers.values()}:
+        raise InputError(
+            f"{where}: needs a 'name' column (or LinkedIn's 'First Name'/'Last Name'); "
+            f"found {', '.join(reader.fieldnames)}"
+        )
+    contacts = []
+    for row_number, row in enumerate(reader, start=start + 2):
+        fields = {headers[k]: (v or "").strip() for k, v in row.items() if k in headers}
+        if is_linkedin:
+            name = f"{fields.get('firstname', '')} {fields.get('lastname', '')}".strip()
+            position = ", ".join(v for v in (fields.get("position"), fields.get("company")) if v)
+            notes = position or None
+        else:
+            name = next((v for k, v in fields.items() if _COLUMN_ALIASES.get(k) == "name"), "")
+            notes = next((v for k, v in fields.items() if k == "notes"), None) or None
+        if not name:
+            continue
+        priority = None
+        raw_priority = fields.get("priority", "")
+        if raw_priority:
+            if raw_priority not in ("1", "2", "3"):
+                raise InputError(f"{where}: row {row_number}: priority must be 1, 2 or 3")
+            priority = int(raw_priority)
+        identities: list[tuple[str, str]] = []
+        for key, value in fields.items():
+            # LinkedIn's Connections.csv calls the profile link "URL".
+            platform = "linkedin" if is_linkedin and key == "url" else _COLUMN_ALIASES.get(key)
+            if not value or platform in (None, "name", "priority", "notes"):
+                continue
+            identities.extend((platform, part) for part in value.split() if part)
+        contacts.append(ImportedContact(name, priority, notes, identities))
+    return contacts
+
+
+def parse_opml(data: bytes, where: str = "<opml>") -> list[ImportedContact]:
+    """Each outline with an `xmlUrl` becomes a contact (named by its title) with a blog feed."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise InputError(f"{where}: not valid OPML: {exc}") from None
+    by_name: dict[str, ImportedContact] = {}
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if not url:
+            continue
+        if not url.startswith(("http://", "https://")):
+            continue
+        name = (outline.get("title") or outline.get("text") or url).strip()
+        contact = by_name.setdefault(name, ImportedContact(name))
+        contact.identities.append(("blog", url))
+    if not by_name and root.tag != "opml":
+        raise InputError(f"{where}: not an OPML document")
+    return list(by_name.values())
+
+
+def _fold(header: str) -> str:
+    return "".join(ch for ch in header.lower() if ch.isalnum())

@@ -1,0 +1,1 @@
+"""The engagement classifier: features, rules baseline, trained models."""

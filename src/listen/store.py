@@ -1,0 +1,600 @@
+"""The only module with SQL: schema, migrations, upserts and queries.
+
+The schema is public API (people open it in Datasette); see README "Schema".
+Migrations are numbered functions applied once, in order, and recorded in `_migrations`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from listen.clock import to_iso, utcnow
+from listen.errors import InputError, StorageError
+from listen.types import (
+    DETECTION_METHODS,
+    ENGAGEMENT_KINDS,
+    PLATFORMS,
+    CollectResult,
+    Engagement,
+    Post,
+    Source,
+)
+
+# Columns of `sources` that mirror well-known keys of a collector's state dict.
+STATE_COLUMNS = ("etag", "last_modified", "cursor", "since_id")
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _migration_1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 1 AND 3),
+            notes TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL DEFAULT 'cli',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE identities (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            handle TEXT NOT NULL,
+            resolved_id TEXT,
+            UNIQUE (platform, handle)
+        );
+        CREATE INDEX identities_contact ON identities(contact_id);
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            identity_id INTEGER REFERENCES identities(id) ON DELETE CASCADE,
+            post_id TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            cursor TEXT,
+            since_id TEXT,
+            state TEXT NOT NULL DEFAULT '{{}}',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT,
+            created_at TEXT NOT NULL,
+            last_polled_at TEXT,
+            last_success_at TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_poll_at TEXT,
+            UNIQUE (platform, kind, target)
+        );
+        CREATE INDEX sources_due ON sources(enabled, next_poll_at);
+        CREATE TABLE posts (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+            author_handle TEXT,
+            url TEXT,
+            title TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT 'post',
+            created_at TEXT,
+            collected_at TEXT NOT NULL,
+            reply_to TEXT,
+            quote_of TEXT,
+            repost_of TEXT,
+            comment_feed_url TEXT,
+            metrics TEXT
+        );
+        CREATE INDEX posts_contact_created ON posts(contact_id, created_at);
+        CREATE INDEX posts_platform_created ON posts(platform, created_at);
+        CREATE INDEX posts_created ON posts(created_at);
+        CREATE INDEX posts_collected ON posts(collected_at);
+        CREATE TABLE engagements (
+            id TEXT PRIMARY KEY,
+            post_id TEXT NOT NULL,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            kind TEXT NOT NULL CHECK (kind IN {_in(ENGAGEMENT_KINDS)}),
+            engaged_at TEXT,
+            detected_by TEXT NOT NULL CHECK (detected_by IN {_in(DETECTION_METHODS)}),
+            url TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX engagements_post ON engagements(post_id);
+        CREATE INDEX engagements_platform_time ON engagements(platform, engaged_at);
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            sources_polled INTEGER NOT NULL DEFAULT 0,
+            sources_failed INTEGER NOT NULL DEFAULT 0,
+            sources_not_modified INTEGER NOT NULL DEFAULT 0,
+            new_posts INTEGER NOT NULL DEFAULT 0,
+            new_engagements INTEGER NOT NULL DEFAULT 0,
+            bytes_received INTEGER NOT NULL DEFAULT 0,
+            reads INTEGER NOT NULL DEFAULT 0,
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        """
+    )
+
+
+# Append new migrations at the end; never edit or reorder an applied one.
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("initial", _migration_1_initial),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A contact with its identities, as listed by `listen contacts list`."""
+
+    id: int
+    name: str
+    priority: int
+    notes: str
+    identities: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCounts:
+    """What one stored `CollectResult` added."""
+
+    new_posts: int
+    new_engagements: int
+
+
+class Store:
+    """A listen database: open it, then call its methods. Not shared between threads."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, path: Path | str, *, migrate: bool = True, timeout: float = 30.0) -> Store:
+        """Open (creating if needed) the database at `path` with WAL and foreign keys on."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        store = cls(conn, path)
+        if migrate:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        if self.conn.in_transaction:
+            yield
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"database is busy: {exc}") from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- migrations ---------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        if not self.db["_migrations"].exists():
+            return 0
+        row = self.conn.execute("SELECT max(version) FROM _migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Apply pending migrations; returns the schema version."""
+        try:
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = self.schema_version()
+            for version, (name, apply) in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                with self.transaction():
+                    apply(self.db)
+                    self.conn.execute(
+                        "INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        (version, name, to_iso(utcnow())),
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot prepare database {self.path}: {exc}") from None
+        return self.schema_version()
+
+    # -- contacts -----------------------------------------------------------------------------
+
+    def upsert_contact(
+        self,
+        name: str,
+        *,
+        priority: int | None = None,
+        notes: str | None = None,
+        origin: str = "cli",
+        identities: Iterable[tuple[str, str]] = (),
+    ) -> int:
+        """Create or update a contact by name and attach identities; returns its id."""
+        name = name.strip()
+        if not name:
+            raise InputError("a contact needs a name")
+        if priority is not None and not 1 <= priority <= 3:
+            raise InputError(f"priority must be 1, 2 or 3, not {priority}")
+        with self.transaction():
+            row = self.conn.execute("SELECT id FROM contacts WHERE name = ?", (name,)).fetchone()
+            if row:
+                contact_id = int(row[0])
+                if priority is not None:
+                    self.conn.execute(
+                        "UPDATE contacts SET priority = ? WHERE id = ?", (priority, contact_id)
+                    )
+                if notes is not None:
+                    self.conn.execute(
+                        "UPDATE contacts SET notes = ? WHERE id = ?", (notes, contact_id)
+                    )
+            else:
+                cur = self.conn.execute(
+                    "INSERT INTO contacts (name, priority, notes, origin, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, priority or 2, notes or "", origin, to_iso(utcnow())),
+                )
+                contact_id = int(cur.lastrowid or 0)
+            for platform, handle in identities:
+                self._attach_identity(contact_id, platform, handle)
+        return contact_id
+
+    def _attach_identity(self, contact_id: int, platform: str, handle: str) -> None:
+        if platform not in PLATFORMS:
+            raise InputError(
+                f"unknown platform {platform!r}; expected one of {', '.join(PLATFORMS)}"
+            )
+        handle = normalise_handle(platform, handle)
+        if not handle:
+            return
+        owner = self.conn.execute(
+            "SELECT c.name, i.contact_id FROM identities i JOIN contacts c ON c.id = i.contact_id"
+            " WHERE i.platform = ? AND i.handle = ?",
+            (platform, handle),
+        ).fetchone()
+        if owner and owner[1] != contact_id:
+            raise InputError(f"{platform} identity {handle!r} already belongs to {owner[0]!r}")
+        self.conn.execute(
+            "INSERT OR IGNORE INTO identities (contact_id, platform, handle) VALUES (?, ?, ?)",
+            (contact_id, platform, handle),
+        )
+
+    def remove_contact(self, name: str) -> bool:
+        """Delete a contact, its identities and sources; its posts stay, unlinked."""
+        with self.transaction():
+            cur = self.conn.execute("DELETE FROM contacts WHERE name = ?", (name,))
+        return cur.rowcount > 0
+
+    def list_contacts(self) -> list[ContactRow]:
+        rows = self.conn.execute(
+            "SELECT id, name, priority, notes FROM contacts ORDER BY priority DESC, name"
+        ).fetchall()
+        idents: dict[int, list[tuple[str, str]]] = {}
+        for contact_id, platform, handle in self.conn.execute(
+            "SELECT contact_id, platform, handle FROM identities ORDER BY platform, handle"
+        ):
+            idents.setdefault(contact_id, []).append((platform, handle))
+        return [ContactRow(r[0], r[1], r[2], r[3], tuple(idents.get(r[0], ()))) for r in rows]
+
+    def set_resolved_id(self, platform: str, handle: str, resolved_id: str) -> None:
+        """Remember what a handle resolved to (a DID, a user id) so it is resolved once."""
+        self.conn.execute(
+            "UPDATE identities SET resolved_id = ? WHERE platform = ? AND handle = ?",
+            (resolved_id, platform, normalise_handle(platform, handle)),
+        )
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def sync_sources(self, self_targets: dict[str, str], enabled_platforms: Iterable[str]) -> None:
+        """Create a source for every collectable identity and for the user's own accounts."""
+        platforms = set(enabled_platforms)
+        now = to_iso(utcnow())
+        with self.transaction():
+            for identity_id, contact_id, platform, handle in self.conn.execute(
+                "SELECT id, contact_id, platform, handle FROM identities"
+            ).fetchall():
+                if platform not in platforms:
+                    continue
+                kind = "feed" if platform == "blog" else "author"
+                self.conn.execute(
+                    "INSERT INTO sources (platform, kind, target, contact_id, identity_id,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (platform, kind, target) DO UPDATE SET"
+                    " contact_id = excluded.contact_id, identity_id = excluded.identity_id",
+                    (platform, kind, handle, contact_id, identity_id, now),
+                )
+            for platform, target in self_targets.items():
+                if platform in platforms and target:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO sources (platform, kind, target, created_at)"
+                        " VALUES (?, 'self', ?, ?)",
+                        (platform, target, now),
+                    )
+
+    def add_comment_source(self, post_id: str, url: str) -> None:
+        """Register a blog post's comment feed for participation detection."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO sources (platform, kind, target, post_id, created_at)"
+            " VALUES ('blog', 'comments', ?, ?, ?)",
+            (url, post_id, to_iso(utcnow())),
+        )
+
+    def sources(
+        self,
+        *,
+        due_at: datetime | None = None,
+        platforms: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> list[Source]:
+        """Enabled sources; only those due at `due_at` when given."""
+        sql = (
+            "SELECT s.id, s.platform, s.kind, s.target, s.contact_id, s.state, s.error_count,"
+            " coalesce(c.priority, 2), s.etag, s.last_modified, s.cursor, s.since_id"
+            " FROM sources s LEFT JOIN contacts c ON c.id = s.contact_id WHERE s.enabled = 1"
+        )
+        params: list[Any] = []
+        if due_at is not None:
+            sql += " AND (s.next_poll_at IS NULL OR s.next_poll_at <= ?)"
+            params.append(to_iso(due_at))
+        if platforms is not None:
+            wanted = list(platforms)
+            sql += f" AND s.platform IN ({', '.join('?' * len(wanted))})"
+            params.extend(wanted)
+        if kinds is not None:
+            wanted_kinds = list(kinds)
+            sql += f" AND s.kind IN ({', '.join('?' * len(wanted_kinds))})"
+            params.extend(wanted_kinds)
+        sql += " ORDER BY s.next_poll_at IS NOT NULL, s.next_poll_at, s.id"
+        result = []
+        for row in self.conn.execute(sql, params):
+            state = _load_json(row[5])
+            for key, value in zip(STATE_COLUMNS, row[8:12], strict=True):
+                if value is not None:
+                    state[key] = value
+            result.append(
+                Source(
+                    id=row[0],
+                    platform=row[1],
+                    kind=row[2],
+                    target=row[3],
+                    contact_id=row[4],
+                    state=state,
+                    error_count=row[6],
+                    priority=row[7],
+                )
+            )
+        return result
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """Every source with its health, for `listen status`."""
+        cur = self.conn.execute(
+            "SELECT s.id, s.platform, s.kind, s.target, c.name AS contact, s.enabled,"
+            " s.disabled_reason, s.last_success_at, s.error_count, s.last_error, s.next_poll_at"
+            " FROM sources s LEFT JOIN contacts c ON c.id = s.contact_id"
+            " ORDER BY s.platform, s.kind, s.target"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def save_result(
+        self, source: Source, result: CollectResult, *, now: datetime, next_poll_at: datetime
+    ) -> SavedCounts:
+        """Store one poll's posts, engagements and new state in a single transaction."""
+        with self.transaction():
+            new_posts = self._insert_posts(source, result.posts, now)
+            new_engagements = self.insert_engagements(result.engagements, now=now)
+            state = dict(result.state)
+            columns = {key: state.pop(key, None) for key in STATE_COLUMNS}
+            assignments = {
+                **columns,
+                "state": json.dumps(state, sort_keys=True),
+                "last_polled_at": to_iso(now),
+                "last_success_at": to_iso(now),
+                "error_count": 0,
+                "last_error": None,
+                "next_poll_at": to_iso(next_poll_at),
+            }
+            if result.disabled_reason:
+                assignments["enabled"] = 0
+                assignments["disabled_reason"] = result.disabled_reason
+            if result.new_target and result.new_target != source.target:
+                clash = self.conn.execute(
+                    "SELECT 1 FROM sources WHERE platform = ? AND kind = ? AND target = ?",
+                    (source.platform, source.kind, result.new_target),
+                ).fetchone()
+                if not clash:
+                    assignments["target"] = result.new_target
+                    self.conn.execute(
+                        "UPDATE identities SET handle = ? WHERE platform = ? AND handle = ?",
+                        (result.new_target, source.platform, source.target),
+                    )
+            self._update_source(source.id, assignments)
+        return SavedCounts(new_posts, new_engagements)
+
+    def record_source_error(
+        self, source: Source, error: str, *, now: datetime, next_poll_at: datetime
+    ) -> None:
+        """Remember a failed poll: bump the error count and defer the next one."""
+        with self.transaction():
+            self._update_source(
+                source.id,
+                {
+                    "last_polled_at": to_iso(now),
+                    "error_count": source.error_count + 1,
+                    "last_error": error[:1000],
+                    "next_poll_at": to_iso(next_poll_at),
+                },
+            )
+
+    def defer_source(self, source_id: int, next_poll_at: datetime) -> None:
+        """Postpone a source without counting an error (e.g. its budget is spent)."""
+        with self.transaction():
+            self._update_source(source_id, {"next_poll_at": to_iso(next_poll_at)})
+
+    def _update_source(self, source_id: int, values: dict[str, Any]) -> None:
+        sets = ", ".join(f"{key} = ?" for key in values)
+        self.conn.execute(f"UPDATE sources SET {sets} WHERE id = ?", [*values.values(), source_id])
+
+    # -- posts and engagements ---------------------------------------------------------------
+
+    def _insert_posts(self, source: Source, posts: Sequence[Post], now: datetime) -> int:
+        if not posts:
+            return 0
+        collected = to_iso(now)
+        rows = [
+            (
+                p.id,
+                p.platform,
+                source.contact_id,
+                source.id,
+                p.author_handle,
+                p.url,
+                p.title,
+                p.text,
+                p.raw_kind,
+                to_iso(p.created_at),
+                collected,
+                p.reply_to,
+                p.quote_of,
+                p.repost_of,
+                p.comment_feed_url,
+                json.dumps(p.metrics, sort_keys=True) if p.metrics else None,
+            )
+            for p in posts
+        ]
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT INTO posts (id, platform, contact_id, source_id, author_handle, url, title,"
+            " text, kind, created_at, collected_at, reply_to, quote_of, repost_of,"
+            " comment_feed_url, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            rows,
+        )
+        inserted = self.conn.total_changes - before
+        # Refresh what may legitimately change on a re-collect (edits, metrics), never the key.
+        self.conn.executemany(
+            "UPDATE posts SET text = ?, title = ?, metrics = coalesce(?, metrics)"
+            " WHERE id = ? AND (text IS NOT ? OR title IS NOT ?)",
+            [(r[7], r[6], r[15], r[0], r[7], r[6]) for r in rows],
+        )
+        return inserted
+
+    def insert_engagements(self, engagements: Sequence[Engagement], *, now: datetime) -> int:
+        """Insert engagements, ignoring ones already recorded; returns how many were new."""
+        if not engagements:
+            return 0
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT INTO engagements (id, post_id, platform, kind, engaged_at, detected_by, url,"
+            " text, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [
+                (
+                    e.id,
+                    e.post_id,
+                    e.platform,
+                    e.kind,
+                    to_iso(e.engaged_at),
+                    e.detected_by,
+                    e.url,
+                    e.text,
+                    to_iso(now),
+                )
+                for e in engagements
+            ],
+        )
+        return self.conn.total_changes - before
+
+    def recent_posts(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest posts with their contact's name, newest first."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at,"
+            " p.author_handle, c.name AS contact FROM posts p"
+            " LEFT JOIN contacts c ON c.id = p.contact_id"
+            " ORDER BY p.created_at IS NULL, p.created_at DESC LIMIT ?",
+            (limit,),
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def count(self, table: str) -> int:
+        if table not in {"contacts", "identities", "sources", "posts", "engagements", "runs"}:
+            raise ValueError(table)
+        return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, command: str, now: datetime) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, to_iso(now))
+            )
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, now: datetime, totals: dict[str, Any]) -> None:
+        values = {**totals, "finished_at": to_iso(now)}
+        if "errors" in values:
+            values["errors"] = json.dumps(values["errors"])
+        sets = ", ".join(f"{key} = ?" for key in values)
+        with self.transaction():
+            self.conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*values.values(), run_id])
+
+
+def normalise_handle(platform: str, handle: str) -> str:
+    """Canonical form of a handle, so the same person is not added twice."""
+    handle = handle.strip()
+    if platform in ("bluesky", "x", "mastodon"):
+        handle = handle.lstrip("@").lower()
+    return handle
+
+
+def _load_json(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,149 @@
+"""Plain records that cross layers: collectors return them, the store saves them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Platform = Literal["blog", "bluesky", "x", "mastodon", "linkedin"]
+PLATFORMS: tuple[str, ...] = ("blog", "bluesky", "x", "mastodon", "linkedin")
+COLLECTABLE_PLATFORMS: tuple[str, ...] = ("blog", "bluesky", "x", "mastodon")
+
+EngagementKind = Literal["reply", "comment", "quote", "repost", "like", "share", "mention"]
+ENGAGEMENT_KINDS: tuple[str, ...] = (
+    "reply",
+    "comment",
+    "quote",
+    "repost",
+    "like",
+    "share",
+    "mention",
+)
+DETECTION_METHODS: tuple[str, ...] = ("api", "comment-feed", "manual", "import")
+
+# Source kinds: what a source polls.
+#   feed     - a blog's RSS/Atom/JSON feed (target: URL)
+#   author   - one contact's posts on a social platform (target: handle / DID / username / acct)
+#   self     - the user's own activity on a platform, for participation detection
+#   comments - a blog post's comment feed, for participation detection
+SOURCE_KINDS: tuple[str, ...] = ("feed", "author", "self", "comments")
+
+MAX_TEXT_CHARS = 20_000
+MAX_TITLE_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A person the user follows, with a priority (1 = low, 3 = high)."""
+
+    name: str
+    priority: int = 2
+    notes: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A contact's handle on one platform (a feed URL for blogs)."""
+
+    platform: str
+    handle: str
+    contact_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Something polled: its identity plus the state the collector keeps between runs."""
+
+    id: int
+    platform: str
+    kind: str
+    target: str
+    contact_id: int | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    error_count: int = 0
+    priority: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post, article or status by a contact, normalised across platforms."""
+
+    id: str
+    platform: str
+    url: str | None = None
+    author_handle: str | None = None
+    title: str | None = None
+    text: str = ""
+    created_at: datetime | None = None
+    reply_to: str | None = None
+    quote_of: str | None = None
+    repost_of: str | None = None
+    comment_feed_url: str | None = None
+    metrics: dict[str, int] = field(default_factory=dict)
+    raw_kind: str = "post"  # post, reply, quote, repost, article
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """Something the user did with a post: replied, liked, shared..."""
+
+    id: str
+    post_id: str
+    platform: str
+    kind: str
+    engaged_at: datetime | None = None
+    detected_by: str = "api"
+    url: str | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectResult:
+    """What one poll of one source produced; the app stores it in one transaction."""
+
+    posts: tuple[Post, ...] = ()
+    engagements: tuple[Engagement, ...] = ()
+    state: dict[str, Any] = field(default_factory=dict)
+    not_modified: bool = False
+    new_target: str | None = None  # permanent redirect: poll this from now on
+    disabled_reason: str | None = None  # e.g. 410 Gone: stop polling
+    reads: int = 1  # API requests spent
+    bytes_received: int = 0
+    next_poll_after: float | None = None  # seconds; a collector's hint (rate limits)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    """How polling one source went, for the run summary."""
+
+    source_id: int
+    platform: str
+    target: str
+    new_posts: int = 0
+    new_engagements: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    bytes_received: int = 0
+    reads: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The result of one `listen collect`."""
+
+    run_id: int
+    outcomes: tuple[SourceOutcome, ...]
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def failed(self) -> tuple[SourceOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.error)
+
+    def new_posts_by_platform(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.platform] = counts.get(o.platform, 0) + o.new_posts
+        return counts
