@@ -231,6 +231,21 @@ def _excerpt(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# -- mark ---------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("post_id")
+@click.argument("label", type=click.Choice(["comment", "share", "like", "skip", "done"]))
+@click.pass_obj
+def mark(obj: AppContext, post_id: str, label: str) -> None:
+    """Say what you did with a post (or that it was not worth it: skip)."""
+    from listen.clock import utcnow
+
+    obj.store.mark_post(post_id, label, now=utcnow())
+    click.echo(f"Marked {post_id} as {label}.")
+
+
 # -- contacts -----------------------------------------------------------------------------------
 
 

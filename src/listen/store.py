@@ -135,9 +135,43 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_2_classify_and_digest(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE classifications (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            comment_probability REAL NOT NULL,
+            share_probability REAL NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('comment', 'share', 'like', 'skip')),
+            reasons TEXT NOT NULL DEFAULT '[]',
+            scored_at TEXT NOT NULL
+        );
+        CREATE INDEX classifications_action ON classifications(action, comment_probability);
+        CREATE TABLE digest_items (
+            id INTEGER PRIMARY KEY,
+            post_id TEXT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            shown_at TEXT NOT NULL,
+            section TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            action TEXT,
+            UNIQUE (post_id, section, shown_at)
+        );
+        CREATE INDEX digest_items_post ON digest_items(post_id);
+        CREATE INDEX digest_items_shown ON digest_items(shown_at);
+        CREATE TABLE marks (
+            post_id TEXT PRIMARY KEY,
+            label TEXT NOT NULL CHECK (label IN ('comment', 'share', 'like', 'skip', 'done')),
+            marked_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
+    ("classifications, digest items, marks", _migration_2_classify_and_digest),
 ]
 
 
@@ -547,6 +581,46 @@ class Store:
         )
         return self.conn.total_changes - before
 
+    def post_platform(self, post_id: str) -> str | None:
+        """The platform of a stored post, or None if it is not stored."""
+        row = self.conn.execute("SELECT platform FROM posts WHERE id = ?", (post_id,)).fetchone()
+        return row[0] if row else None
+
+    def mark_post(self, post_id: str, label: str, *, now: datetime) -> None:
+        """Record the user's own label for a post; an action label also records an engagement.
+
+        Marks override what is detected when training and tracking; `skip` records no engagement,
+        `done` means "I took part somehow" and counts as participation.
+        """
+        platform = self.post_platform(post_id)
+        if platform is None:
+            raise InputError(f"no stored post with id {post_id!r}")
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO marks (post_id, label, marked_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (post_id) DO UPDATE SET label = excluded.label,"
+                " marked_at = excluded.marked_at",
+                (post_id, label, to_iso(now)),
+            )
+            if label in ("comment", "share", "like"):
+                self.insert_engagements(
+                    [
+                        Engagement(
+                            id=f"manual:{label}:{post_id}",
+                            post_id=post_id,
+                            platform=platform,
+                            kind=label,
+                            engaged_at=now,
+                            detected_by="manual",
+                        )
+                    ],
+                    now=now,
+                )
+
+    def marks(self) -> dict[str, str]:
+        """post id → the user's label."""
+        return dict(self.conn.execute("SELECT post_id, label FROM marks").fetchall())
+
     def recent_posts(self, limit: int = 20) -> list[dict[str, Any]]:
         """The newest posts with their contact's name, newest first."""
         cur = self.conn.execute(
@@ -560,7 +634,17 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cur]
 
     def count(self, table: str) -> int:
-        if table not in {"contacts", "identities", "sources", "posts", "engagements", "runs"}:
+        if table not in {
+            "contacts",
+            "identities",
+            "sources",
+            "posts",
+            "engagements",
+            "runs",
+            "classifications",
+            "digest_items",
+            "marks",
+        }:
             raise ValueError(table)
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
