@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -20,6 +21,11 @@ from listen.http import HttpSettings, make_client
 from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
+
+if TYPE_CHECKING:
+    from listen.digest.build import Digest
+    from listen.facts import EngagementFact, MarkFact, PosterDay, ShownItem
+    from listen.scoring import PlatformScore
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +95,10 @@ def collect(
     options = options or CollectOptions()
     started = utcnow()
     sync_contacts(config, store)
+    if config.blog.enabled:
+        store.register_comment_sources(
+            started - timedelta(days=config.blog.comment_feed_days), now=started
+        )
     platforms = [
         p for p in enabled_platforms(config) if options.platforms is None or p in options.platforms
     ]
@@ -163,7 +173,19 @@ class _CollectorCache:
             return self._collectors[platform]
 
     def collect(self, source: Source) -> CollectResult:
+        if source.kind == "comments":
+            return self._comment_feeds().collect(source)
         return self.get(source.platform).collect(source)
+
+    def _comment_feeds(self) -> Collector:
+        from listen.collectors.comments import CommentFeedCollector
+
+        with self._lock:
+            if "comments" not in self._collectors:
+                self._collectors["comments"] = CommentFeedCollector(
+                    self.config, self.client, self.settings
+                )
+            return self._collectors["comments"]
 
 
 def _store_outcome(
@@ -227,3 +249,133 @@ def import_contacts(
         )
         count += 1
     return count
+
+
+# -- digest, participation score, LinkedIn import (issue 7) -----------------------------------
+
+
+def participation(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    window: timedelta | None = None,
+    platforms: Iterable[str] | None = None,
+) -> list[PlatformScore]:
+    """Participation score per platform over `window` (default digest.score_window_days)."""
+    return _participation_facts(config, store, now=now, window=window).scores(platforms)
+
+
+def daily_digest(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    since: timedelta | None = None,
+    record: bool = True,
+) -> Digest:
+    """Build the digest for [now - since, now] and record what it shows (so lurking is a fact)."""
+    from listen.digest.build import build_digest, summarise_activity
+    from listen.tracker import going_cold
+
+    since = since or timedelta(hours=config.digest.since_hours)
+    facts = _participation_facts(config, store, now=now)
+    activity = summarise_activity(
+        engagements=facts.engagements,
+        shown=facts.shown,
+        shown_engagements=facts.engagements,
+        marks=facts.marks,
+        since=now - since,
+        now=now,
+        response_window=facts.response_window,
+    )
+    digest = build_digest(
+        candidates=store.digest_candidates(now - since, now),
+        cold=going_cold(
+            store.contact_activity(),
+            now=now,
+            cold_after=timedelta(days=config.digest.cold_after_days),
+        ),
+        activity=activity,
+        scores=facts.scores(None),
+        now=now,
+        since=now - since,
+        top=config.digest.top,
+    )
+    if record:
+        store.record_digest_items(digest.shown_rows(), shown_at=now)
+    return digest
+
+
+@dataclass(frozen=True)
+class _ParticipationFacts:
+    shown: list[ShownItem]
+    engagements: list[EngagementFact]
+    marks: list[MarkFact]
+    poster_days: list[PosterDay]
+    now: datetime
+    window: timedelta
+    response_window: timedelta
+
+    def scores(self, platforms: Iterable[str] | None) -> list[PlatformScore]:
+        from listen.scoring import participation_scores
+
+        return participation_scores(
+            shown=self.shown,
+            engagements=self.engagements,
+            marks=self.marks,
+            poster_days=self.poster_days,
+            now=self.now,
+            window=self.window,
+            response_window=self.response_window,
+            platforms=platforms,
+        )
+
+
+def _participation_facts(
+    config: Config, store: Store, *, now: datetime, window: timedelta | None = None
+) -> _ParticipationFacts:
+    """Everything the tracker and scorer need, each read by an indexed time range."""
+    from listen.scoring import history_start
+
+    window = window or timedelta(days=config.digest.score_window_days)
+    response_window = timedelta(days=config.digest.response_window_days)
+    start = history_start(now, window) - response_window
+    shown = store.shown_items(start, now + timedelta(seconds=1))
+    shown_ids = [s.post_id for s in shown]
+    engagements = list(
+        dict.fromkeys([*store.engagements_between(start, now), *store.engagements_on(shown_ids)])
+    )
+    return _ParticipationFacts(
+        shown=shown,
+        engagements=engagements,
+        marks=store.marks_on(shown_ids),
+        poster_days=store.poster_days(start, now),
+        now=now,
+        window=window,
+        response_window=response_window,
+    )
+
+
+def import_linkedin_export(store: Store, directory: Path, *, now: datetime) -> ImportSummary:
+    """Record a LinkedIn export's comments, shares and reactions as engagements."""
+    from listen.linkedin_export import read_linkedin_export
+
+    reading = read_linkedin_export(directory)
+    with store.transaction():
+        added = store.insert_engagements(reading.engagements, now=now)
+    kinds: dict[str, int] = {}
+    for engagement in reading.engagements:
+        kinds[engagement.kind] = kinds.get(engagement.kind, 0) + 1
+    return ImportSummary(reading.files, len(reading.engagements), added, kinds, reading.skipped)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What `listen import linkedin` read and stored."""
+
+    files: tuple[str, ...]
+    read: int
+    added: int
+    by_kind: dict[str, int]
+    skipped: dict[str, int]

@@ -7,8 +7,9 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -20,6 +21,9 @@ from listen.config import Config, default_db_path, load_config
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.store import Store
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
+
+if TYPE_CHECKING:
+    from listen.digest.build import Digest
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -363,6 +367,174 @@ def contacts_import(obj: AppContext, path: Path) -> None:
         click.echo(f"skipped {problem}", err=True)
 
 
+# -- digest, score, import (issue 7) ------------------------------------------------------------
+
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """`90m`, `24h`, `30d`, `2w` → timedelta; anything else is a usage error."""
+    text = text.strip().lower()
+    number, unit = text[:-1], text[-1:]
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) <= 0:
+        raise InputError(f"{option} takes a duration like 24h, 30d or 2w, not {text!r}")
+    return timedelta(**{_DURATION_UNITS[unit]: int(number)})
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now` (ISO 8601, for reproducible output) or the current time."""
+    from listen.clock import parse_iso, utcnow
+
+    if not text:
+        return utcnow()
+    moment = parse_iso(text)
+    if moment is None:
+        raise InputError(f"--now takes an ISO 8601 time like 2024-05-01T08:00:00Z, not {text!r}")
+    return moment
+
+
+def digest_subject(digest: Digest) -> str:
+    if digest.empty:
+        return "listen: a quiet day"
+    return (
+        f"listen: {len(digest.reply)} to reply, {len(digest.share)} to share, "
+        f"{len(digest.cold)} going cold"
+    )
+
+
+@cli.command()
+@click.option(
+    "--since", "since_text", help="Posts from this far back (default: digest.since_hours)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--email", is_flag=True, help="Mail it (text + HTML) to email.to.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def digest(
+    obj: AppContext,
+    since_text: str | None,
+    fmt: str,
+    email: bool,
+    output: Path | None,
+    now_text: str | None,
+) -> None:
+    """The daily digest: reply, share, going cold, yesterday, participation."""
+    from listen.digest.render import render, render_html, render_text
+
+    since = parse_duration(since_text, "--since") if since_text else None
+    built = app.daily_digest(obj.config, obj.store, now=parse_now(now_text), since=since)
+    rendered = render(built, fmt)
+    if output is not None:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"Wrote the digest to {output}.", err=True)
+    elif not email:
+        click.echo(rendered, nl=False)
+    if email:
+        from listen.digest.send import send_digest
+
+        to = send_digest(
+            obj.config,
+            subject=digest_subject(built),
+            text=render_text(built),
+            html=render_html(built),
+        )
+        click.echo(f"Mailed the digest to {to}.", err=True)
+
+
+@cli.command()
+@click.option("--platform", "platforms", multiple=True, type=click.Choice(list(PLATFORMS)))
+@click.option("--window", "window_text", default=None, help="Score window (default 30d).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def score(
+    obj: AppContext,
+    platforms: tuple[str, ...],
+    window_text: str | None,
+    fmt: str,
+    now_text: str | None,
+) -> None:
+    """Participation score per platform (0-100) with its components and trend."""
+    from listen.digest.render import render_scores_text, score_to_dict
+
+    window = parse_duration(window_text, "--window") if window_text else None
+    scores = app.participation(
+        obj.config,
+        obj.store,
+        now=parse_now(now_text),
+        window=window,
+        platforms=platforms or None,
+    )
+    if fmt == "json":
+        click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
+        return
+    click.echo(render_scores_text(scores), nl=False)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import your own activity from platforms without an API."""
+
+
+@import_group.command("linkedin")
+@click.argument("export_dir", type=click.Path(path_type=Path))
+@click.pass_obj
+def import_linkedin(obj: AppContext, export_dir: Path) -> None:
+    """Read Comments.csv, Shares.csv and Reactions.csv from an unzipped LinkedIn export."""
+    from listen.clock import utcnow
+
+    summary = app.import_linkedin_export(obj.store, export_dir, now=utcnow())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.by_kind.items())) or "nothing"
+    click.echo(
+        f"Read {', '.join(summary.files)}: {kinds}; {summary.added} new engagements "
+        f"({summary.read - summary.added} already known)."
+    )
+    for reason, count in sorted(summary.skipped.items()):
+        click.echo(f"skipped {count} rows: {reason}", err=True)
+
+
+def demo_digest_and_scores(console: Console, config: Config, store: Store) -> None:
+    """The demo's last steps: the digest as of the newest post, then the scores."""
+    from listen.digest.render import render_scores_text, render_text
+
+    newest = store.newest_post_time()
+    if newest is None:
+        console.print("No posts collected: no digest to show.")
+        return
+    now = newest + timedelta(hours=1)
+    since = timedelta(days=DEMO_DIGEST_DAYS)
+    console.print(
+        f"\n[bold]3. Digest[/bold] (the recorded posts are old: 'now' is {now:%Y-%m-%d %H:%M} "
+        f"UTC, one hour after the newest post, and the digest covers {DEMO_DIGEST_DAYS} days)"
+    )
+    built = app.daily_digest(config, store, now=now, since=since)
+    console.print(render_text(built), markup=False, highlight=False)
+    if built.reply:
+        top = built.reply[0]
+        console.print(
+            f"[bold]4. Take part[/bold]: you reply to {escape(top.contact)}'s post "
+            f"(recorded with `listen mark {escape(top.post_id)} comment`)"
+        )
+        store.mark_post(top.post_id, "comment", now=now)
+    console.print("\n[bold]5. Participation score per platform[/bold] (last 30 days)")
+    scores = app.participation(config, store, now=now + timedelta(minutes=1))
+    console.print(render_scores_text(scores), markup=False, highlight=False)
+
+
+# The demo feeds were recorded 2019-2023: a long window shows several contacts.
+DEMO_DIGEST_DAYS = 1000
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -391,6 +563,7 @@ def demo(obj: AppContext) -> None:
             render_run_summary(console, again)
             console.print("\n[bold]Newest posts[/bold]")
             render_posts(console, store.recent_posts(15))
+            demo_digest_and_scores(console, workspace.config, store)
 
 
 def main() -> NoReturn:
