@@ -819,7 +819,8 @@ class Store:
             contact_id: parse_iso(moment)
             for contact_id, moment in self.conn.execute(
                 "SELECT p.contact_id, max(coalesce(e.engaged_at, e.recorded_at))"
-                " FROM engagements e JOIN posts p ON p.id = e.post_id"
+                # CROSS JOIN keeps engagements (few) as the outer loop, posts by primary key.
+                " FROM engagements e CROSS JOIN posts p ON p.id = e.post_id"
                 " WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id"
             )
         }
