@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import add_contact_posts, classify
+from helpers import add_contact_posts, classify
 from listen import app
 from listen.config import Config
 from listen.store import Store

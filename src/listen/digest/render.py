@@ -103,7 +103,12 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def _headline(item: DigestItem) -> str:
-    return item.title or item.excerpt[:80] or item.post_id
+    return item.title or item.excerpt or item.post_id
+
+
+def _body(item: DigestItem) -> str:
+    """The excerpt under a title; empty when the excerpt is already the headline."""
+    return item.excerpt if item.title and item.excerpt != item.title else ""
 
 
 # -- text -----------------------------------------------------------------------------------
@@ -124,9 +129,8 @@ def render_text(digest: Digest) -> str:
                 f"  {n}. {item.contact} · {item.platform} · {age_text(item.age_hours)}"
                 f" — {item.action}"
             )
-            if item.title:
-                out.append(f"     {_one_line(item.title)}")
-            if item.excerpt and item.excerpt != item.title:
+            out.append(f"     {_one_line(_headline(item))}")
+            if _body(item):
                 out.append(f"     {item.excerpt}")
             if _safe_url(item.url):
                 out.append(f"     {item.url}")
@@ -207,7 +211,7 @@ def render_markdown(digest: Digest) -> str:
                 f"{n}. **{md(item.contact)}** · {item.platform} · {age_text(item.age_hours)} — "
                 f"**{item.action}**: {link}  "
             )
-            if item.excerpt and item.excerpt != item.title:
+            if _body(item):
                 out.append(f"   {md(item.excerpt)}  ")
             out.append(f"   _why: {md(item.reason)}_")
         out.append("")
@@ -315,7 +319,7 @@ def _html_items(title: str, entries: tuple[DigestItem, ...], none: str) -> str:
             f"{e(item.action)}</span></div>"
             f'<div style="font-weight:600;margin:2px 0">{_link(_headline(item), item.url)}</div>'
         )
-        if item.excerpt and item.excerpt != item.title:
+        if _body(item):
             parts.append(f'<div style="margin:2px 0">{e(item.excerpt)}</div>')
         parts.append(f'<div style="{_MUTED};font-style:italic">why: {e(item.reason)}</div></div>')
     return "".join(parts)
