@@ -131,7 +131,7 @@ def parse_export_file(name: str, text: str, where: str) -> tuple[list[Engagement
                     engaged_at=moment,
                     detected_by="import",
                     url=url,
-                    text=cap(text_value, 5000),
+                    text=cap(text_value.replace("\r\n", "\n"), 5000),
                 )
             )
     except csv.Error as exc:

@@ -45,6 +45,7 @@ class SmtpServer:
     port: int
     inbox: Inbox
     client_tls: ssl.SSLContext
+    cert: Path
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     )
     controller.start()
     try:
-        yield SmtpServer(port, inbox, ssl.create_default_context(cafile=str(cert)))
+        yield SmtpServer(port, inbox, ssl.create_default_context(cafile=str(cert)), cert)
     finally:
         controller.stop()
 
@@ -152,3 +153,32 @@ def test_missing_recipient_and_unreachable_server() -> None:
         send_digest(Config(), subject="s", text="t", html="h")
     with pytest.raises(SendError, match=r"cannot send mail via 127\.0\.0\.1"):
         send_digest(mail_config(free_port()), subject="s", text="t", html="h", timeout=5)
+
+
+def test_cli_digest_email_over_starttls(
+    smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from listen.cli import cli
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[email]\n"
+        'to = "me@example.org"\n'
+        'host = "127.0.0.1"\n'
+        f"port = {smtp_server.port}\n"
+        'username = "me"\n'
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_server.cert))  # trust the test server's cert
+    monkeypatch.setenv("LISTEN_SMTP_PASSWORD", "s3cret")
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", str(tmp_path / "l.db"), "digest", "--email"],
+        env={"LISTEN_SMTP_PASSWORD": "s3cret", "SSL_CERT_FILE": str(smtp_server.cert)},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Mailed the digest to me@example.org." in result.output
+    (message,) = smtp_server.inbox.messages
+    assert message["Subject"] == "listen: a quiet day"
+    assert message.get_content_type() == "multipart/alternative"
