@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from listen.cli import cli
 from listen.collectors.bluesky import BlueskyCollector
 from listen.collectors.bluesky_parse import parse_feed_item
 from listen.config import Config, parse_config
 from listen.errors import RateLimited, SourceError
 from listen.http import HttpSettings, make_client
+from listen.store import Store
 from listen.types import CollectResult, Source
 from tests.collectors.bluesky_fixtures import (
     ALICE_DID,
@@ -24,6 +30,7 @@ from tests.collectors.bluesky_fixtures import (
     FEED,
     LIST_RECORDS,
     MARSHAL_DID,
+    MARSHAL_HANDLE,
     ME_DID,
     ME_HANDLE,
     RESOLVE,
@@ -428,3 +435,144 @@ def test_without_a_did_document_the_configured_pds_is_used(atproto, client, sett
     assert "pds" not in result.state
     assert len(atproto.requests(f"/plc/{ME_DID}")) == 1
     assert len(atproto.requests(LIST_RECORDS)) == 3
+
+
+# -- end to end: `listen collect` with a real store ---------------------------------------
+
+
+def write_bluesky_config(
+    path: Path, atproto: Atproto, contacts: dict[str, str], interval_minutes: int = 60
+) -> Path:
+    lines = [
+        "[collect]",
+        f"interval_minutes = {interval_minutes}",
+        "[bluesky]",
+        f'handle = "{ME_HANDLE}"',
+        f'base_url = "{atproto.url}"',
+        f'pds_url = "{atproto.url}"',
+        f'plc_url = "{atproto.url}/plc"',
+        "page_limit = 12",
+    ]
+    for name, handle in contacts.items():
+        lines += ["[[contacts]]", f'name = "{name}"', f'bluesky = "{handle}"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_collect(config: Path, db: Path) -> Result:
+    return CliRunner().invoke(
+        cli, ["--config", str(config), "--db", str(db), "collect", "--all"], env={}
+    )
+
+
+def engaged(db: Path) -> set[tuple[str, str, str | None]]:
+    """(kind, post id, the engaged post's author) for every engagement; author None = unseen."""
+    with Store.open(db) as store:
+        rows = store.conn.execute(
+            "SELECT e.kind, e.post_id, p.author_handle FROM engagements e"
+            " LEFT JOIN posts p ON p.id = e.post_id"
+        ).fetchall()
+    return {(kind, post_id, handle) for kind, post_id, handle in rows}
+
+
+def serve_two_contacts_and_me(atproto: Atproto) -> dict[str, str]:
+    atproto.handles.update({ALICE_HANDLE: ALICE_DID, MARSHAL_HANDLE: MARSHAL_DID})
+    atproto.feeds[ALICE_DID] = [page1(), page2()]
+    atproto.feeds[MARSHAL_DID] = [marshal_feed()]
+    return my_activity(atproto)
+
+
+def test_collect_stores_posts_once_and_matches_each_engagement(
+    atproto: Atproto, tmp_path: Path
+) -> None:
+    targets = serve_two_contacts_and_me(atproto)
+    contacts = {"Alice": ALICE_HANDLE, "Marshal": MARSHAL_HANDLE}
+    config = write_bluesky_config(tmp_path / "config.toml", atproto, contacts)
+    db = tmp_path / "listen.db"
+
+    first = run_collect(config, db)
+    assert first.exit_code == 0, first.output
+    with Store.open(db) as store:
+        assert store.count("posts") == 14 + 1
+        assert store.count("engagements") == 5
+        by_author = dict(
+            store.conn.execute(
+                "SELECT c.name, count(*) FROM posts p JOIN contacts c ON c.id = p.contact_id"
+                " GROUP BY c.name"
+            ).fetchall()
+        )
+    assert by_author == {"Alice": 14, "Marshal": 1}
+    assert {(kind, post_id) for kind, post_id, _ in engaged(db)} >= set(targets.items())
+    assert all(handle == ALICE_HANDLE for _, _, handle in engaged(db))
+    feed_requests = len(atproto.requests(FEED))
+    assert feed_requests == 3  # alice: two pages; marshal: one
+    record_requests = len(atproto.requests(LIST_RECORDS))
+
+    # A new post appears on alice's feed; the next run reads one page per source.
+    newer = page1()
+    fresh = copy.deepcopy(newer["feed"][0])
+    fresh["post"]["uri"] = f"at://{ALICE_DID}/app.bsky.feed.post/3lbnewpostaaa"
+    fresh["post"]["indexedAt"] = "2024-11-19T08:00:00.000Z"
+    fresh["post"]["record"]["text"] = "a brand new post"
+    newer["feed"].insert(0, fresh)
+    atproto.feeds[ALICE_DID] = [newer, page2()]
+    second = run_collect(config, db)
+    assert second.exit_code == 0, second.output
+    assert len(atproto.requests(FEED)) - feed_requests == 2
+    assert len(atproto.requests(LIST_RECORDS)) - record_requests == 3
+    assert len(atproto.requests(RESOLVE)) == 3  # each handle resolved once, in the first run
+    with Store.open(db) as store:
+        assert store.count("posts") == 16
+        assert store.count("engagements") == 5
+        assert store.conn.execute(
+            "SELECT text FROM posts WHERE id = ?", (fresh["post"]["uri"],)
+        ).fetchone() == ("a brand new post",)
+
+
+def test_an_engagement_seen_before_its_post_matches_once_the_post_arrives(
+    atproto: Atproto, tmp_path: Path
+) -> None:
+    targets = serve_two_contacts_and_me(atproto)
+    db = tmp_path / "listen.db"
+    only_marshal = write_bluesky_config(tmp_path / "a.toml", atproto, {"Marshal": MARSHAL_HANDLE})
+    assert run_collect(only_marshal, db).exit_code == 0
+    before = engaged(db)
+    assert ("like", targets["like"], None) in before  # stored, its post not collected yet
+    assert all(handle is None for _, _, handle in before)
+
+    with_alice = write_bluesky_config(
+        tmp_path / "b.toml", atproto, {"Marshal": MARSHAL_HANDLE, "Alice": ALICE_HANDLE}
+    )
+    assert run_collect(with_alice, db).exit_code == 0
+    after = engaged(db)
+    assert {(kind, post_id) for kind, post_id, _ in after} == {
+        (kind, post_id) for kind, post_id, _ in before
+    }
+    for kind, uri in targets.items():
+        assert (kind, uri, ALICE_HANDLE) in after
+
+
+def test_a_rate_limited_account_is_deferred_and_the_others_collected(
+    atproto: Atproto, tmp_path: Path
+) -> None:
+    serve_two_contacts_and_me(atproto)
+    reset = int(time.time()) + 600
+    atproto.feed_failures[ALICE_DID] = Response(
+        "{}", status=429, headers={"ratelimit-remaining": "0", "ratelimit-reset": str(reset)}
+    )
+    contacts = {"Alice": ALICE_HANDLE, "Marshal": MARSHAL_HANDLE}
+    # A one-minute interval: the two-minute error backoff is shorter than the server's reset.
+    config = write_bluesky_config(tmp_path / "config.toml", atproto, contacts, interval_minutes=1)
+    db = tmp_path / "listen.db"
+    result = run_collect(config, db)
+    assert result.exit_code == 1  # one source failed
+    assert "rate limited" in result.output
+    with Store.open(db) as store:
+        assert store.count("posts") == 1
+        assert store.count("engagements") == 5
+        rows = {row["target"]: row for row in store.source_rows()}
+    alice = rows[ALICE_HANDLE]
+    assert alice["error_count"] == 1 and "429" in alice["last_error"]
+    deferred = datetime.fromisoformat(alice["next_poll_at"]).timestamp()
+    assert reset - 60 <= deferred <= reset + 60
+    assert rows[MARSHAL_HANDLE]["error_count"] == 0
