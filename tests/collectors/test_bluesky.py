@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import time
@@ -20,7 +21,7 @@ from listen.cli import cli
 from listen.collectors.bluesky import BlueskyCollector
 from listen.collectors.bluesky_parse import parse_feed_item
 from listen.config import Config, parse_config
-from listen.errors import RateLimited, SourceError
+from listen.errors import AuthError, RateLimited, SourceError
 from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import CollectResult, Source
@@ -576,3 +577,67 @@ def test_a_rate_limited_account_is_deferred_and_the_others_collected(
     deferred = datetime.fromisoformat(alice["next_poll_at"]).timestamp()
     assert reset - 60 <= deferred <= reset + 60
     assert rows[MARSHAL_HANDLE]["error_count"] == 0
+
+
+# -- optional login -------------------------------------------------------------------------
+
+
+def fake_jwt(did: str) -> str:
+    """An unsigned JWT of the shape a PDS issues; the SDK reads its expiry, never checks it."""
+
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    claims = {"scope": "com.atproto.appPass", "sub": did, "exp": int(time.time()) + 7200}
+    return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def with_password(atproto: Atproto, password: str) -> Config:
+    section = {"handle": ME_HANDLE, "base_url": atproto.url, "pds_url": atproto.url}
+    return parse_config(
+        {"bluesky": section}, path=None, env={"LISTEN_BLUESKY_APP_PASSWORD": password}
+    )
+
+
+def test_with_an_app_password_feeds_are_read_through_the_users_pds(
+    atproto, client, settings
+) -> None:
+    token = fake_jwt(ME_DID)
+    document = recorded("atproto-sdk_did_doc.json")["didDoc"]
+    document["service"][0]["serviceEndpoint"] = atproto.url + "/pds"
+    logins: list[dict[str, Any]] = []
+
+    def create_session(request: Request) -> Response:
+        logins.append(json.loads(request.data))
+        session = {"accessJwt": token, "refreshJwt": fake_jwt(ME_DID), "handle": ME_HANDLE}
+        session |= {"did": ME_DID, "didDoc": document, "active": True}
+        return Response(json.dumps(session), content_type="application/json")
+
+    atproto.server.expect_request(
+        "/xrpc/com.atproto.server.createSession", method="POST"
+    ).respond_with_handler(create_session)
+    atproto.server.expect_request("/pds/xrpc/app.bsky.feed.getAuthorFeed").respond_with_json(
+        page1()
+    )
+    collector = BlueskyCollector(with_password(atproto, "app-pass-word"), client, settings)
+    first = collector.collect(author(ALICE_DID, {"seen": [page1()["feed"][2]["post"]["uri"]]}))
+    collector.collect(author(ALICE_DID, {"seen": [page1()["feed"][0]["post"]["uri"]]}))
+    assert len(first.posts) == 2
+    assert logins == [{"identifier": ME_HANDLE, "password": "app-pass-word"}]
+    proxied = atproto.requests("/pds/xrpc/app.bsky.feed.getAuthorFeed")
+    assert [r.headers["Authorization"] for r in proxied] == [f"Bearer {token}"] * 2
+    assert atproto.requests(FEED) == []  # the public AppView was not used
+
+
+def test_a_refused_login_fails_the_feeds_once_without_retrying(atproto, client, settings):
+    atproto.server.expect_request("/xrpc/com.atproto.server.createSession").respond_with_json(
+        {"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
+        status=401,
+    )
+    atproto.feeds[ALICE_DID] = [page1()]
+    collector = BlueskyCollector(with_password(atproto, "wrong"), client, settings)
+    for _ in range(2):
+        with pytest.raises(AuthError, match="LISTEN_BLUESKY_APP_PASSWORD"):
+            collector.collect(author(ALICE_DID))
+    assert len(atproto.requests("/xrpc/com.atproto.server.createSession")) == 1
+    assert atproto.requests(FEED) == []

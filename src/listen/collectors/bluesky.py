@@ -27,7 +27,7 @@ from listen.collectors.bluesky_parse import (
     engagements_from_record,
     parse_feed_item,
 )
-from listen.errors import RateLimited, SourceError
+from listen.errors import AuthError, RateLimited, SourceError
 from listen.http import HttpSettings, fetch, retry_after_seconds
 from listen.types import CollectResult, Engagement, Source
 
@@ -84,6 +84,8 @@ class BlueskyCollector:
         self.appview = Xrpc(self.config.base_url, client, settings)
         self._hosts: dict[str, Xrpc] = {}
         self._lock = threading.Lock()
+        self._session: Xrpc | None = None
+        self._login_refused: str | None = None
 
     def collect(self, source: Source) -> CollectResult:
         if source.kind == "author":
@@ -104,10 +106,11 @@ class BlueskyCollector:
         entries: list[FeedEntry] = []
         keys: set[str] = set()
         cursor: str | None = None
+        host = self._feed_host()
         for _page in range(max(1, self.config.max_pages)):
             if cursor is not None:
-                tally.check_budget(self.appview.base_url)
-            reply = tally.add(self.appview.author_feed(did, self._page_limit(), cursor))
+                tally.check_budget(host.base_url)
+            reply = tally.add(host.author_feed(did, self._page_limit(), cursor))
             feed = reply.body.get("feed")
             if not isinstance(feed, list):
                 raise SourceError(source.target, "malformed getAuthorFeed response: no feed list")
@@ -149,6 +152,35 @@ class BlueskyCollector:
             reads=tally.reads,
             bytes_received=tally.bytes_received,
             next_poll_after=tally.exhausted_for,
+        )
+
+    def _feed_host(self) -> Xrpc:
+        """The public AppView; or, with an app password, the user's PDS (which proxies app.bsky
+        calls with the account's higher limits). Logs in once per run; a refused login fails
+        the sources that need it rather than retrying (and locking the account)."""
+        if not self.app_password or not self.config.handle:
+            return self.appview
+        from atproto_client.exceptions import AtProtocolError
+
+        from listen.collectors.bluesky_xrpc import Xrpc
+
+        with self._lock:
+            if self._session is None and self._login_refused is None:
+                host = Xrpc(self.config.pds_url, self.http, self.settings)
+                try:
+                    host.login(self.config.handle.lstrip("@"), self.app_password)
+                except SourceError as exc:
+                    self._login_refused = exc.reason
+                except AtProtocolError as exc:
+                    self._login_refused = f"unexpected createSession answer: {type(exc).__name__}"
+                else:
+                    self._session = host
+            if self._session is not None:
+                return self._session
+        raise AuthError(
+            self.config.pds_url,
+            f"Bluesky login as {self.config.handle} failed ({self._login_refused}); fix or unset"
+            " LISTEN_BLUESKY_APP_PASSWORD to read anonymously",
         )
 
     def _page_limit(self) -> int:

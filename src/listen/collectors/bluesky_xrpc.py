@@ -111,8 +111,9 @@ class Xrpc:
         return self._query("com.atproto.repo.listRecords", params)
 
     def login(self, handle: str, password: str) -> None:
-        """Log in with an app password; later calls carry the session (the SDK refreshes it)."""
-        self.sdk.login(handle, password)
+        """Log in with an app password; later calls carry the session (the SDK refreshes it)
+        and go to the account's PDS, named in the session's DID document."""
+        self.sdk.login(handle, password, fetch_bsky_profile=False)
 
 
 def pds_endpoint(did_document: dict[str, Any]) -> str | None:
