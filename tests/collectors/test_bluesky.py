@@ -88,6 +88,16 @@ def me(state: dict[str, Any] | None = None) -> Source:
     return Source(id=2, platform="bluesky", kind="self", target=ME_HANDLE, state=state or {})
 
 
+def seen_from(index: int) -> dict[str, Any]:
+    """The state after a run that saw alice's recorded first page from item `index` on."""
+    items = page1()["feed"][index:]
+    return {
+        "did": ALICE_DID,
+        "seen": [item["post"]["uri"] for item in items],
+        "newest_at": items[0]["post"]["indexedAt"],
+    }
+
+
 def uris(result: CollectResult) -> list[str]:
     return [post.id for post in result.posts]
 
@@ -149,6 +159,22 @@ def test_a_routine_run_stops_at_the_posts_already_seen(atproto, client, settings
     third = collector.collect(author(ALICE_DID, second.state))
     assert third.posts == ()
     assert len(atproto.requests(FEED)) == 3
+
+
+def test_a_post_indexed_late_below_a_seen_one_is_still_collected(atproto, client, settings) -> None:
+    """The feed is in creation order; a post indexed after the last run can sit below the
+    newest post that run saw. The rest of the page is read, then paging stops."""
+    feed = page1()["feed"]
+    lagging = feed[1]["post"]["uri"]
+    state = {
+        "seen": [item["post"]["uri"] for item in feed if item["post"]["uri"] != lagging],
+        "newest_at": feed[0]["post"]["indexedAt"],
+    }
+    atproto.feeds[ALICE_DID] = [page1(), page2()]
+    result = make_collector(atproto, client, settings).collect(author(ALICE_DID, state))
+    assert uris(result) == [lagging]
+    assert len(atproto.requests(FEED)) == 1
+    assert result.state["seen"][0] == lagging
 
 
 def test_a_handle_is_resolved_once_and_the_did_kept(atproto, client, settings) -> None:
@@ -311,7 +337,7 @@ def test_a_spent_budget_stops_before_the_next_page(httpserver: HTTPServer, clien
     assert caught.value.retry_after is not None and caught.value.retry_after > 250
     assert len(atproto.requests(FEED)) == 1
     # When no further page is needed the posts are kept and the next poll waits for the reset.
-    result = collector.collect(author(ALICE_DID, {"seen": [page1()["feed"][3]["post"]["uri"]]}))
+    result = collector.collect(author(ALICE_DID, seen_from(3)))
     assert len(result.posts) == 3
     assert result.next_poll_after is not None and result.next_poll_after > 250
 
@@ -620,8 +646,8 @@ def test_with_an_app_password_feeds_are_read_through_the_users_pds(
         page1()
     )
     collector = BlueskyCollector(with_password(atproto, "app-pass-word"), client, settings)
-    first = collector.collect(author(ALICE_DID, {"seen": [page1()["feed"][2]["post"]["uri"]]}))
-    collector.collect(author(ALICE_DID, {"seen": [page1()["feed"][0]["post"]["uri"]]}))
+    first = collector.collect(author(ALICE_DID, seen_from(2)))
+    collector.collect(author(ALICE_DID, seen_from(0)))
     assert len(first.posts) == 2
     assert logins == [{"identifier": ME_HANDLE, "password": "app-pass-word"}]
     proxied = atproto.requests("/pds/xrpc/app.bsky.feed.getAuthorFeed")

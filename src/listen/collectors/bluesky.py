@@ -114,17 +114,20 @@ class BlueskyCollector:
             feed = reply.body.get("feed")
             if not isinstance(feed, list):
                 raise SourceError(source.target, "malformed getAuthorFeed response: no feed list")
+            # The feed is sorted by creation time but posts are indexed with a lag, so a page
+            # is read to its end: an item seen before (or older than the newest seen) ends the
+            # paging, not the page.
             reached_known = False
             for raw in feed:
                 entry = parse_feed_item(raw)
                 if entry is None:
                     tally.skipped += 1
                     continue
-                if entry.key in known or (
-                    newest and entry.sort_at is not None and entry.sort_at < newest
-                ):
+                if entry.key in known:
                     reached_known = True
-                    break
+                    continue
+                if newest and entry.sort_at is not None and entry.sort_at < newest:
+                    reached_known = True
                 if entry.key not in keys:
                     keys.add(entry.key)
                     entries.append(entry)
