@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,27 +46,32 @@ TID_LENGTH = 13  # record keys that are TIDs sort by time
 
 @dataclass
 class _Tally:
-    """Requests and bytes spent by one poll, and the rate-limit state the last reply reported."""
+    """Requests and bytes spent by one poll, and which hosts said their budget is spent."""
 
     reads: int = 0
     bytes_received: int = 0
-    exhausted_for: float | None = None  # seconds until the budget resets, when it is spent
     skipped: int = 0
+    spent: dict[str, float] = field(default_factory=dict)  # host → seconds until reset
 
-    def add(self, reply: XrpcReply) -> XrpcReply:
+    def add(self, reply: XrpcReply, host: str) -> XrpcReply:
         self.reads += 1
         self.bytes_received += reply.size
         remaining = str(reply.headers.get("ratelimit-remaining", "")).strip()
         if remaining == "0":
-            self.exhausted_for = retry_after_seconds(reply.headers) or 60.0
+            self.spent[host] = retry_after_seconds(reply.headers) or 60.0
         return reply
 
-    def check_budget(self, url: str) -> None:
-        """Raise `RateLimited` before another request when the last reply said none are left."""
-        if self.exhausted_for is not None:
+    def check_budget(self, host: str) -> None:
+        """Raise `RateLimited` before another request to a host that said none are left."""
+        if host in self.spent:
             raise RateLimited(
-                url, "rate limit spent (ratelimit-remaining: 0)", retry_after=self.exhausted_for
+                host, "rate limit spent (ratelimit-remaining: 0)", retry_after=self.spent[host]
             )
+
+    @property
+    def wait(self) -> float | None:
+        """Seconds until every spent budget is back, as the next poll's hint."""
+        return max(self.spent.values()) if self.spent else None
 
 
 class BlueskyCollector:
@@ -110,7 +115,7 @@ class BlueskyCollector:
         for _page in range(max(1, self.config.max_pages)):
             if cursor is not None:
                 tally.check_budget(host.base_url)
-            reply = tally.add(host.author_feed(did, self._page_limit(), cursor))
+            reply = tally.add(host.author_feed(did, self._page_limit(), cursor), host.base_url)
             feed = reply.body.get("feed")
             if not isinstance(feed, list):
                 raise SourceError(source.target, "malformed getAuthorFeed response: no feed list")
@@ -154,7 +159,7 @@ class BlueskyCollector:
             state=state,
             reads=tally.reads,
             bytes_received=tally.bytes_received,
-            next_poll_after=tally.exhausted_for,
+            next_poll_after=tally.wait,
         )
 
     def _feed_host(self) -> Xrpc:
@@ -196,7 +201,7 @@ class BlueskyCollector:
             return target
         if isinstance(state.get("did"), str) and state.get("handle") == target:
             return str(state["did"])
-        reply = tally.add(self.appview.resolve_handle(target))
+        reply = tally.add(self.appview.resolve_handle(target), self.appview.base_url)
         did = reply.body.get("did")
         if not isinstance(did, str) or not did.startswith("did:"):
             raise SourceError(target, "resolveHandle answered without a DID")
@@ -222,7 +227,7 @@ class BlueskyCollector:
             state=state,
             reads=tally.reads,
             bytes_received=tally.bytes_received,
-            next_poll_after=tally.exhausted_for,
+            next_poll_after=tally.wait,
         )
 
     def _read_collection(
@@ -244,7 +249,9 @@ class BlueskyCollector:
         cursor: str | None = None
         for _page in range(max(1, self.config.max_pages)):
             tally.check_budget(host.base_url)
-            reply = tally.add(host.list_records(did, collection, self._page_limit(), cursor))
+            reply = tally.add(
+                host.list_records(did, collection, self._page_limit(), cursor), host.base_url
+            )
             records = reply.body.get("records")
             if not isinstance(records, list):
                 raise SourceError(did, f"malformed listRecords response for {collection}")
