@@ -529,6 +529,11 @@ def test_collect_stores_posts_once_and_matches_each_engagement(
             ).fetchall()
         )
     assert by_author == {"Alice": 14, "Marshal": 1}
+    with Store.open(db) as store:
+        resolved = store.conn.execute(
+            "SELECT handle, resolved_id FROM identities ORDER BY handle"
+        ).fetchall()
+    assert resolved == [(ALICE_HANDLE, ALICE_DID), (MARSHAL_HANDLE, MARSHAL_DID)]
     assert {(kind, post_id) for kind, post_id, _ in engaged(db)} >= set(targets.items())
     assert all(handle == ALICE_HANDLE for _, _, handle in engaged(db))
     feed_requests = len(atproto.requests(FEED))

@@ -156,6 +156,7 @@ class BlueskyCollector:
             state["newest_at"] = to_iso(max(times))
         return CollectResult(
             posts=tuple(e.post for e in entries),
+            resolved_id=did,
             state=state,
             reads=tally.reads,
             bytes_received=tally.bytes_received,
