@@ -178,6 +178,8 @@ class Atproto:
     def _records(self, request: Request) -> Response:
         key = (request.args.get("repo", ""), request.args.get("collection", ""))
         records = self.repos.get(key, [])
+        if not isinstance(records, list):  # a broken server
+            return Response(json.dumps({"records": records}), content_type="application/json")
         limit = int(request.args.get("limit", "50"))
         start = _page_index(request.args.get("cursor"))
         body: dict[str, Any] = {"records": records[start : start + limit]}

@@ -421,6 +421,22 @@ def test_engagement_ids_are_stable_and_routine_runs_read_only_new_records(
     assert {e.id for e in first.engagements} < {e.id for e in again.engagements}
 
 
+def test_unreadable_records_are_skipped_and_a_malformed_listing_is_an_error(
+    atproto, client, settings
+) -> None:
+    my_activity(atproto)
+    likes = atproto.repos[(ME_DID, "app.bsky.feed.like")]
+    likes.insert(1, {"uri": f"at://{ME_DID}/app.bsky.feed.like/3lbbrokenaaaa", "value": 7})
+    likes.insert(0, {"uri": "not an at uri", "value": {}})
+    result = make_collector(atproto, client, settings).collect(me())
+    kinds = sorted(e.kind for e in result.engagements)
+    assert kinds == ["like", "like", "quote", "reply", "repost"]
+
+    atproto.repos[(ME_DID, "app.bsky.feed.repost")] = {"oops": 1}  # type: ignore[assignment]
+    with pytest.raises(SourceError, match="malformed listRecords"):
+        make_collector(atproto, client, settings).collect(me())
+
+
 def test_replies_in_my_own_threads_are_not_participation(atproto, client, settings) -> None:
     atproto.handles[ME_HANDLE] = ME_DID
     own_post = {"uri": f"at://{ME_DID}/app.bsky.feed.post/3lbownpostaaa", "cid": "bafyreiabc"}
