@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
+from listen.cli import cli
 from listen.collectors.mastodon import MastodonCollector
 from listen.collectors.mastodon_parse import (
     own_status_engagements,
@@ -552,3 +555,88 @@ def test_parse_link_header_on_a_recorded_header() -> None:
     links = parse_link_header(PAGE_1["headers"]["link"])
     assert links["next"].endswith("statuses?limit=5&max_id=117020580489281910")
     assert links["prev"].endswith("statuses?limit=5&min_id=117020580518794573")
+
+
+# -- end to end: `listen collect` ------------------------------------------------------------
+
+
+def test_listen_collect_stores_statuses_once_and_records_participation(
+    alpha: Instance,
+    alpha_server: HTTPServer,
+    beta: Instance,
+    beta_server: HTTPServer,
+    write_config,
+    tmp_path,
+) -> None:
+    john_page = newest_first(
+        [JOHN_TOOT_2, JOHN_SELF_BOOST, JOHN_BOOSTED, JOHN_SELF_REPLY, JOHN_ORIGINAL]
+    )
+    alpha.serve(alpha_server, "/api/v1/accounts/lookup", JOHN_LOOKUP)
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_1, body_override=john_page)
+    beta.serve(
+        beta_server,
+        "/api/v1/accounts/lookup",
+        JOHN_LOOKUP,
+        body_override=TWO_TOOT["body"]["account"],
+        query={"acct": "mastodonpy_test_2"},
+    )
+    beta.serve(beta_server, statuses_path(TWO_ID), PAGE_1, body_override=[TWO_TOOT["body"]])
+    my_boost = {**A_BOOST, "account": ADMIN_ACCOUNT["body"]}
+    beta.serve(beta_server, "/api/v1/accounts/lookup", ADMIN_ACCOUNT, query={"acct": "admin"})
+    beta.serve(
+        beta_server,
+        statuses_path(ADMIN_ID),
+        ADMIN_REPLY,
+        body_override=newest_first([ADMIN_REPLY["body"], my_boost]),
+    )
+    beta.serve(beta_server, "/api/v1/statuses/117020583245459824", TWO_TOOT)
+    beta.serve(beta_server, "/api/v1/favourites", FAVOURITES, body_override=[JOHN_ORIGINAL])
+    config = write_config(
+        f"""
+[mastodon]
+account = "admin@{beta.host}"
+scheme = "http"
+
+[[contacts]]
+name = "John Lennon"
+mastodon = "mastodonpy_test@{alpha.host}"
+
+[[contacts]]
+name = "Mastodonpy Two"
+mastodon = "@mastodonpy_test_2@{beta.host}"
+"""
+    )
+    db = tmp_path / "listen.db"
+    env = {"LISTEN_MASTODON_ACCESS_TOKEN": TOKEN, "LISTEN_CONFIG": "", "LISTEN_DB": ""}
+    args = ["--config", str(config), "--db", str(db), "collect", "--all"]
+
+    first = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "mastodon" in first.output
+    again = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+
+    with sqlite3.connect(db) as conn:
+        posts = conn.execute(
+            "SELECT p.id, p.kind, c.name FROM posts p JOIN contacts c ON c.id = p.contact_id"
+        ).fetchall()
+        engagements = conn.execute(
+            "SELECT e.kind, e.platform, p.id, c.name FROM engagements e"
+            " LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN contacts c ON c.id = p.contact_id"
+            " ORDER BY e.kind"
+        ).fetchall()
+    assert len(posts) == len({p[0] for p in posts}) == 6  # five of John's, one of Two's
+    assert sorted(kind for _, kind, name in posts if name == "John Lennon") == [
+        "post",
+        "post",
+        "post",
+        "reply",
+        "repost",
+    ]
+    rewrite = beta.fediverse.rewrite
+    assert engagements == [
+        ("like", "mastodon", rewrite(JOHN_ORIGINAL["uri"], alpha.base), "John Lennon"),
+        ("reply", "mastodon", rewrite(TWO_TOOT["body"]["uri"], beta.base), "Mastodonpy Two"),
+        ("repost", "mastodon", rewrite(JOHN_TOOT_2["uri"], alpha.base), "John Lennon"),
+    ]
+    assert all("Authorization" not in r.headers for r, _ in alpha_server.log)
