@@ -640,3 +640,22 @@ mastodon = "@mastodonpy_test_2@{beta.host}"
         ("repost", "mastodon", rewrite(JOHN_TOOT_2["uri"], alpha.base), "John Lennon"),
     ]
     assert all("Authorization" not in r.headers for r, _ in alpha_server.log)
+
+
+def test_demo_serves_a_mastodon_instance_the_collector_reads(tmp_path) -> None:
+    from listen import app
+    from listen.demo import demo_workspace
+    from listen.store import Store
+
+    with demo_workspace(tmp_path) as workspace, Store.open(workspace.db_path) as store:
+        options = app.CollectOptions(only_due=False, platforms=("mastodon",))
+        summary = app.collect(workspace.config, store, options)
+        assert [o.error for o in summary.outcomes] == [None, None, None]
+        kinds = dict(
+            store.conn.execute(
+                "SELECT kind, count(*) FROM engagements WHERE platform = 'mastodon' GROUP BY kind"
+            ).fetchall()
+        )
+        posts = store.conn.execute("SELECT count(*) FROM posts WHERE platform = 'mastodon'")
+        assert posts.fetchone()[0] == 16
+    assert kinds == {"reply": 1, "repost": 1}  # likes need LISTEN_MASTODON_ACCESS_TOKEN
