@@ -640,6 +640,8 @@ mastodon = "@mastodonpy_test_2@{beta.host}"
         ("repost", "mastodon", rewrite(JOHN_TOOT_2["uri"], alpha.base), "John Lennon"),
     ]
     assert all("Authorization" not in r.headers for r, _ in alpha_server.log)
+    # A contact on the user's own instance is read with the token: their instance, the user's.
+    assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r, _ in beta_server.log)
 
 
 def test_demo_serves_a_mastodon_instance_the_collector_reads(tmp_path) -> None:
@@ -659,3 +661,10 @@ def test_demo_serves_a_mastodon_instance_the_collector_reads(tmp_path) -> None:
         posts = store.conn.execute("SELECT count(*) FROM posts WHERE platform = 'mastodon'")
         assert posts.fetchone()[0] == 16
     assert kinds == {"reply": 1, "repost": 1}  # likes need LISTEN_MASTODON_ACCESS_TOKEN
+
+
+def test_config_rejects_a_scheme_other_than_http_or_https() -> None:
+    from listen.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"mastodon\.scheme"):
+        parse_config({"mastodon": {"scheme": "ftp"}}, path=None, env={})

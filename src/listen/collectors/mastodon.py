@@ -101,6 +101,7 @@ class MastodonCollector:
         self.settings = settings
         self.token = config.secret("mastodon_access_token")
         self.guard = InstanceGuard()
+        self.home_instance = _instance_of(config.mastodon.account)
 
     def collect(self, source: Source) -> CollectResult:
         acct = parse_acct(source.target)
@@ -119,15 +120,16 @@ class MastodonCollector:
         rss_until = parse_iso(state.get("rss_until"))
         if rss_until and rss_until > utcnow():
             return self._collect_rss(acct, state, poll, state.get("rss_reason", ""))
+        auth = self._may_send_token(acct)
         try:
-            account_id = state.get("account_id") or self._lookup(acct, poll, auth=False)
+            account_id = state.get("account_id") or self._lookup(acct, poll, auth=auth)
         except SourceError as exc:
             if exc.status in (401, 403):
                 return self._collect_rss(acct, state, poll, f"account lookup refused: {exc.reason}")
             raise
         state["account_id"] = account_id
         try:
-            statuses = self._statuses(acct, account_id, state.get("since_id"), poll, auth=False)
+            statuses = self._statuses(acct, account_id, state.get("since_id"), poll, auth=auth)
         except SourceError as exc:
             if exc.status in API_REFUSED:
                 if exc.status == 404:
@@ -187,7 +189,7 @@ class MastodonCollector:
     def _collect_self(self, source: Source, acct: Acct) -> CollectResult:
         poll = _Poll()
         state = dict(source.state)
-        auth = self.token is not None
+        auth = self._may_send_token(acct)
         account_id = state.get("account_id") or self._lookup(acct, poll, auth=auth)
         state["account_id"] = account_id
         statuses = self._statuses(acct, account_id, state.get("since_id"), poll, auth=auth)
@@ -214,7 +216,7 @@ class MastodonCollector:
         """The ActivityPub uri of a status known on the user's instance by its local id."""
         url = f"{self._base(acct)}/api/v1/statuses/{quote(status_id)}"
         try:
-            response = self._get(acct, url, poll, auth=self.token is not None)
+            response = self._get(acct, url, poll, auth=self._may_send_token(acct))
         except SourceError as exc:
             if exc.status in API_REFUSED:  # deleted, or not visible to us
                 log.info("mastodon: cannot see the status %s replied to: %s", status_id, exc)
@@ -240,7 +242,9 @@ class MastodonCollector:
         engaged_at = utcnow() if base_min else None
         for _ in range(max(1, self.options.max_pages)):
             try:
-                response = self._get(acct, url, poll, params=params, auth=True)
+                response = self._get(
+                    acct, url, poll, params=params, auth=self._may_send_token(acct)
+                )
             except SourceError as exc:
                 if exc.status in (401, 403):
                     log.warning("mastodon %s: favourites refused: %s", acct.address, exc.reason)
@@ -332,8 +336,7 @@ class MastodonCollector:
     ) -> Fetched:
         """One GET on the account's instance, minding the instance's circuit and budget.
 
-        The access token is only ever sent to the user's own instance (`auth=True` is used
-        for self sources only).
+        `auth` must come from `_may_send_token`: the token only goes to the user's instance.
         """
         self.guard.check(acct.instance, url)
         headers = {"Accept": accept}
@@ -351,7 +354,9 @@ class MastodonCollector:
                 last_modified=last_modified,
             )
         except RateLimited as exc:
-            self.guard.mark_limited(acct.instance, exc.retry_after or DEFAULT_RATE_LIMIT_WAIT)
+            wait = exc.retry_after or DEFAULT_RATE_LIMIT_WAIT
+            self.guard.mark_limited(acct.instance, wait)
+            poll.wait_seconds = wait
             raise
         except SourceError as exc:
             if is_unreachable(exc):
@@ -360,11 +365,15 @@ class MastodonCollector:
         poll.bytes_received += len(response.content)
         remaining = _header(response, "x-ratelimit-remaining")
         if remaining.isdigit() and int(remaining) <= 0:
-            wait = retry_after_seconds(response.headers)
-            wait = DEFAULT_RATE_LIMIT_WAIT if wait is None else wait
-            self.guard.mark_limited(acct.instance, wait)
-            poll.wait_seconds = wait
+            reset = retry_after_seconds(response.headers)
+            reset = DEFAULT_RATE_LIMIT_WAIT if reset is None else reset
+            self.guard.mark_limited(acct.instance, reset)
+            poll.wait_seconds = reset
         return response
+
+    def _may_send_token(self, acct: Acct) -> bool:
+        """The access token goes to the user's own instance, never to anyone else's."""
+        return self.token is not None and acct.instance == self.home_instance
 
     def _base(self, acct: Acct) -> str:
         return f"{self.options.scheme}://{acct.instance}"
@@ -406,6 +415,13 @@ def _posts_with_reply_targets(statuses: list[dict[str, Any]], instance: str) -> 
             post = replace(post, reply_to=uri_by_id[target])
         posts.append(post)
     return posts
+
+
+def _instance_of(account: str) -> str | None:
+    try:
+        return parse_acct(account).instance if account else None
+    except SourceError:
+        return None
 
 
 def _header(response: Fetched, name: str) -> str:
