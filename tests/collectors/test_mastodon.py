@@ -668,3 +668,35 @@ def test_config_rejects_a_scheme_other_than_http_or_https() -> None:
 
     with pytest.raises(ConfigError, match=r"mastodon\.scheme"):
         parse_config({"mastodon": {"scheme": "ftp"}}, path=None, env={})
+
+
+def test_a_hanging_instance_does_not_stall_a_parallel_run(
+    silent_instance: str, alpha: Instance, alpha_server: HTTPServer, beta: Instance, tmp_path
+) -> None:
+    from listen import app
+    from listen.store import Store
+
+    serve_john_pages(alpha, alpha_server)
+    contacts = [
+        {"name": f"Hanging {i}", "mastodon": f"user{i}@{silent_instance}"} for i in range(4)
+    ]
+    contacts.append({"name": "John Lennon", "mastodon": f"mastodonpy_test@{alpha.host}"})
+    config = parse_config(
+        {
+            "collect": {"timeout_seconds": 0.5, "concurrency": 2},
+            "mastodon": {"scheme": "http", "page_limit": 5, "max_pages": 2},
+            "contacts": contacts,
+        },
+        path=None,
+        env={},
+    )
+    with Store.open(tmp_path / "listen.db") as store:
+        started = time.monotonic()
+        summary = app.collect(config, store, app.CollectOptions(only_due=False))
+        elapsed = time.monotonic() - started
+        stored = store.count("posts")
+    errors = sorted(o.error or "" for o in summary.outcomes if o.target.startswith("user"))
+    assert stored == 10  # John's statuses, despite the dead instance
+    assert len(errors) == 4 and all(errors)
+    assert sum("unreachable in this run" in e for e in errors) >= 2  # skipped, not waited for
+    assert elapsed < 3 * 0.5 + 1.0

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 API_REFUSED = {401, 403, 404}  # statuses endpoint closed to anonymous readers: use RSS
 RSS_RETRY_API_AFTER = timedelta(hours=24)
+MAX_PAGE_LIMIT = 40  # Mastodon serves at most 40 statuses a page, whatever `limit` asks
 DEFAULT_RATE_LIMIT_WAIT = 300.0  # Mastodon's limits reset every 5 minutes
 UNREACHABLE_REASONS = ("timed out", "cannot connect", "connection broken", "response too slow")
 NO_TOKEN_NOTE = "skipped: set LISTEN_MASTODON_ACCESS_TOKEN to detect favourites"
@@ -102,6 +103,7 @@ class MastodonCollector:
         self.token = config.secret("mastodon_access_token")
         self.guard = InstanceGuard()
         self.home_instance = _instance_of(config.mastodon.account)
+        self.page_limit = max(1, min(MAX_PAGE_LIMIT, self.options.page_limit))
 
     def collect(self, source: Source) -> CollectResult:
         acct = parse_acct(source.target)
@@ -234,7 +236,7 @@ class MastodonCollector:
         """
         base_min = state.get("favourites_min_id")
         url = f"{self._base(acct)}/api/v1/favourites"
-        first: dict[str, Any] = {"limit": self.options.page_limit}
+        first: dict[str, Any] = {"limit": self.page_limit}
         if base_min:
             first["min_id"] = base_min
         params: dict[str, Any] | None = first
@@ -261,7 +263,7 @@ class MastodonCollector:
             newer = query_param(prev, "min_id") if prev else None
             if newer:
                 state["favourites_min_id"] = newer
-            if not base_min or not prev or len(items) < self.options.page_limit:
+            if not base_min or not prev or len(items) < self.page_limit:
                 break
             if poll.wait_seconds is not None or not _same_origin(prev, self._base(acct)):
                 break
@@ -293,7 +295,7 @@ class MastodonCollector:
         """Statuses newer than `since_id`, newest first, following `Link: rel="next"`."""
         base = self._base(acct)
         url = f"{base}/api/v1/accounts/{quote(account_id)}/statuses"
-        first: dict[str, Any] = {"limit": self.options.page_limit}
+        first: dict[str, Any] = {"limit": self.page_limit}
         if since_id:
             first["since_id"] = since_id
         params: dict[str, Any] | None = first
@@ -313,7 +315,7 @@ class MastodonCollector:
             if (
                 not items
                 or len(fresh) < len(items)  # reached what we already have
-                or len(items) < self.options.page_limit
+                or len(items) < self.page_limit
                 or not next_url
                 or not _same_origin(next_url, base)
                 or poll.wait_seconds is not None
