@@ -527,6 +527,21 @@ def test_rss_feed_when_the_api_refuses(
     assert requests_to(alpha_server) == ["/@mastodonpy_test.rss"]
     assert alpha_server.log[0][0].headers["If-None-Match"] == '"feed-v1"'
 
+    # A day later the API is asked again; still refused, it is left alone for another day.
+    alpha_server.clear()
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_1, status=403, body_override={})
+    alpha_server.expect_request("/@mastodonpy_test.rss").respond_with_data(
+        "", status=304, headers={"ETag": '"feed-v1"'}
+    )
+    expired = {**result.state, "rss_until": "2020-01-01T00:00:00+00:00"}
+    later = collector.collect(author(alpha, **expired))
+    assert requests_to(alpha_server) == [
+        statuses_path(JOHN_ID) + "?limit=5",
+        "/@mastodonpy_test.rss",
+    ]
+    assert later.state["rss_until"] > datetime.now(UTC).isoformat()
+    assert "403" in later.state["rss_reason"]
+
 
 # -- parsing ---------------------------------------------------------------------------------
 

@@ -121,13 +121,13 @@ class MastodonCollector:
         state = dict(source.state)
         rss_until = parse_iso(state.get("rss_until"))
         if rss_until and rss_until > utcnow():
-            return self._collect_rss(acct, state, poll, state.get("rss_reason", ""))
+            return self._collect_rss(acct, state, poll)
         auth = self._may_send_token(acct)
         try:
             account_id = state.get("account_id") or self._lookup(acct, poll, auth=auth)
         except SourceError as exc:
             if exc.status in (401, 403):
-                return self._collect_rss(acct, state, poll, f"account lookup refused: {exc.reason}")
+                return self._collect_rss(acct, state, poll, f"lookup refused: {exc.reason}")
             raise
         state["account_id"] = account_id
         try:
@@ -148,9 +148,12 @@ class MastodonCollector:
         return self._result(posts, (), state, poll)
 
     def _collect_rss(
-        self, acct: Acct, state: dict[str, Any], poll: _Poll, why: str
+        self, acct: Acct, state: dict[str, Any], poll: _Poll, refused: str | None = None
     ) -> CollectResult:
-        """The public feed at https://instance/@user.rss, for instances that refuse the API."""
+        """The public feed at https://instance/@user.rss, for instances that refuse the API.
+
+        `refused` is why the API just said no: the API is then left alone for a day.
+        """
         url = f"{self._base(acct)}/@{quote(acct.user)}.rss"
         response = self._get(
             acct,
@@ -164,10 +167,10 @@ class MastodonCollector:
             value = _header(response, header)
             if value:
                 state[key] = value
-        if not state.get("rss_until"):
-            log.info("mastodon %s: %s; reading the RSS feed", acct.address, why)
+        if refused:
+            log.info("mastodon %s: %s; reading the RSS feed", acct.address, refused)
             state["rss_until"] = to_iso(utcnow() + RSS_RETRY_API_AFTER)
-            state["rss_reason"] = why
+            state["rss_reason"] = refused
         state["via"] = "rss"
         if response.not_modified:
             return self._result((), (), state, poll, not_modified=True)
