@@ -715,3 +715,48 @@ def test_a_hanging_instance_does_not_stall_a_parallel_run(
     assert len(errors) == 4 and all(errors)
     assert sum("unreachable in this run" in e for e in errors) >= 2  # skipped, not waited for
     assert elapsed < 3 * 0.5 + 1.0
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {},
+        {"uri": 42},
+        {"uri": "", "content": "<p>x</p>"},
+    ],
+)
+def test_statuses_without_a_uri_are_dropped(status: dict[str, Any]) -> None:
+    from listen.collectors.mastodon_parse import status_to_post
+
+    assert status_to_post(status, "example.social") is None
+
+
+def test_odd_field_types_do_not_crash_the_mapping() -> None:
+    from listen.collectors.mastodon_parse import status_to_post
+
+    odd = {
+        **PAGE_1["body"][0],
+        "content": None,
+        "account": "not an object",
+        "reblog": "nope",
+        "created_at": "yesterday",
+        "favourites_count": True,
+        "spoiler_text": 7,
+    }
+    post = status_to_post(odd, "example.social")
+    assert post is not None
+    assert (post.text, post.author_handle, post.created_at, post.raw_kind) == (
+        "",
+        None,
+        None,
+        "post",
+    )
+    assert "likes" not in post.metrics
+    assert own_status_engagements(odd, ADMIN_ID, None) == []
+
+
+def test_a_page_that_is_not_a_list_is_a_source_error() -> None:
+    from listen.collectors.mastodon_parse import json_list
+
+    with pytest.raises(SourceError, match="JSON array"):
+        json_list(b'{"error": "Record not found"}', "http://example.social/x")
