@@ -1,12 +1,20 @@
-"""Helpers to fill a real database through the store's own API."""
+"""Helpers for tests: where the recorded real-world data lives."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from listen.store import Store
 from listen.types import CollectResult, Post
+
+DATA = Path(__file__).parent / "data"
+
+
+def read_data(relative: str) -> bytes:
+    """Bytes of a recorded real-world sample under tests/data/."""
+    return (DATA / relative).read_bytes()
 
 
 def add_contact_posts(

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from helpers import add_contact_posts, classify
 from listen import app
 from listen.config import Config
 from listen.store import Store
 from listen.types import Engagement, Post
+from tests.helpers import add_contact_posts, classify
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 

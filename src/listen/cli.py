@@ -503,19 +503,23 @@ def import_linkedin(obj: AppContext, export_dir: Path) -> None:
         click.echo(f"skipped {count} rows: {reason}", err=True)
 
 
+# The recorded demo data spans years (some items carry no real date): look back this far at most.
+DEMO_MAX_LOOKBACK_DAYS = 3650
+
+
 def demo_digest_and_scores(console: Console, config: Config, store: Store) -> None:
     """The demo's last steps: the digest as of the newest post, then the scores."""
     from listen.digest.render import render_scores_text, render_text
 
-    newest = store.newest_post_time()
-    if newest is None:
+    oldest, newest = store.post_time_range()
+    if oldest is None or newest is None:
         console.print("No posts collected: no digest to show.")
         return
     now = newest + timedelta(hours=1)
-    since = timedelta(days=DEMO_DIGEST_DAYS)
+    since = min(now - oldest, timedelta(days=DEMO_MAX_LOOKBACK_DAYS))
     console.print(
-        f"\n[bold]3. Digest[/bold] (the recorded posts are old: 'now' is {now:%Y-%m-%d %H:%M} "
-        f"UTC, one hour after the newest post, and the digest covers {DEMO_DIGEST_DAYS} days)"
+        f"\n[bold]3. Digest[/bold] (recorded data: 'now' is {now:%Y-%m-%d %H:%M} UTC, an hour "
+        f"after the newest post, and the digest looks back {since.days} days to cover the rest)"
     )
     built = app.daily_digest(config, store, now=now, since=since)
     console.print(render_text(built), markup=False, highlight=False)
@@ -529,10 +533,6 @@ def demo_digest_and_scores(console: Console, config: Config, store: Store) -> No
     console.print("\n[bold]5. Participation score per platform[/bold] (last 30 days)")
     scores = app.participation(config, store, now=now + timedelta(minutes=1))
     console.print(render_scores_text(scores), markup=False, highlight=False)
-
-
-# The demo feeds were recorded 2019-2023: a long window shows several contacts.
-DEMO_DIGEST_DAYS = 1000
 
 
 # -- demo ---------------------------------------------------------------------------------------

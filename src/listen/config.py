@@ -71,7 +71,8 @@ class BlueskyConfig:
     enabled: bool = True
     handle: str = ""
     base_url: str = "https://public.api.bsky.app"
-    pds_url: str = "https://bsky.social"
+    pds_url: str = "https://bsky.social"  # used when your DID document cannot be read
+    plc_url: str = "https://plc.directory"  # where did:plc documents are resolved
     page_limit: int = 50
     max_pages: int = 5
 
@@ -266,6 +267,8 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must not be negative", key="x.monthly_read_cap")
     if config.mastodon.account and "@" not in config.mastodon.account.lstrip("@"):
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
+    if config.mastodon.scheme not in ("http", "https"):
+        raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
 
 
 def _unknown(key: str, allowed: list[str]) -> str:

@@ -495,6 +495,8 @@ class Store:
                 "last_error": None,
                 "next_poll_at": to_iso(next_poll_at),
             }
+            if result.resolved_id:
+                self.set_resolved_id(source.platform, source.target, result.resolved_id)
             if result.disabled_reason:
                 assignments["enabled"] = 0
                 assignments["disabled_reason"] = result.disabled_reason
@@ -845,10 +847,11 @@ class Store:
             )
         return result
 
-    def newest_post_time(self) -> datetime | None:
-        """When the newest stored post was created (the demo's "now")."""
-        row = self.conn.execute("SELECT max(created_at) FROM posts").fetchone()
-        return parse_iso(row[0]) if row else None
+    def post_time_range(self) -> tuple[datetime | None, datetime | None]:
+        """When the oldest and the newest stored posts were created (the demo's window)."""
+        oldest = self.conn.execute("SELECT min(created_at) FROM posts").fetchone()[0]
+        newest = self.conn.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+        return parse_iso(oldest), parse_iso(newest)
 
     def record_digest_items(
         self, items: Sequence[tuple[str, str, int, str | None]], *, shown_at: datetime

@@ -10,9 +10,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from samples import sample_digest
 
 from listen.digest.render import render_html
+from tests.digest.samples import sample_digest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 

@@ -6,10 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from samples import HOSTILE, NOW, sample_digest
 
 from listen.digest.build import Activity, Digest, build_digest
 from listen.digest.render import render, render_html, render_markdown, render_text, sparkline
+from tests.digest.samples import HOSTILE, NOW, sample_digest
 
 
 @pytest.fixture

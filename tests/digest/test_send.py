@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samples import sample_digest
 
 from listen.config import Config, parse_config
 from listen.digest.render import render_html, render_text
 from listen.digest.send import SendError, send_digest
 from listen.errors import ConfigError
+from tests.digest.samples import sample_digest
 
 
 def free_port() -> int:
