@@ -56,10 +56,13 @@ def test_digest_text_json_and_markdown(tmp_path: Path) -> None:
     assert "1. Ann · bluesky · 3 h ago — comment" in text
     assert "why: asks a question" in text
     assert "old" not in text.split("2. Worth sharing")[0]  # 3 days old: outside --since 24h
-    code, out = run(db, "digest", "--now", NOW_ARG, "--since", "4d", "--format", "json")
+    code, out = run(
+        db, "digest", "--now", "2024-05-31T09:00:00Z", "--since", "4d", "--format", "json"
+    )
     data = json.loads(out)
     assert [i["post_id"] for i in data["reply"]] == ["at://ann/1", "at://ann/old"]
-    assert data["scores"][0]["platform"] == "bluesky"
+    # the first digest showed at://ann/1: an opportunity, so bluesky now has a score
+    assert [(s["platform"], s["open"]) for s in data["scores"]] == [("bluesky", 1)]
     code, out = run(db, "digest", "--now", NOW_ARG, "--format", "markdown")
     assert out.startswith("# Your listen digest")
     assert "&lt;b&gt;the meetup&lt;/b&gt;" in out

@@ -24,7 +24,7 @@ from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Sourc
 
 if TYPE_CHECKING:
     from listen.digest.build import Digest
-    from listen.facts import EngagementFact, MarkFact, PosterDay, ShownItem
+    from listen.facts import EngagementFact, MarkFact, ShownItem
     from listen.scoring import PlatformScore
 
 log = logging.getLogger(__name__)
@@ -312,7 +312,6 @@ class _ParticipationFacts:
     shown: list[ShownItem]
     engagements: list[EngagementFact]
     marks: list[MarkFact]
-    poster_days: list[PosterDay]
     now: datetime
     window: timedelta
     response_window: timedelta
@@ -324,7 +323,6 @@ class _ParticipationFacts:
             shown=self.shown,
             engagements=self.engagements,
             marks=self.marks,
-            poster_days=self.poster_days,
             now=self.now,
             window=self.window,
             response_window=self.response_window,
@@ -350,7 +348,6 @@ def _participation_facts(
         shown=shown,
         engagements=engagements,
         marks=store.marks_on(shown_ids),
-        poster_days=store.poster_days(start, now),
         now=now,
         window=window,
         response_window=response_window,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +76,6 @@ class MarkFact:
     post_id: str
     label: str
     marked_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PosterDay:
-    """A contact posted on a platform on a (UTC) day: an opportunity to engage existed."""
-
-    platform: str
-    contact_id: int
-    day: date
 
 
 @dataclass(frozen=True, slots=True)

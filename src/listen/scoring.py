@@ -4,8 +4,8 @@
   share you acted on: participated / (participated + lurked). Open items do not count yet.
 - depth: the mean weight of your engagements in the window: a comment or reply 1, a quote,
   share, repost or mention 0.5, a like 0.25.
-- breadth: of the contacts who posted on the platform in the window, the share you engaged with
-  in the window.
+- breadth: of the contacts whose posts were shown to you (in a digest) in the window, the share
+  you engaged with (on any of their posts) in the window.
 - consistency: the share of the window's days with at least one engagement.
 
 Pure functions over facts from the store; `now` is always explicit.
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from listen.facts import EngagementFact, MarkFact, PosterDay, ShownItem
+from listen.facts import EngagementFact, MarkFact, ShownItem
 from listen.tracker import track
 
 COMPONENT_MAX = 25.0
@@ -90,59 +90,89 @@ def score_window(
     shown: Sequence[ShownItem],
     engagements: Sequence[EngagementFact],
     marks: Sequence[MarkFact],
-    poster_days: Sequence[PosterDay],
     start: datetime,
     end: datetime,
     response_window: timedelta,
 ) -> ScoreComponents:
     """The four components for `platform` over [start, end), judged as of `end`."""
-    window_days = max(1, round((end - start) / timedelta(days=1)))
-    tracked = [
-        t
-        for t in track(shown, engagements, marks, now=end, response_window=response_window)
-        if t.platform == platform and start <= t.first_shown_at < end
-    ]
-    statuses = Counter(t.status for t in tracked)
-    participated, lurked = statuses["participated"], statuses["lurked"]
-    decided = participated + lurked
-    response = COMPONENT_MAX * participated / decided if decided else 0.0
+    return _PlatformFacts.of(platform, shown, engagements, marks).score(start, end, response_window)
 
-    in_window = [e for e in engagements if e.platform == platform and start <= e.engaged_at < end]
-    by_kind = Counter(e.kind for e in in_window)
-    depth = (
-        COMPONENT_MAX * sum(DEPTH_WEIGHTS.get(e.kind, 0.0) for e in in_window) / len(in_window)
-        if in_window
-        else 0.0
-    )
 
-    last_day = (end - timedelta(microseconds=1)).date()
-    posting = {
-        d.contact_id
-        for d in poster_days
-        if d.platform == platform and start.date() <= d.day <= last_day
-    }
-    engaged = {e.contact_id for e in in_window if e.contact_id is not None}
-    reached = engaged & posting
-    breadth = COMPONENT_MAX * len(reached) / len(posting) if posting else 0.0
+@dataclass(frozen=True, slots=True)
+class _PlatformFacts:
+    """One platform's facts, indexed once so many windows can be scored cheaply."""
 
-    active = {int((e.engaged_at - start) / timedelta(days=1)) for e in in_window}
-    active_days = len({d for d in active if 0 <= d < window_days})
-    consistency = COMPONENT_MAX * active_days / window_days
+    platform: str
+    shown: list[ShownItem]
+    engagements: list[EngagementFact]
+    marks: list[MarkFact]
 
-    return ScoreComponents(
-        response=response,
-        depth=depth,
-        breadth=breadth,
-        consistency=consistency,
-        participated=participated,
-        lurked=lurked,
-        open=statuses["open"],
-        engagements_by_kind=dict(sorted(by_kind.items())),
-        contacts_engaged=len(reached),
-        contacts_posting=len(posting),
-        active_days=active_days,
-        window_days=window_days,
-    )
+    @classmethod
+    def of(
+        cls,
+        platform: str,
+        shown: Iterable[ShownItem],
+        engagements: Iterable[EngagementFact],
+        marks: Iterable[MarkFact],
+    ) -> _PlatformFacts:
+        mine = [s for s in shown if s.platform == platform]
+        ids = {s.post_id for s in mine}
+        return cls(
+            platform,
+            mine,
+            [e for e in engagements if e.platform == platform],
+            [m for m in marks if m.post_id in ids],
+        )
+
+    def score(self, start: datetime, end: datetime, response_window: timedelta) -> ScoreComponents:
+        window_days = max(1, round((end - start) / timedelta(days=1)))
+        tracked = [
+            t
+            for t in track(
+                self.shown, self.engagements, self.marks, now=end, response_window=response_window
+            )
+            if start <= t.first_shown_at < end
+        ]
+        statuses = Counter(t.status for t in tracked)
+        participated, lurked = statuses["participated"], statuses["lurked"]
+        decided = participated + lurked
+        response = COMPONENT_MAX * participated / decided if decided else 0.0
+
+        in_window = [e for e in self.engagements if start <= e.engaged_at < end]
+        by_kind = Counter(e.kind for e in in_window)
+        depth = (
+            COMPONENT_MAX * sum(DEPTH_WEIGHTS.get(e.kind, 0.0) for e in in_window) / len(in_window)
+            if in_window
+            else 0.0
+        )
+
+        posting = {
+            s.contact_id
+            for s in self.shown
+            if s.contact_id is not None and start <= s.shown_at < end
+        }
+        engaged = {e.contact_id for e in in_window if e.contact_id is not None}
+        reached = engaged & posting
+        breadth = COMPONENT_MAX * len(reached) / len(posting) if posting else 0.0
+
+        active = {int((e.engaged_at - start) / timedelta(days=1)) for e in in_window}
+        active_days = len({d for d in active if 0 <= d < window_days})
+        consistency = COMPONENT_MAX * active_days / window_days
+
+        return ScoreComponents(
+            response=response,
+            depth=depth,
+            breadth=breadth,
+            consistency=consistency,
+            participated=participated,
+            lurked=lurked,
+            open=statuses["open"],
+            engagements_by_kind=dict(sorted(by_kind.items())),
+            contacts_engaged=len(reached),
+            contacts_posting=len(posting),
+            active_days=active_days,
+            window_days=window_days,
+        )
 
 
 def participation_scores(
@@ -150,7 +180,6 @@ def participation_scores(
     shown: Sequence[ShownItem],
     engagements: Iterable[EngagementFact],
     marks: Sequence[MarkFact],
-    poster_days: Sequence[PosterDay],
     now: datetime,
     window: timedelta,
     response_window: timedelta,
@@ -165,37 +194,20 @@ def participation_scores(
         earliest = history_start(now, window, history_points, history_step)
         seen = {s.platform for s in shown if earliest <= s.shown_at < now}
         seen |= {e.platform for e in facts if earliest <= e.engaged_at < now}
-        seen |= {d.platform for d in poster_days}
         wanted = sorted(seen)
     else:
         wanted = list(platforms)
 
-    def total_at(platform: str, end: datetime) -> float:
-        return score_window(
-            platform,
-            shown=shown,
-            engagements=facts,
-            marks=marks,
-            poster_days=poster_days,
-            start=end - window,
-            end=end,
-            response_window=response_window,
-        ).total
-
     scores = []
     for platform in wanted:
-        current = score_window(
-            platform,
-            shown=shown,
-            engagements=facts,
-            marks=marks,
-            poster_days=poster_days,
-            start=start,
-            end=now,
-            response_window=response_window,
-        )
+        facts_of = _PlatformFacts.of(platform, shown, facts, marks)
+        current = facts_of.score(start, now, response_window)
         history = tuple(
-            current.total if i == 0 else total_at(platform, now - i * history_step)
+            current.total
+            if i == 0
+            else facts_of.score(
+                now - i * history_step - window, now - i * history_step, response_window
+            ).total
             for i in reversed(range(history_points))
         )
         scores.append(
@@ -204,7 +216,7 @@ def participation_scores(
                 window_start=start,
                 window_end=now,
                 current=current,
-                previous_total=total_at(platform, start),
+                previous_total=facts_of.score(start - window, start, response_window).total,
                 history=history,
             )
         )

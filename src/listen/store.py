@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from listen.facts import (
     ContactActivity,
     EngagementFact,
     MarkFact,
-    PosterDay,
     PostSummary,
     ShownItem,
 )
@@ -186,6 +185,7 @@ def _migration_3_digest_indexes(db: sqlite_utils.Database) -> None:
         """
         CREATE INDEX IF NOT EXISTS engagements_engaged ON engagements(engaged_at);
         CREATE INDEX IF NOT EXISTS sources_post ON sources(post_id);
+
         """
     )
 
@@ -798,22 +798,6 @@ class Store:
                 if moment is not None:
                     facts.append(MarkFact(post_id, label, moment))
         return facts
-
-    def poster_days(self, start: datetime, end: datetime) -> list[PosterDay]:
-        """Which contacts posted on which platform on which day, in [start, end)."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT platform, contact_id, substr(created_at, 1, 10)"
-            " FROM posts INDEXED BY posts_created"
-            " WHERE created_at >= ? AND created_at < ? AND contact_id IS NOT NULL",
-            (to_iso(start), to_iso(end)),
-        ).fetchall()
-        days = []
-        for platform, contact_id, day in rows:
-            try:
-                days.append(PosterDay(platform, int(contact_id), date.fromisoformat(day)))
-            except (TypeError, ValueError):
-                continue
-        return days
 
     def contact_activity(self) -> list[ContactActivity]:
         """Per contact: their latest post and the last time the user engaged with them."""
