@@ -518,7 +518,7 @@ def demo_digest_and_scores(console: Console, config: Config, store: Store) -> No
     now = newest + timedelta(hours=1)
     since = min(now - oldest, timedelta(days=DEMO_MAX_LOOKBACK_DAYS))
     console.print(
-        f"\n[bold]3. Digest[/bold] (recorded data: 'now' is {now:%Y-%m-%d %H:%M} UTC, an hour "
+        f"\n[bold]Digest[/bold] (recorded data: 'now' is {now:%Y-%m-%d %H:%M} UTC, an hour "
         f"after the newest post, and the digest looks back {since.days} days to cover the rest)"
     )
     built = app.daily_digest(config, store, now=now, since=since)
@@ -526,11 +526,11 @@ def demo_digest_and_scores(console: Console, config: Config, store: Store) -> No
     if built.reply:
         top = built.reply[0]
         console.print(
-            f"[bold]4. Take part[/bold]: you reply to {escape(top.contact)}'s post "
+            f"[bold]Take part[/bold]: you reply to {escape(top.contact)}'s post "
             f"(recorded with `listen mark {escape(top.post_id)} comment`)"
         )
         store.mark_post(top.post_id, "comment", now=now)
-    console.print("\n[bold]5. Participation score per platform[/bold] (last 30 days)")
+    console.print("\n[bold]Participation score per platform[/bold] (last 30 days)")
     scores = app.participation(config, store, now=now + timedelta(minutes=1))
     console.print(render_scores_text(scores), markup=False, highlight=False)
 
