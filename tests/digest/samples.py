@@ -10,7 +10,10 @@ from listen.scoring import PlatformScore, ScoreComponents
 from listen.tracker import ColdContact
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & [link](javascript:x)'
+HOSTILE = (
+    '<script>alert("x")</script><img src=x onerror=alert(1)> & [link](javascript:x)'
+    "\x1b[2J\x1b]0;pwned\x07"  # terminal escapes: clear screen, set the window title
+)
 
 
 def summary(post_id: str, contact: str, text: str, title: str | None = None) -> PostSummary:

@@ -38,6 +38,15 @@ def test_text_has_the_five_sections_in_order(digest: Digest) -> None:
     assert "response 12 · depth 12 · breadth 17 · consistency 2 · lurk ratio 50%" in text
 
 
+def test_terminal_escapes_in_post_text_are_dropped(digest: Digest) -> None:
+    for fmt in ("text", "markdown", "html"):
+        out = render(digest, fmt)
+        assert "\x1b" not in out and "\x07" not in out
+        assert "[2J" in out  # the rest of the text stays, harmless without the escape
+    assert "\x1b" in json.loads(render(digest, "json"))["reply"][0]["excerpt"]  # JSON escapes it
+    assert "\\u001b" in render(digest, "json")
+
+
 def test_sparkline_is_absolute() -> None:
     assert sparkline((0.0, 50.0, 100.0)) == "▁▅█"
 

@@ -23,6 +23,14 @@ SPARK = "▁▂▃▄▅▆▇█"
 TITLE = "Your listen digest"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Drop control characters (terminal escapes hidden in post text), keep newlines and tabs."""
+    return _CONTROL.sub("", text)
+
+
 def render(digest: Digest, fmt: str) -> str:
     """Render in one of `FORMATS`."""
     renderers: dict[str, Callable[[Digest], str]] = {
@@ -169,7 +177,7 @@ def render_text(digest: Digest) -> str:
             f"{trend_text(score)} vs previous window"
         )
         out.append(f"            {components_line(score)}")
-    return "\n".join(out).rstrip() + "\n"
+    return printable("\n".join(out).rstrip() + "\n")
 
 
 def _one_line(text: str) -> str:
@@ -246,7 +254,7 @@ def render_markdown(digest: Digest) -> str:
                 f"| {score.platform} | {score.total:.0f}/100 | {trend_text(score)} | "
                 f"{sparkline(score.history)} | {components_line(score)} |"
             )
-    return "\n".join(out).rstrip() + "\n"
+    return printable("\n".join(out).rstrip() + "\n")
 
 
 # -- html -----------------------------------------------------------------------------------
@@ -276,7 +284,7 @@ def render_html(digest: Digest) -> str:
                 _html_scores(digest.scores),
             ]
         )
-    return (
+    return printable(
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -495,4 +503,4 @@ def render_scores_text(scores: list[PlatformScore]) -> str:
             f"{c.lurked} lurked, {c.open} open; {c.contacts_engaged}/{c.contacts_posting} "
             f"contacts; {c.active_days}/{c.window_days} active days"
         )
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
