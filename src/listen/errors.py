@@ -29,10 +29,13 @@ class StorageError(ListenError):
 class SourceError(ListenError):
     """One source failed; recorded on the source, the run goes on."""
 
-    def __init__(self, target: str, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, target: str, reason: str, *, retry_after: float | None = None, reads: int = 1
+    ) -> None:
         self.target = target
         self.reason = reason
         self.retry_after = retry_after
+        self.reads = reads  # API requests spent before failing (metered APIs count them)
         super().__init__(f"{target}: {reason}")
 
 

@@ -1,0 +1,292 @@
+"""X (Twitter) collector: contacts' tweets and the user's own activity, via tweepy (API v2).
+
+Two source kinds: `author` (a contact's username: their tweets, newer than the stored since_id)
+and `self` (the user's own username: their replies, quotes and retweets, and their likes, which
+become engagements). Every API request counts as one read against the monthly cap; the read
+budget (listen.budget) tells each poll how many requests it may make (`read_allowance`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from listen.collectors.x_parse import (
+    EXPANSIONS,
+    TWEET_FIELDS,
+    USER_FIELDS,
+    like_engagements,
+    newer_id,
+    own_engagements,
+    parse_tweet_page,
+    parse_user_id,
+)
+from listen.errors import AuthError, RateLimited, SourceError
+from listen.http import HttpSettings, retry_after_seconds
+from listen.types import CollectResult, Engagement, Post, Source
+
+if TYPE_CHECKING:
+    import httpx
+
+    from listen.config import Config, XConfig
+
+TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes; rewritten to base_url
+ALLOWANCE_KEY = "read_allowance"  # put in a source's state by the read budget; never stored
+MISSING_CREDENTIALS = (
+    "no X API credentials: set LISTEN_X_BEARER_TOKEN (or all four of LISTEN_X_CONSUMER_KEY, "
+    "LISTEN_X_CONSUMER_SECRET, LISTEN_X_ACCESS_TOKEN, LISTEN_X_ACCESS_TOKEN_SECRET)"
+)
+_OAUTH1 = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
+
+
+def x_credentials(config: Config) -> dict[str, str] | None:
+    """tweepy.Client keyword arguments from the environment: a bearer token, else OAuth 1.0a."""
+    bearer = config.secret("x_bearer_token")
+    if bearer:
+        return {"bearer_token": bearer}
+    values = [config.secret(purpose) for purpose in _OAUTH1]
+    if all(values):
+        names = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        return {name: value for name, value in zip(names, values, strict=True) if value}
+    return None
+
+
+class XCollector:
+    """Polls one X source; one tweepy client per poll (tweepy clients are not thread-safe)."""
+
+    platform = "x"
+
+    def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
+        self.x: XConfig = config.x
+        self.settings = settings
+        self.credentials = x_credentials(config)
+
+    def collect(self, source: Source) -> CollectResult:
+        if self.credentials is None:
+            raise AuthError(source.target, MISSING_CREDENTIALS, reads=0)
+        state = dict(source.state)
+        allowance = state.pop(ALLOWANCE_KEY, None)
+        api = _Api(self._client(), source.target, allowance, self.x)
+        try:
+            if source.kind == "author":
+                posts, engagements = self._collect_author(api, source.target, state)
+            elif source.kind == "self":
+                posts, engagements = self._collect_self(api, source.target, state)
+            else:
+                raise SourceError(source.target, f"unknown X source kind {source.kind!r}", reads=0)
+        except SourceError as exc:
+            exc.reads = api.reads
+            raise
+        return CollectResult(
+            posts=tuple(posts), engagements=tuple(engagements), state=state, reads=api.reads
+        )
+
+    def _client(self) -> Any:
+        client = _client_class()(**(self.credentials or {}), return_type=dict)
+        client.session = _session_class()(self.x.base_url, self.settings)
+        return client
+
+    def _collect_author(
+        self, api: _Api, username: str, state: dict[str, Any]
+    ) -> tuple[list[Post], list[Engagement]]:
+        user_id = state.get("user_id") or api.resolve(username)
+        state["user_id"] = user_id
+        posts, newest = api.timeline(user_id, state.get("since_id"), username)
+        if newest:
+            state["since_id"] = newer_id(state.get("since_id"), newest)
+        return posts, []
+
+    def _collect_self(
+        self, api: _Api, username: str, state: dict[str, Any]
+    ) -> tuple[list[Post], list[Engagement]]:
+        user_id = state.get("user_id") or api.resolve(username)
+        state["user_id"] = user_id
+        own, newest = api.timeline(user_id, state.get("since_id"), username)
+        if newest:
+            state["since_id"] = newer_id(state.get("since_id"), newest)
+        engagements = own_engagements(own)
+        engagements.extend(like_engagements(api.liked(user_id)))
+        return [], engagements
+
+
+class _OutOfReads(Exception):
+    """This poll's read allowance is spent; keep what was fetched."""
+
+
+class _Api:
+    """The tweepy calls one poll makes, each counted as a read and mapped to listen errors."""
+
+    def __init__(self, client: Any, target: str, allowance: int | None, x: XConfig) -> None:
+        self.client = client
+        self.target = target
+        self.allowance = allowance
+        self.x = x
+        self.reads = 0
+
+    def resolve(self, username: str) -> str:
+        """A username's numeric id (one read; the caller keeps it in the source state)."""
+        try:
+            payload = self._call(self.client.get_user, username=username.lstrip("@"))
+        except _OutOfReads:
+            raise SourceError(self.target, "no X reads left this poll", reads=self.reads) from None
+        user_id = parse_user_id(payload)
+        if user_id is None:
+            raise SourceError(self.target, f"X user @{username} not found", reads=self.reads)
+        return user_id
+
+    def timeline(
+        self, user_id: str, since_id: str | None, username: str
+    ) -> tuple[list[Post], str | None]:
+        """Tweets newer than `since_id`, following next_token up to `max_pages` pages."""
+        posts: list[Post] = []
+        newest: str | None = None
+        token: str | None = None
+        for _ in range(max(1, self.x.max_pages)):
+            params: dict[str, Any] = {
+                "tweet_fields": TWEET_FIELDS,
+                "expansions": EXPANSIONS,
+                "user_fields": USER_FIELDS,
+                "max_results": min(100, max(5, self.x.page_limit)),
+            }
+            if since_id:
+                params["since_id"] = since_id
+            if token:
+                params["pagination_token"] = token
+            try:
+                payload = self._call(self.client.get_users_tweets, user_id, **params)
+            except _OutOfReads:
+                break
+            page = parse_tweet_page(payload, fallback_username=username)
+            posts.extend(page.posts)
+            newest = newer_id(newest, page.newest_id)
+            token = page.next_token
+            if not token:
+                break
+        return posts, newest
+
+    def liked(self, user_id: str) -> list[Post]:
+        """The newest liked tweets (one page: likes are read often, and X has no since_id here)."""
+        try:
+            payload = self._call(
+                self.client.get_liked_tweets,
+                user_id,
+                tweet_fields=TWEET_FIELDS,
+                expansions=EXPANSIONS,
+                user_fields=USER_FIELDS,
+                max_results=min(100, max(10, self.x.page_limit)),
+            )
+        except _OutOfReads:
+            return []
+        return list(parse_tweet_page(payload).posts)
+
+    def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
+        import requests
+        import tweepy
+
+        if self.allowance is not None and self.reads >= self.allowance:
+            raise _OutOfReads
+        self.reads += 1
+        target = self.target
+        try:
+            return method(*args, **params)
+        except tweepy.Unauthorized:
+            raise AuthError(
+                target,
+                "X rejected the credentials (HTTP 401): check LISTEN_X_BEARER_TOKEN",
+                reads=self.reads,
+            ) from None
+        except tweepy.Forbidden as exc:
+            raise AuthError(
+                target,
+                "X refused access (HTTP 403): your API access tier may not include this "
+                f"endpoint{_api_message(exc)}",
+                reads=self.reads,
+            ) from None
+        except tweepy.TooManyRequests as exc:
+            raise RateLimited(
+                target,
+                "HTTP 429: X rate limit reached",
+                retry_after=retry_after_seconds(dict(exc.response.headers)),
+                reads=self.reads,
+            ) from None
+        except tweepy.NotFound:
+            raise SourceError(target, "HTTP 404: not found on X", reads=self.reads) from None
+        except tweepy.HTTPException as exc:
+            status = getattr(exc.response, "status_code", "?")
+            raise SourceError(
+                target,
+                f"HTTP {status} from X{_api_message(exc)}",
+                retry_after=retry_after_seconds(dict(exc.response.headers)),
+                reads=self.reads,
+            ) from None
+        except requests.JSONDecodeError as exc:
+            raise SourceError(
+                target, f"malformed JSON from X: {_first_line(exc)}", reads=self.reads
+            ) from None
+        except requests.Timeout:
+            raise SourceError(target, "X API timed out", reads=self.reads) from None
+        except requests.ConnectionError as exc:
+            raise SourceError(
+                target, f"cannot connect to the X API: {_first_line(exc)}", reads=self.reads
+            ) from None
+        except requests.RequestException as exc:
+            raise SourceError(
+                target, f"X API request failed: {_first_line(exc)}", reads=self.reads
+            ) from None
+
+
+def _api_message(exc: Any) -> str:
+    messages = [m for m in getattr(exc, "api_messages", []) if isinstance(m, str)]
+    return f": {messages[0][:200]}" if messages else ""
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc) or type(exc).__name__).splitlines()[0][:200]
+
+
+@functools.cache
+def _client_class() -> type:
+    import tweepy
+
+    return tweepy.Client
+
+
+@functools.cache
+def _session_class() -> type:
+    """A requests.Session sending tweepy's requests to `base_url`, with a timeout and size cap."""
+    import requests
+
+    class XSession(requests.Session):
+        def __init__(self, base_url: str, settings: HttpSettings) -> None:
+            super().__init__()
+            self.base_url = base_url.rstrip("/")
+            self.settings = settings
+
+        def request(  # type: ignore[override]
+            self, method: str, url: str, *args: Any, **kwargs: Any
+        ) -> requests.Response:
+            if url.startswith(TWEEPY_HOST):
+                url = self.base_url + url[len(TWEEPY_HOST) :]
+            kwargs.setdefault("timeout", self.settings.timeout_seconds)
+            kwargs["stream"] = True
+            response = super().request(method, url, *args, **kwargs)
+            limit = self.settings.max_response_bytes
+            declared = response.headers.get("content-length", "")
+            try:
+                if declared.isdigit() and int(declared) > limit:
+                    raise SourceError(url, f"response too large ({declared} bytes)")
+                chunks, size = [], 0
+                for chunk in response.iter_content(65536):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SourceError(url, f"response too large (over {limit} bytes)")
+                    chunks.append(chunk)
+            except BaseException:
+                response.close()
+                raise
+            response._content = b"".join(chunks)
+            response._content_consumed = True
+            return response
+
+    return XSession
