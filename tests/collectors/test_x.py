@@ -137,6 +137,12 @@ def test_a_retweet_is_a_repost_and_plain_tweets_are_posts() -> None:
     assert plain.newest_id == "1577730467436138524"
 
 
+def test_html_escapes_in_tweet_text_are_undone() -> None:
+    posts = {p.id: p for p in parse_tweet_page(recorded("get_home_timeline")["body"]).posts}
+    assert posts["1578095129495482369"].text.startswith("So @alanbenlee @snowman & I are")
+    assert "-> room floorplans ->" in posts["1575150415812993024"].text
+
+
 def test_malformed_payloads_give_no_posts_not_a_crash() -> None:
     for payload in (None, [], {"data": "x"}, {"data": [1, {"id": "abc"}, {"text": "no id"}]}):
         assert parse_tweet_page(payload).posts == ()
@@ -200,8 +206,15 @@ def test_the_read_allowance_is_a_hard_stop(httpserver: HTTPServer) -> None:
 
 def test_unknown_username_is_a_source_error(httpserver: HTTPServer) -> None:
     # X answers 200 with an `errors` array and no `data` for an unknown username.
-    body = {"errors": [{"detail": "Could not find user with username: [nobody_here_404].",
-                        "title": "Not Found Error", "resource_type": "user"}]}
+    body = {
+        "errors": [
+            {
+                "detail": "Could not find user with username: [nobody_here_404].",
+                "title": "Not Found Error",
+                "resource_type": "user",
+            }
+        ]
+    }
     httpserver.expect_request("/2/users/by/username/nobody_here_404").respond_with_json(body)
     with pytest.raises(SourceError, match="not found"):
         collector(x_config(httpserver)).collect(author("nobody_here_404"))
@@ -212,11 +225,17 @@ def test_unknown_username_is_a_source_error(httpserver: HTTPServer) -> None:
 
 def test_429_raises_rate_limited_with_the_reset_header(httpserver: HTTPServer) -> None:
     headers = dict(recorded("get_users_tweets")["headers"])
-    headers.update({"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 900)})
+    headers.update(
+        {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 900)}
+    )
     headers.pop("content-type")
     httpserver.expect_request(f"/2/users/{TWITTER_ID}/tweets").respond_with_json(
-        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
-         "status": 429},
+        {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
         status=429,
         headers=headers,
     )
@@ -237,9 +256,13 @@ def test_401_is_an_auth_error_naming_the_token(httpserver: HTTPServer) -> None:
 
 
 def test_403_is_an_auth_error_about_the_access_tier(httpserver: HTTPServer) -> None:
-    body = {"title": "Unsupported Authentication", "type": "about:blank", "status": 403,
-            "detail": "Your client app is not configured with the appropriate oauth1 app "
-                      "permissions for this endpoint."}
+    body = {
+        "title": "Unsupported Authentication",
+        "type": "about:blank",
+        "status": 403,
+        "detail": "Your client app is not configured with the appropriate oauth1 app "
+        "permissions for this endpoint.",
+    }
     httpserver.expect_request(f"/2/users/{TWITTER_ID}/tweets").respond_with_json(body, status=403)
     with pytest.raises(AuthError, match="access tier"):
         collector(x_config(httpserver)).collect(author(user_id=TWITTER_ID))
@@ -265,8 +288,11 @@ def test_oversized_responses_are_refused(httpserver: HTTPServer) -> None:
     settings = HttpSettings(timeout_seconds=5.0, max_response_bytes=2000)
     x = XCollector(x_config(httpserver), make_client(settings), settings)
     with pytest.raises(SourceError, match="too large"):
-        x.collect(Source(id=2, platform="x", kind="self", target="dappdavid99",
-                         state={"user_id": DAVID_ID}))
+        x.collect(
+            Source(
+                id=2, platform="x", kind="self", target="dappdavid99", state={"user_id": DAVID_ID}
+            )
+        )
 
 
 # -- participation (self source) ----------------------------------------------------------------

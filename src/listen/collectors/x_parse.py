@@ -68,7 +68,9 @@ def parse_tweet_page(payload: Any, *, fallback_username: str | None = None) -> T
         post = parse_tweet(item, usernames, fallback_username)
         if post is not None:
             posts.append(post)
-    meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
+    meta = payload.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     newest = meta.get("newest_id") if isinstance(meta.get("newest_id"), str) else None
     if newest is None and posts:
         newest = max((p.id for p in posts), key=_id_order)
@@ -96,14 +98,16 @@ def parse_tweet(
         fields.setdefault(field, ref_id)
         kinds.add(raw_kind)
     raw_kind = next((k for k in _KIND_PRECEDENCE if k in kinds), "post")
-    text = item.get("text") if isinstance(item.get("text"), str) else ""
+    text = item.get("text")
+    created = item.get("created_at")
     return Post(
         id=tweet_id,
         platform="x",
         url=tweet_url(username, tweet_id),
         author_handle=username,
-        text=cap(html.unescape(text), MAX_TEXT_CHARS),  # X escapes &, < and >
-        created_at=parse_iso(created if isinstance(created := item.get("created_at"), str) else None),
+        # X sends &amp; &lt; &gt; escaped in `text`.
+        text=cap(html.unescape(text), MAX_TEXT_CHARS) if isinstance(text, str) else "",
+        created_at=parse_iso(created) if isinstance(created, str) else None,
         reply_to=fields.get("reply_to"),
         quote_of=fields.get("quote_of"),
         repost_of=fields.get("repost_of"),
@@ -174,9 +178,7 @@ def _usernames(includes: Any) -> dict[str, str]:
 def _metrics(raw: Any) -> dict[str, int]:
     if not isinstance(raw, dict):
         return {}
-    return {
-        k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, int) and v >= 0
-    }
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, int) and v >= 0}
 
 
 def _id_order(tweet_id: str) -> tuple[int, str]:
