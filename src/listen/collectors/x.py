@@ -67,7 +67,8 @@ class XCollector:
             raise AuthError(source.target, MISSING_CREDENTIALS, reads=0)
         state = dict(source.state)
         allowance = state.pop(ALLOWANCE_KEY, None)
-        api = _Api(self._client(), source.target, allowance, self.x)
+        client = self._client()
+        api = _Api(client, source.target, allowance, self.x)
         try:
             if source.kind == "author":
                 posts, engagements = self._collect_author(api, source.target, state)
@@ -79,7 +80,11 @@ class XCollector:
             exc.reads = api.reads
             raise
         return CollectResult(
-            posts=tuple(posts), engagements=tuple(engagements), state=state, reads=api.reads
+            posts=tuple(posts),
+            engagements=tuple(engagements),
+            state=state,
+            reads=api.reads,
+            bytes_received=client.session.bytes_received,
         )
 
     def _client(self) -> Any:
@@ -262,6 +267,7 @@ def _session_class() -> type:
             super().__init__()
             self.base_url = base_url.rstrip("/")
             self.settings = settings
+            self.bytes_received = 0
 
         def request(  # type: ignore[override]
             self, method: str, url: str, *args: Any, **kwargs: Any
@@ -286,6 +292,7 @@ def _session_class() -> type:
                 response.close()
                 raise
             response._content = b"".join(chunks)
+            self.bytes_received += size
             response._content_consumed = True
             return response
 

@@ -1,0 +1,24 @@
+"""The demo's X part runs the real collector against the loopback server."""
+
+from __future__ import annotations
+
+from listen import app
+from listen.demo import demo_workspace
+from listen.store import Store
+
+
+def test_demo_collects_x_posts_and_engagements_within_the_budget() -> None:
+    with demo_workspace() as workspace, Store.open(workspace.db_path) as store:
+        options = app.CollectOptions(only_due=False, platforms=("x",))
+        first = app.collect(workspace.config, store, options)
+        second = app.collect(workspace.config, store, options)
+
+        assert not first.failed and not second.failed
+        assert first.new_posts_by_platform() == {"x": 3}
+        assert sum(o.new_engagements for o in first.outcomes) == 98
+        assert sum(o.new_posts + o.new_engagements for o in second.outcomes) == 0
+        spent, cap = app.x_read_status(workspace.config, store)
+        assert spent == sum(o.reads for o in first.outcomes + second.outcomes) == 9
+        assert spent <= cap
+        since = [r.arg("since_id") for r in workspace.server.requests if r.path.endswith("/tweets")]
+        assert len(since) == 5 and all(since[-2:])  # run 2 asked only for newer tweets
