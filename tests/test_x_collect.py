@@ -145,3 +145,26 @@ def test_x_read_status_reports_this_month(tmp_path: Path) -> None:
         store.add_api_reads("x", "2026-11", 3, now=NOW)
         assert app.x_read_status(Config(), store, NOW) == (7, 100)
         assert app.x_read_status(Config(), store, datetime(2026, 12, 1, tzinfo=UTC)) == (0, 100)
+
+
+def test_a_401_is_reported_once_and_stops_spending_reads(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/2/users/by/username/twitter").respond_with_json(
+        {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+        status=401,
+    )
+    httpserver.expect_request("/2/users/by/username/dappdavid99").respond_with_json(
+        {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+        status=401,
+    )
+    config = write_config(tmp_path, httpserver, cap=100)
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "--db", str(tmp_path / "listen.db"), "collect", "--all"],
+        env={"LISTEN_X_BEARER_TOKEN": "revoked"},
+    )
+    assert result.exit_code == 1
+    assert result.output.count("HTTP 401") == 1
+    spent, _ = reads_line(result.output)
+    assert spent == len(httpserver.log) <= 2

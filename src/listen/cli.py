@@ -186,11 +186,13 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
     )
+    by_error: dict[tuple[str, str], list[SourceOutcome]] = {}
     for outcome in summary.failed:
-        console.print(
-            f"[red]failed[/red] {outcome.platform} {escape(outcome.target)}: "
-            f"{escape(outcome.error or '')}"
-        )
+        by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
+    for (platform, error), failed in by_error.items():
+        # One line per distinct error: a bad token fails every source of a platform alike.
+        where = escape(failed[0].target) if len(failed) == 1 else f"({len(failed)} sources)"
+        console.print(f"[red]failed[/red] {platform} {where}: {escape(error)}")
 
 
 def render_x_reads(console: Console, config: Config, store: Store, summary: RunSummary) -> None:

@@ -61,10 +61,14 @@ class XCollector:
         self.x: XConfig = config.x
         self.settings = settings
         self.credentials = x_credentials(config)
+        # After a 401/403 the other polls of this run fail fast, spending no reads.
+        self._auth_failure: str | None = None
 
     def collect(self, source: Source) -> CollectResult:
         if self.credentials is None:
             raise AuthError(source.target, MISSING_CREDENTIALS, reads=0)
+        if self._auth_failure:
+            raise AuthError(source.target, self._auth_failure, reads=0)
         state = dict(source.state)
         allowance = state.pop(ALLOWANCE_KEY, None)
         client = self._client()
@@ -78,6 +82,8 @@ class XCollector:
                 raise SourceError(source.target, f"unknown X source kind {source.kind!r}", reads=0)
         except SourceError as exc:
             exc.reads = api.reads
+            if isinstance(exc, AuthError):
+                self._auth_failure = exc.reason
             raise
         return CollectResult(
             posts=tuple(posts),
