@@ -9,12 +9,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from collectors.test_x import TOKEN, TWITTER_ID, collector, serve_all, x_config
 from listen import app
 from listen.budget import month_key
 from listen.cli import cli
 from listen.config import Config
 from listen.store import Store
+from tests.collectors.test_x import TOKEN, TWITTER_ID, collector, serve_all, x_config
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
