@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from listen import app
 from listen.demo import demo_workspace
 from listen.store import Store
@@ -22,3 +27,19 @@ def test_demo_collects_x_posts_and_engagements_within_the_budget() -> None:
         assert spent <= cap
         since = [r.arg("since_id") for r in workspace.server.requests if r.path.endswith("/tweets")]
         assert len(since) == 5 and all(since[-2:])  # run 2 asked only for newer tweets
+
+
+def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "COLUMNS": "120"}
+    env.pop("LISTEN_X_BEARER_TOKEN", None)  # the demo brings its own fake token
+    done = subprocess.run(
+        [sys.executable, "-m", "listen", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "X API reads this month: 6 / 100" in done.stdout
+    assert "X API reads this month: 9 / 100" in done.stdout
+    assert "failed x" not in done.stdout
