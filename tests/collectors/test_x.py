@@ -318,3 +318,34 @@ def test_own_replies_quotes_and_likes_become_engagements(httpserver: HTTPServer)
     assert result.reads == 3  # lookup, own timeline, likes
     (liked,) = requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")
     assert liked.args["max_results"] == "100"
+
+
+def test_likes_forbidden_by_the_tier_keep_replies_and_wait_a_week(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(f"/2/users/{DAVID_ID}/tweets").respond_with_handler(
+        lambda r: page_response(twarc_page("quoted_edit"))
+    )
+    body = {
+        "title": "Client Forbidden",
+        "type": "https://api.twitter.com/2/problems/client-forbidden",
+        "status": 403,
+        "reason": "client-not-enrolled",
+        "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use "
+        "keys and tokens from a Twitter developer App that is attached to a Project.",
+    }
+    httpserver.expect_request(f"/2/users/{DAVID_ID}/liked_tweets").respond_with_json(
+        body, status=403
+    )
+    x = collector(x_config(httpserver))
+    source = Source(
+        id=2, platform="x", kind="self", target="dappdavid99", state={"user_id": DAVID_ID}
+    )
+    result = x.collect(source)
+    assert {e.kind for e in result.engagements} == {"reply", "quote"}
+    assert "likes_forbidden_until" in result.state
+    assert result.reads == 2
+
+    again = x.collect(
+        Source(id=2, platform="x", kind="self", target="dappdavid99", state=result.state)
+    )
+    assert again.reads == 1  # likes are not asked for again this week
+    assert len(requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")) == 1

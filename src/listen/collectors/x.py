@@ -9,9 +9,12 @@ budget (listen.budget) tells each poll how many requests it may make (`read_allo
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from listen.clock import parse_iso, to_iso, utcnow
 from listen.collectors.x_parse import (
     EXPANSIONS,
     TWEET_FIELDS,
@@ -31,13 +34,20 @@ if TYPE_CHECKING:
 
     from listen.config import Config, XConfig
 
+log = logging.getLogger(__name__)
+
 TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes; rewritten to base_url
 ALLOWANCE_KEY = "read_allowance"  # put in a source's state by the read budget; never stored
 MISSING_CREDENTIALS = (
     "no X API credentials: set LISTEN_X_BEARER_TOKEN (or all four of LISTEN_X_CONSUMER_KEY, "
     "LISTEN_X_CONSUMER_SECRET, LISTEN_X_ACCESS_TOKEN, LISTEN_X_ACCESS_TOKEN_SECRET)"
 )
+LIKES_RETRY_AFTER = timedelta(days=7)  # after a 403 on likes (tier without the endpoint)
 _OAUTH1 = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
+
+
+class XAccessDenied(AuthError):
+    """HTTP 403: the credentials are valid but the access tier lacks this endpoint."""
 
 
 def x_credentials(config: Config) -> dict[str, str] | None:
@@ -53,7 +63,11 @@ def x_credentials(config: Config) -> dict[str, str] | None:
 
 
 class XCollector:
-    """Polls one X source; one tweepy client per poll (tweepy clients are not thread-safe)."""
+    """Polls one X source; one tweepy client per poll (tweepy clients are not thread-safe).
+
+    tweepy speaks `requests`, not httpx, so the shared httpx client is unused here; the same
+    `HttpSettings` (timeout, size cap) apply through `XSession`.
+    """
 
     platform = "x"
 
@@ -82,8 +96,8 @@ class XCollector:
                 raise SourceError(source.target, f"unknown X source kind {source.kind!r}", reads=0)
         except SourceError as exc:
             exc.reads = api.reads
-            if isinstance(exc, AuthError):
-                self._auth_failure = exc.reason
+            if isinstance(exc, AuthError) and not isinstance(exc, XAccessDenied):
+                self._auth_failure = exc.reason  # a bad token fails every poll alike
             raise
         return CollectResult(
             posts=tuple(posts),
@@ -117,7 +131,15 @@ class XCollector:
         if newest:
             state["since_id"] = newer_id(state.get("since_id"), newest)
         engagements = own_engagements(own)
-        engagements.extend(like_engagements(api.liked(user_id)))
+        retry_at = parse_iso(state.get("likes_forbidden_until"))
+        if retry_at is None or retry_at <= utcnow():
+            try:
+                engagements.extend(like_engagements(api.liked(user_id)))
+                state.pop("likes_forbidden_until", None)
+            except XAccessDenied as exc:
+                # Keep the replies and quotes; try likes again in a week, not every poll.
+                log.warning("X likes unavailable for @%s: %s", username, exc.reason)
+                state["likes_forbidden_until"] = to_iso(utcnow() + LIKES_RETRY_AFTER)
         return [], engagements
 
 
@@ -208,7 +230,7 @@ class _Api:
                 reads=self.reads,
             ) from None
         except tweepy.Forbidden as exc:
-            raise AuthError(
+            raise XAccessDenied(
                 target,
                 "X refused access (HTTP 403): your API access tier may not include this "
                 f"endpoint{_api_message(exc)}",
