@@ -33,6 +33,15 @@ DEMO_PLATFORMS.append(serve_x)
 DEMO_ENV = {"LISTEN_X_BEARER_TOKEN": "demo-bearer-token"}
 
 
+def _mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from listen.demo.mastodon import serve_mastodon
+
+    return serve_mastodon(server)
+
+
+DEMO_PLATFORMS.append(_mastodon)
+
+
 @dataclass(frozen=True)
 class DemoWorkspace:
     """A temporary config + database wired to the loopback server."""
