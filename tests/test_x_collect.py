@@ -19,7 +19,7 @@ from tests.collectors.test_x import TOKEN, TWITTER_ID, collector, serve_all, x_c
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
-def write_config(tmp_path: Path, server: HTTPServer, cap: int) -> Path:
+def write_config(tmp_path: Path, server: HTTPServer, cap: int, unit: str = "requests") -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
         f"""
@@ -33,6 +33,7 @@ enabled = false
 username = "dappdavid99"
 base_url = "{server.url_for("/").rstrip("/")}"
 monthly_read_cap = {cap}
+read_unit = "{unit}"
 max_pages = 3
 
 [[contacts]]
@@ -168,3 +169,22 @@ def test_a_401_is_reported_once_and_stops_spending_reads(
     assert result.output.count("HTTP 401") == 1
     spent, _ = reads_line(result.output)
     assert spent == len(httpserver.log) <= 2
+
+
+def test_posts_mode_keeps_a_month_of_runs_under_a_small_post_cap(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """X's real meter: posts received. The loopback, like X, honours max_results."""
+    serve_all(httpserver)
+    config = write_config(tmp_path, httpserver, cap=40, unit="posts")
+    outputs = [run_collect(tmp_path, config) for _ in range(5)]
+    spent = [reads_line(output)[0] for output in outputs]
+    assert spent == sorted(spent) and 0 < spent[-1] <= 40
+    asked = sum(
+        int(r.args.get("max_results", 0)) for r, _ in httpserver.log if "max_results" in r.args
+    )
+    lookups = sum(1 for r, _ in httpserver.log if r.path.startswith("/2/users/by/"))
+    assert lookups + asked >= spent[-1]  # never billed for more than was asked for
+    with Store.open(tmp_path / "listen.db") as store:
+        assert store.count("posts") >= 2  # @Twitter's newest tweets made it in
+        assert store.count("engagements") >= 2  # and your reply and quote

@@ -1,22 +1,30 @@
 """The X read budget: plan polls so a month's API reads never exceed the access tier's cap.
 
-X meters its API by the month (`x.monthly_read_cap`; one read = one API request here). The
-planner is a pure function: given the cap, what is already spent and the X sources, it spreads
-the remaining reads over the rest of the month, polling high-priority contacts (and your own
-activity) more often, and gives each due source a hard allowance of requests so a run can never
-overshoot the cap, whatever the sources return. `XReadBudget` is the small hook `app.collect`
-calls: it admits or defers due X sources and records the reads each poll spent.
+X meters its API by the month: `x.monthly_read_cap` reads, where a read is what `x.read_unit`
+says, each post received (X's Post cap, the default) or each request. The planner is a pure
+function: given the cap, what is already spent and the X sources, it spreads the remaining reads
+over the rest of the month, polling high-priority contacts (and your own activity) more often,
+and gives each due source a hard allowance of reads so a run can never overshoot the cap.
+`XReadBudget` is the small hook `app.collect` calls: it admits or defers due X sources and
+records the reads each poll spent.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from listen.collectors.x import ALLOWANCE_KEY, x_credentials
+from listen.collectors.x import (
+    ALLOWANCE_KEY,
+    LIKES_MIN_RESULTS,
+    LIKES_POSTS_PAGE,
+    TIMELINE_MIN_RESULTS,
+    x_credentials,
+)
 
 if TYPE_CHECKING:
     from listen.config import Config
@@ -29,27 +37,52 @@ SELF_WEIGHT = 4.0  # your own activity counts as much as a high-priority contact
 
 @dataclass(frozen=True, slots=True)
 class XPollCandidate:
-    """One X source as the planner sees it."""
+    """One X source as the planner sees it; costs are in the cap's unit (posts or requests)."""
 
     source_id: int
     kind: str = "author"  # author | self
     priority: int = 2
     due: bool = True
-    resolved: bool = True  # its user id is known (no lookup needed)
+    minimum: int = 1  # what a poll needs to make any progress
+    typical: float = 1.0  # what a poll usually spends
+    maximum: int = 3  # what a poll may spend at most
 
     @property
     def weight(self) -> float:
         return SELF_WEIGHT if self.kind == "self" else PRIORITY_WEIGHTS.get(self.priority, 2.0)
 
     @property
-    def reads_per_poll(self) -> int:
-        """Requests a typical poll makes: one timeline page (+ one likes page for `self`)."""
-        return (2 if self.kind == "self" else 1) + (0 if self.resolved else 1)
+    def allowance(self) -> int:
+        """What to let a poll spend: room for three typical polls' worth, within its bounds."""
+        return min(self.maximum, max(self.minimum, math.ceil(3 * self.typical)))
 
-    def max_reads(self, max_pages: int) -> int:
-        """Requests a poll may make at most: every timeline page, likes, the user lookup."""
-        pages = max(1, max_pages) + (1 if self.kind == "self" else 0)
-        return pages + (0 if self.resolved else 1)
+
+def x_candidate(
+    source: Source, *, due: bool, unit: str, page_limit: int, max_pages: int
+) -> XPollCandidate:
+    """A source's poll costs: what X meters (`unit`), its pages, and what it spent before."""
+    is_self = source.kind == "self"
+    lookup = 0 if source.state.get("user_id") else 1
+    pages = max(1, max_pages)
+    if unit == "requests":
+        minimum = (2 if is_self else 1) + lookup
+        maximum = pages + (1 if is_self else 0) + lookup
+    else:
+        page = min(100, max(TIMELINE_MIN_RESULTS, page_limit))
+        like_page = min(LIKES_POSTS_PAGE, max(LIKES_MIN_RESULTS, page_limit))
+        minimum = TIMELINE_MIN_RESULTS + (LIKES_MIN_RESULTS if is_self else 0) + lookup
+        maximum = pages * page + (like_page if is_self else 0) + lookup
+    seen = source.state.get("reads_per_poll")
+    typical = float(seen) if isinstance(seen, int | float) and seen > 0 else float(minimum)
+    return XPollCandidate(
+        source_id=source.id,
+        kind=source.kind,
+        priority=source.priority,
+        due=due,
+        minimum=minimum,
+        typical=max(typical, 1.0),
+        maximum=maximum,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +112,6 @@ def plan_x_polls(
     spent: int,
     now: datetime,
     candidates: Sequence[XPollCandidate],
-    max_pages: int = 1,
     min_interval_seconds: float = 3600.0,
 ) -> XPollPlan:
     """Spread the month's remaining reads over the sources, weighted by priority.
@@ -93,25 +125,25 @@ def plan_x_polls(
     remaining = max(0, cap - spent)
     month_end = next_month_start(now)
     seconds_left = max(1.0, (month_end - now).total_seconds())
-    weighted_reads = sum(c.weight * c.reads_per_poll for c in candidates)
+    weighted_reads = sum(c.weight * c.typical for c in candidates)
     intervals: dict[int, float] = {}
     for c in candidates:
         if remaining <= 0:
             intervals[c.source_id] = seconds_left
         else:
             # Polls of c over the rest of the month ≈ seconds_left / interval_c; choose
-            # interval_c = scale / weight_c so that Σ reads_per_poll_c · polls_c = remaining.
+            # interval_c = scale / weight_c so that Σ typical_c · polls_c = remaining.
             scale = seconds_left * weighted_reads / remaining
             intervals[c.source_id] = max(min_interval_seconds, scale / c.weight)
     allowances: dict[int, int] = {}
     deferred: dict[int, datetime] = {}
     left = remaining
     for c in sorted((c for c in candidates if c.due), key=lambda c: (-c.weight, c.source_id)):
-        if left >= c.reads_per_poll:
-            allowance = min(left, c.max_reads(max_pages))
+        if left >= c.minimum:
+            allowance = min(left, c.allowance)
             allowances[c.source_id] = allowance
             left -= allowance
-        elif remaining >= c.reads_per_poll:
+        elif remaining >= c.minimum:
             # Reads are left this month but this run's share went to higher priorities.
             deferred[c.source_id] = min(month_end, now + timedelta(seconds=min_interval_seconds))
         else:
@@ -149,22 +181,22 @@ class XReadBudget:
             keep = {due_x[0].id}
             return [s for s in sources if s.platform != "x" or s.id in keep]
         due_ids = {s.id for s in due_x}
+        x = self.config.x
         candidates = [
-            XPollCandidate(
-                source_id=s.id,
-                kind=s.kind,
-                priority=s.priority,
+            x_candidate(
+                s,
                 due=s.id in due_ids,
-                resolved=bool(s.state.get("user_id")),
+                unit=x.read_unit,
+                page_limit=x.page_limit,
+                max_pages=x.max_pages,
             )
             for s in self.store.sources(platforms=["x"])
         ]
         self.plan = plan_x_polls(
-            cap=self.config.x.monthly_read_cap,
+            cap=x.monthly_read_cap,
             spent=self.spent(),
             now=self.now,
             candidates=candidates,
-            max_pages=self.config.x.max_pages,
             min_interval_seconds=self.config.collect.interval_minutes * 60.0,
         )
         for source_id, until in self.plan.deferred.items():

@@ -38,18 +38,29 @@ def twarc_page(name: str) -> dict[str, Any]:
     return page
 
 
-def replay(interaction: dict[str, Any]) -> Response:
+def at_most_max_results(body: dict[str, Any], request: Request | None) -> dict[str, Any]:
+    """Like X, never send more tweets than the request's max_results."""
+    size = request.args.get("max_results") if request is not None else None
+    if size and isinstance(body.get("data"), list):
+        return {**body, "data": body["data"][: int(size)]}
+    return body
+
+
+def replay(interaction: dict[str, Any], request: Request | None = None) -> Response:
     headers = {k: v for k, v in interaction["headers"].items() if k != "content-type"}
     return Response(
-        json.dumps(interaction["body"]),
+        json.dumps(at_most_max_results(interaction["body"], request)),
         status=interaction["status"],
         headers=headers,
         content_type="application/json; charset=utf-8",
     )
 
 
-def page_response(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body), content_type="application/json; charset=utf-8")
+def page_response(body: dict[str, Any], request: Request | None = None) -> Response:
+    return Response(
+        json.dumps(at_most_max_results(body, request)),
+        content_type="application/json; charset=utf-8",
+    )
 
 
 def david_user() -> dict[str, Any]:
@@ -64,8 +75,8 @@ def serve_twitter_timeline(server: HTTPServer) -> None:
 
     def timeline(request: Request) -> Response:
         if request.args.get("pagination_token") == PAGE1_TOKEN or "since_id" in request.args:
-            return page_response(twarc_page("two_tweets"))
-        return replay(recorded("get_users_tweets"))
+            return page_response(twarc_page("two_tweets"), request)
+        return replay(recorded("get_users_tweets"), request)
 
     server.expect_request(f"/2/users/{TWITTER_ID}/tweets").respond_with_handler(timeline)
 
@@ -80,16 +91,22 @@ def serve_all(server: HTTPServer) -> None:
     )
     serve_twitter_timeline(server)
     server.expect_request(f"/2/users/{DAVID_ID}/tweets").respond_with_handler(
-        lambda r: page_response(twarc_page("quoted_edit"))
+        lambda r: page_response(twarc_page("quoted_edit"), r)
     )
     # Recorded as @Twitter's likes; served as @dappdavid99's (they include @Twitter's own tweets).
     server.expect_request(f"/2/users/{DAVID_ID}/liked_tweets").respond_with_handler(
-        lambda r: replay(recorded("get_liked_tweets"))
+        lambda r: replay(recorded("get_liked_tweets"), r)
     )
 
 
 def x_config(server: HTTPServer, env: dict[str, str] | None = None, **x: Any) -> Config:
-    section = {"base_url": server.url_for("/").rstrip("/"), "max_pages": 3, **x}
+    """Requests are the unit here (these tests are about requests); posts mode is tested below."""
+    section = {
+        "base_url": server.url_for("/").rstrip("/"),
+        "max_pages": 3,
+        "read_unit": "requests",
+        **x,
+    }
     return parse_config(
         {"x": section},
         path=None,
@@ -162,7 +179,11 @@ def test_first_poll_resolves_the_user_and_follows_next_token(httpserver: HTTPSer
     ]
     assert [p.raw_kind for p in result.posts] == ["post", "post", "repost"]
     assert result.posts[0].url == "https://x.com/twitter/status/1577730467436138524"
-    assert result.state == {"user_id": TWITTER_ID, "since_id": "1577730467436138524"}
+    assert result.state == {
+        "user_id": TWITTER_ID,
+        "since_id": "1577730467436138524",
+        "reads_per_poll": 3,  # what the planner expects next time
+    }
     assert result.reads == 3  # lookup + two pages
 
     first, second = requests_to(httpserver, f"/2/users/{TWITTER_ID}/tweets")
@@ -200,7 +221,7 @@ def test_the_read_allowance_is_a_hard_stop(httpserver: HTTPServer) -> None:
     result = collector(x_config(httpserver)).collect(author(read_allowance=1))
     assert result.reads == 1
     assert result.posts == ()
-    assert result.state == {"user_id": TWITTER_ID}  # resolved; the allowance is not stored
+    assert result.state == {"user_id": TWITTER_ID, "reads_per_poll": 1}  # no allowance stored
     assert len(httpserver.log) == 1
 
 
@@ -314,7 +335,8 @@ def test_own_replies_quotes_and_likes_become_engagements(httpserver: HTTPServer)
     likes = [e for e in result.engagements if e.kind == "like"]
     assert len(likes) == len(recorded("get_liked_tweets")["body"]["data"]) == 96
     assert by_id["x:like:1577730467436138524"].post_id == "1577730467436138524"
-    assert result.state == {"user_id": DAVID_ID, "since_id": "1576995594388000768"}
+    assert result.state["since_id"] == "1576995594388000768"
+    assert result.state["user_id"] == DAVID_ID
     assert result.reads == 3  # lookup, own timeline, likes
     (liked,) = requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")
     assert liked.args["max_results"] == "100"
@@ -322,7 +344,7 @@ def test_own_replies_quotes_and_likes_become_engagements(httpserver: HTTPServer)
 
 def test_likes_forbidden_by_the_tier_keep_replies_and_wait_a_week(httpserver: HTTPServer) -> None:
     httpserver.expect_request(f"/2/users/{DAVID_ID}/tweets").respond_with_handler(
-        lambda r: page_response(twarc_page("quoted_edit"))
+        lambda r: page_response(twarc_page("quoted_edit"), r)
     )
     body = {
         "title": "Client Forbidden",
@@ -349,3 +371,47 @@ def test_likes_forbidden_by_the_tier_keep_replies_and_wait_a_week(httpserver: HT
     )
     assert again.reads == 1  # likes are not asked for again this week
     assert len(requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")) == 1
+
+
+# -- posts as the read unit (X's Post cap) -------------------------------------------------------
+
+
+def test_posts_mode_counts_posts_received_and_lookups(httpserver: HTTPServer) -> None:
+    serve_all(httpserver)
+    result = collector(x_config(httpserver, read_unit="posts")).collect(author())
+    assert result.reads == 1 + 2 + 1  # the lookup, then 2 and 1 tweets on two pages
+    assert result.state["reads_per_poll"] == 4
+
+
+def test_posts_mode_asks_for_no_more_posts_than_the_allowance(httpserver: HTTPServer) -> None:
+    serve_all(httpserver)
+    source = Source(
+        id=2,
+        platform="x",
+        kind="self",
+        target="dappdavid99",
+        state={"user_id": DAVID_ID, "read_allowance": 20},
+    )
+    result = collector(x_config(httpserver, read_unit="posts")).collect(source)
+
+    (timeline,) = requests_to(httpserver, f"/2/users/{DAVID_ID}/tweets")
+    (liked,) = requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")
+    assert timeline.args["max_results"] == "10"  # 20 minus 10 kept for likes
+    assert liked.args["max_results"] == "19"  # what is left after 1 own tweet
+    assert result.reads == 20
+    assert len([e for e in result.engagements if e.kind == "like"]) == 19
+
+
+def test_posts_mode_stops_when_a_page_cannot_fit(httpserver: HTTPServer) -> None:
+    serve_all(httpserver)
+    source = author(user_id=TWITTER_ID, read_allowance=8)
+    result = collector(x_config(httpserver, read_unit="posts")).collect(source)
+    # Page 1 asks for 8 and gets 2; page 2 asks for 6 and gets 1.
+    pages = requests_to(httpserver, f"/2/users/{TWITTER_ID}/tweets")
+    assert [p.args["max_results"] for p in pages] == ["8", "6"]
+    assert result.reads == 3
+
+    tight = collector(x_config(httpserver, read_unit="posts")).collect(
+        author(user_id=TWITTER_ID, read_allowance=4)
+    )
+    assert tight.reads == 0 and tight.posts == ()  # below X's smallest page (5): no request

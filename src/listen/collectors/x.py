@@ -3,7 +3,10 @@
 Two source kinds: `author` (a contact's username: their tweets, newer than the stored since_id)
 and `self` (the user's own username: their replies, quotes and retweets, and their likes, which
 become engagements). Every API request counts as one read against the monthly cap; the read
-budget (listen.budget) tells each poll how many requests it may make (`read_allowance`).
+budget (listen.budget) tells each poll how many reads it may spend (`read_allowance`). A read is
+what `x.read_unit` says X meters: each post received (X's monthly Post cap, plus one per user
+lookup) or each request. In posts mode every page asks for no more posts than the allowance has
+left, so a poll cannot overspend.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ MISSING_CREDENTIALS = (
     "no X API credentials: set LISTEN_X_BEARER_TOKEN (or all four of LISTEN_X_CONSUMER_KEY, "
     "LISTEN_X_CONSUMER_SECRET, LISTEN_X_ACCESS_TOKEN, LISTEN_X_ACCESS_TOKEN_SECRET)"
 )
+TIMELINE_MIN_RESULTS = 5  # X's smallest max_results for user timelines
+LIKES_MIN_RESULTS = 10  # ... and for liked tweets
+# Likes have no since_id: each poll re-reads the newest ones. When posts are metered, read a
+# short page (new likes between two polls are few); when requests are, a full one costs the same.
+LIKES_POSTS_PAGE = 25
 LIKES_RETRY_AFTER = timedelta(days=7)  # after a 403 on likes (tier without the endpoint)
 _OAUTH1 = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
 
@@ -99,6 +107,9 @@ class XCollector:
             if isinstance(exc, AuthError) and not isinstance(exc, XAccessDenied):
                 self._auth_failure = exc.reason  # a bad token fails every poll alike
             raise
+        previous = state.get("reads_per_poll")
+        typical = api.reads if not isinstance(previous, int | float) else previous
+        state["reads_per_poll"] = round(0.7 * typical + 0.3 * api.reads, 2)  # for the planner
         return CollectResult(
             posts=tuple(posts),
             engagements=tuple(engagements),
@@ -127,12 +138,15 @@ class XCollector:
     ) -> tuple[list[Post], list[Engagement]]:
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
-        own, newest = api.timeline(user_id, state.get("since_id"), username)
+        retry_at = parse_iso(state.get("likes_forbidden_until"))
+        likes_due = retry_at is None or retry_at <= utcnow()
+        own, newest = api.timeline(
+            user_id, state.get("since_id"), username, keep_for_likes=likes_due
+        )
         if newest:
             state["since_id"] = newer_id(state.get("since_id"), newest)
         engagements = own_engagements(own)
-        retry_at = parse_iso(state.get("likes_forbidden_until"))
-        if retry_at is None or retry_at <= utcnow():
+        if likes_due:
             try:
                 engagements.extend(like_engagements(api.liked(user_id)))
                 state.pop("likes_forbidden_until", None)
@@ -148,48 +162,58 @@ class _OutOfReads(Exception):
 
 
 class _Api:
-    """The tweepy calls one poll makes, each counted as a read and mapped to listen errors."""
+    """The tweepy calls one poll makes, each metered and mapped to listen errors."""
 
     def __init__(self, client: Any, target: str, allowance: int | None, x: XConfig) -> None:
         self.client = client
         self.target = target
         self.allowance = allowance
         self.x = x
-        self.reads = 0
+        self.requests = 0
+        self.posts = 0  # posts received (what X's Post cap counts)
+        self.users = 0  # user lookups
+
+    @property
+    def reads(self) -> int:
+        """What this poll spent, in the unit the cap counts."""
+        return self.requests if self.x.read_unit == "requests" else self.posts + self.users
 
     def resolve(self, username: str) -> str:
         """A username's numeric id (one read; the caller keeps it in the source state)."""
-        try:
-            payload = self._call(self.client.get_user, username=username.lstrip("@"))
-        except _OutOfReads:
-            raise SourceError(self.target, "no X reads left this poll", reads=self.reads) from None
+        if self.allowance is not None and self.allowance - self.reads < 1:
+            raise SourceError(self.target, "no X reads left this poll", reads=self.reads)
+        self.users += 1
+        payload = self._call(self.client.get_user, username=username.lstrip("@"))
         user_id = parse_user_id(payload)
         if user_id is None:
             raise SourceError(self.target, f"X user @{username} not found", reads=self.reads)
         return user_id
 
     def timeline(
-        self, user_id: str, since_id: str | None, username: str
+        self, user_id: str, since_id: str | None, username: str, *, keep_for_likes: bool = False
     ) -> tuple[list[Post], str | None]:
         """Tweets newer than `since_id`, following next_token up to `max_pages` pages."""
         posts: list[Post] = []
         newest: str | None = None
         token: str | None = None
+        reserve = LIKES_MIN_RESULTS if keep_for_likes else 0
         for _ in range(max(1, self.x.max_pages)):
+            try:
+                size = self._page_size(TIMELINE_MIN_RESULTS, reserve)
+            except _OutOfReads:
+                break
             params: dict[str, Any] = {
                 "tweet_fields": TWEET_FIELDS,
                 "expansions": EXPANSIONS,
                 "user_fields": USER_FIELDS,
-                "max_results": min(100, max(5, self.x.page_limit)),
+                "max_results": size,
             }
             if since_id:
                 params["since_id"] = since_id
             if token:
                 params["pagination_token"] = token
-            try:
-                payload = self._call(self.client.get_users_tweets, user_id, **params)
-            except _OutOfReads:
-                break
+            payload = self._call(self.client.get_users_tweets, user_id, **params)
+            self.posts += _received(payload)
             page = parse_tweet_page(payload, fallback_username=username)
             posts.extend(page.posts)
             newest = newer_id(newest, page.newest_id)
@@ -200,26 +224,42 @@ class _Api:
 
     def liked(self, user_id: str) -> list[Post]:
         """The newest liked tweets (one page: likes are read often, and X has no since_id here)."""
+        largest = LIKES_POSTS_PAGE if self.x.read_unit == "posts" else 100
         try:
-            payload = self._call(
-                self.client.get_liked_tweets,
-                user_id,
-                tweet_fields=TWEET_FIELDS,
-                expansions=EXPANSIONS,
-                user_fields=USER_FIELDS,
-                max_results=min(100, max(10, self.x.page_limit)),
-            )
+            size = self._page_size(LIKES_MIN_RESULTS, largest=largest)
         except _OutOfReads:
             return []
+        payload = self._call(
+            self.client.get_liked_tweets,
+            user_id,
+            tweet_fields=TWEET_FIELDS,
+            expansions=EXPANSIONS,
+            user_fields=USER_FIELDS,
+            max_results=size,
+        )
+        self.posts += _received(payload)
         return list(parse_tweet_page(payload).posts)
+
+    def _page_size(self, minimum: int, reserve: int = 0, largest: int = 100) -> int:
+        """max_results for the next page, shrunk to what the allowance has left."""
+        size = min(largest, max(minimum, self.x.page_limit))
+        if self.allowance is None:
+            return size
+        left = self.allowance - self.reads
+        if self.x.read_unit == "requests":
+            if left < 1:
+                raise _OutOfReads
+            return size
+        left -= reserve
+        if left < minimum:
+            raise _OutOfReads
+        return min(size, left)
 
     def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
         import requests
         import tweepy
 
-        if self.allowance is not None and self.reads >= self.allowance:
-            raise _OutOfReads
-        self.reads += 1
+        self.requests += 1
         target = self.target
         try:
             return method(*args, **params)
@@ -267,6 +307,12 @@ class _Api:
             raise SourceError(
                 target, f"X API request failed: {_first_line(exc)}", reads=self.reads
             ) from None
+
+
+def _received(payload: Any) -> int:
+    """Posts in a response's `data`: what X counts against the Post cap."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    return len(data) if isinstance(data, list) else 0
 
 
 def _api_message(exc: Any) -> str:

@@ -2,7 +2,7 @@
 
 The contact is @Twitter (tweepy's recorded timeline, two pages); you are @dappdavid99, whose real
 reply-and-quote of @wongmjane (from twarc-csv) and recorded likes become engagements. Timelines
-honour since_id like the real API, so a second run reads only what is new (nothing).
+honour since_id and max_results like the real API, so a second run reads only what is new.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def serve_x(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]
     )
     server.add(f"/2/users/{SELF_ID}/tweets", _timeline(own_page))
     server.add(f"/2/users/{SELF_ID}/liked_tweets", _fixed(likes["body"], likes["headers"]))
-    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_read_cap": 100}
+    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_read_cap": 1500}
     return {"x": section}, [dict(CONTACT)]
 
 
@@ -46,6 +46,11 @@ def _fixed(body: dict[str, Any], headers: dict[str, str] | None = None) -> Handl
     extra = {k: v for k, v in (headers or {}).items() if k.lower().startswith("x-rate-limit")}
 
     def handle(request: DemoRequest) -> DemoResponse:
+        size = request.arg("max_results")
+        if size and size.isdigit() and isinstance(body.get("data"), list):
+            # Like X: never more tweets than asked for (what the read budget relies on).
+            trimmed = json.dumps({**body, "data": body["data"][: int(size)]}).encode()
+            return DemoResponse(200, trimmed, {**_JSON, **extra})
         return DemoResponse(200, payload, {**_JSON, **extra})
 
     return handle
