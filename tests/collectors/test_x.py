@@ -415,3 +415,22 @@ def test_posts_mode_stops_when_a_page_cannot_fit(httpserver: HTTPServer) -> None
         author(user_id=TWITTER_ID, read_allowance=4)
     )
     assert tight.reads == 0 and tight.posts == ()  # below X's smallest page (5): no request
+
+
+def test_requests_mode_keeps_a_request_for_the_likes(httpserver: HTTPServer) -> None:
+    # @Twitter's paged timeline and likes, served as your own: page 1 has a next_token.
+    serve_twitter_timeline(httpserver)
+    httpserver.expect_request(f"/2/users/{TWITTER_ID}/liked_tweets").respond_with_handler(
+        lambda r: replay(recorded("get_liked_tweets"), r)
+    )
+    source = Source(
+        id=2,
+        platform="x",
+        kind="self",
+        target="twitter",
+        state={"user_id": TWITTER_ID, "read_allowance": 2},
+    )
+    result = collector(x_config(httpserver)).collect(source)
+    assert result.reads == 2
+    assert len(requests_to(httpserver, f"/2/users/{TWITTER_ID}/tweets")) == 1
+    assert len([e for e in result.engagements if e.kind == "like"]) == 96

@@ -247,7 +247,7 @@ class _Api:
             return size
         left = self.allowance - self.reads
         if self.x.read_unit == "requests":
-            if left < 1:
+            if left - (1 if reserve else 0) < 1:  # a request is kept for the likes page
                 raise _OutOfReads
             return size
         left -= reserve
