@@ -15,6 +15,7 @@ from typing import Any
 
 from listen.config import Config, parse_config
 from listen.demo.blog import serve_blogs
+from listen.demo.bluesky import serve_bluesky
 from listen.demo.server import LoopbackServer
 from listen.demo.x import serve_x
 
@@ -26,7 +27,7 @@ def _blog(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return {}, serve_blogs(server)
 
 
-DEMO_PLATFORMS: list[DemoPlatform] = [_blog]
+DEMO_PLATFORMS: list[DemoPlatform] = [_blog, serve_bluesky]
 DEMO_PLATFORMS.append(serve_x)
 
 # The demo has no real credentials; fake ones let the real code paths run against 127.0.0.1.
