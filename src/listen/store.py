@@ -845,26 +845,34 @@ class Store:
                 " WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id"
             )
         }
-        result = []
-        contacts = self.conn.execute("SELECT id, name, priority FROM contacts").fetchall()
-        for contact_id, name, priority in contacts:
-            row = self.conn.execute(
-                "SELECT p.id, p.platform, p.contact_id, ?, ?, p.url, p.title, substr(p.text, 1, ?),"
-                " p.kind, p.created_at, p.author_handle FROM posts p INDEXED BY"
-                " posts_contact_created WHERE p.contact_id = ? AND p.created_at IS NOT NULL"
-                " ORDER BY p.created_at DESC LIMIT 1",
-                (name, priority, EXCERPT_CHARS, contact_id),
-            ).fetchone()
-            result.append(
-                ContactActivity(
-                    contact_id,
-                    name,
-                    priority,
-                    last_engaged.get(contact_id),
-                    _post_summary(row) if row else None,
-                )
+        # One statement: each contact's newest post id by an index seek on (contact_id, created_at).
+        contacts = self.conn.execute(
+            "SELECT c.id, c.name, c.priority, (SELECT p.id FROM posts p INDEXED BY"
+            " posts_contact_created WHERE p.contact_id = c.id AND p.created_at IS NOT NULL"
+            " ORDER BY p.created_at DESC LIMIT 1) FROM contacts c"
+        ).fetchall()
+        latest: dict[str, PostSummary] = {}
+        ids = [row[3] for row in contacts if row[3] is not None]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT p.id, p.platform, p.contact_id, c.name, c.priority, p.url, p.title,"
+                " substr(p.text, 1, ?), p.kind, p.created_at, p.author_handle FROM posts p"
+                f" JOIN contacts c ON c.id = p.contact_id WHERE p.id IN ({marks})",
+                [EXCERPT_CHARS, *chunk],
+            ):
+                latest[row[0]] = _post_summary(row)
+        return [
+            ContactActivity(
+                contact_id,
+                name,
+                priority,
+                last_engaged.get(contact_id),
+                latest.get(post_id) if post_id is not None else None,
             )
-        return result
+            for contact_id, name, priority, post_id in contacts
+        ]
 
     def post_time_range(self) -> tuple[datetime | None, datetime | None]:
         """When the oldest and the newest stored posts were created (the demo's window)."""
