@@ -2,7 +2,7 @@
 
 A WordPress post advertises its comment feed (`wfw:commentRss`); polling it with conditional
 GET shows who commented. A comment whose author is one of `me.name` / `me.comment_names`, or
-whose author link or body links to `me.site` (a pingback from the user's blog), becomes a
+whose link, author link or body links to `me.site` (a pingback from the user's blog), becomes a
 `comment` engagement on the post the source watches.
 """
 
@@ -101,7 +101,7 @@ def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Eng
         detail: Any = entry.get("author_detail") or {}
         body = _entry_html(entry)
         link = _str(entry.get("link"))
-        links = [_str(detail.get("href")), *_HREF.findall(body)]
+        links = [link, _str(detail.get("href")), *_HREF.findall(body)]
         if not me.wrote(author, [x for x in links if x]):
             continue
         guid = _str(entry.get("id")) or link or hashlib.sha1(body.encode()).hexdigest()
