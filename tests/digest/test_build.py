@@ -125,3 +125,37 @@ def test_cold_contacts_already_listed_are_not_repeated_and_empty_day() -> None:
     )
     assert quiet.empty
     assert quiet.shown_rows() == []
+
+
+def test_yesterday_counts_every_lurk_and_lists_the_first_ten() -> None:
+    from listen.digest.build import summarise_activity
+    from listen.digest.render import render_text
+    from listen.facts import EngagementFact, ShownItem
+
+    shown = [
+        ShownItem(f"p{i}", "blog", 1, NOW - timedelta(days=3, hours=i), "reply", "Ann", f"T{i}")
+        for i in range(12)
+    ]
+    activity = summarise_activity(
+        engagements=[EngagementFact("x", "blog", "like", NOW - timedelta(hours=2), 1)],
+        shown=shown,
+        shown_engagements=[EngagementFact("p0", "blog", "comment", NOW - timedelta(days=1), 1)],
+        marks=[],
+        since=NOW - timedelta(hours=24),
+        now=NOW,
+        response_window=timedelta(days=3),
+    )
+    # p0 was answered; p1-p11 became lurked in the last 24 hours (shown 3 days + 1-11 h ago)
+    assert activity.lurked_total == 11
+    assert [i.post_id for i in activity.lurked] == [f"p{i}" for i in range(11, 1, -1)]
+    assert activity.by_platform == {"blog": {"like": 1}}
+    digest = build_digest(
+        candidates=[],
+        cold=[],
+        activity=activity,
+        scores=[],
+        now=NOW,
+        since=NOW - timedelta(hours=24),
+        top=10,
+    )
+    assert "you lurked on: 11 posts (the first 10 below)" in render_text(digest)

@@ -60,7 +60,8 @@ class Activity:
     """What the user did in the digest's period."""
 
     by_platform: dict[str, dict[str, int]] = field(default_factory=dict)
-    lurked: tuple[LurkedItem, ...] = ()
+    lurked: tuple[LurkedItem, ...] = ()  # the first LURKED_LIMIT
+    lurked_total: int = 0
 
     @property
     def total(self) -> int:
@@ -207,6 +208,7 @@ def summarise_activity(
     return Activity(
         by_platform={p: dict(sorted(k.items())) for p, k in sorted(by_platform.items())},
         lurked=tuple(lurked[:LURKED_LIMIT]),
+        lurked_total=len(lurked),
     )
 
 

@@ -86,6 +86,15 @@ def activity_line(activity: Activity) -> str:
     return "; ".join(parts)
 
 
+def lurked_text(activity: Activity) -> str:
+    total = max(activity.lurked_total, len(activity.lurked))
+    if not total:
+        return "nothing"
+    shown = len(activity.lurked)
+    noun = "post" if total == 1 else "posts"
+    return f"{total} {noun}" + (f" (the first {shown} below)" if shown < total else "")
+
+
 def components_line(score: PlatformScore) -> str:
     c = score.current
     return (
@@ -162,7 +171,7 @@ def render_text(digest: Digest) -> str:
     out.append("4. Yesterday")
     out.append(f"  you did: {activity_line(digest.activity)}")
     lurked = digest.activity.lurked
-    out.append(f"  you lurked on: {len(lurked) or 'nothing'}")
+    out.append(f"  you lurked on: {lurked_text(digest.activity)}")
     for item in lurked:
         out.append(
             f"  - {item.contact} · {item.platform} · {_one_line(item.title or item.post_id)}"
@@ -240,7 +249,7 @@ def render_markdown(digest: Digest) -> str:
         )
     out.extend(["", "## 4. Yesterday", ""])
     out.append(f"- You did: {md(activity_line(digest.activity))}")
-    out.append(f"- You lurked on: {len(digest.activity.lurked) or 'nothing'}")
+    out.append(f"- You lurked on: {lurked_text(digest.activity)}")
     for item in digest.activity.lurked:
         out.append(f"  - {md(item.contact)} · {item.platform} · {md(item.title or item.post_id)}")
     out.extend(["", "## 5. Participation", ""])
@@ -352,7 +361,7 @@ def _html_cold(cold: tuple[ColdContact, ...]) -> str:
 
 def _html_activity(activity: Activity) -> str:
     parts = [_h2("4. Yesterday"), f"<p>You did: {e(activity_line(activity))}</p>"]
-    parts.append(f"<p>You lurked on: {len(activity.lurked) or 'nothing'}</p>")
+    parts.append(f"<p>You lurked on: {e(lurked_text(activity))}</p>")
     if activity.lurked:
         parts.append('<ul style="margin:0;padding-left:20px">')
         for item in activity.lurked:
@@ -439,6 +448,7 @@ def digest_to_dict(digest: Digest) -> dict[str, Any]:
         ],
         "yesterday": {
             "engagements": digest.activity.by_platform,
+            "lurked_total": max(digest.activity.lurked_total, len(digest.activity.lurked)),
             "lurked": [
                 {
                     "post_id": i.post_id,
