@@ -45,6 +45,7 @@ MODELS_DIR = "models"
 CURRENT_POINTER = "current"
 HEADS = ("comment", "share")
 LIKE_WEIGHT = 0.3  # a like is a weak positive for both heads
+CLIP_KWARGS = {"a_min": -3.0, "a_max": 3.0}  # standardised features: tame outliers (long posts)
 
 
 class ModelFileError(ListenError):
@@ -148,7 +149,7 @@ def predict_probabilities(
     for h in range(2):
         logits[:, h] = np.bincount(row, weight * model.text_coef[h, col], minlength=n) / norm
     engineered = np.asarray(engineered_matrix(posts, now, cues), dtype=float)
-    scaled = (engineered - model.engineered_mean) / model.engineered_scale
+    scaled = np.clip((engineered - model.engineered_mean) / model.engineered_scale, **CLIP_KWARGS)
     logits += scaled @ model.engineered_coef.T + model.intercept
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
 
@@ -192,7 +193,8 @@ def fit_model(
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     labels = [e.label for e in examples]
     y = np.array([targets(label)[:2] for label in labels])
@@ -216,18 +218,27 @@ def fit_model(
                 ),
                 0,
             ),
-            ("engineered", StandardScaler(), list(range(1, table.shape[1]))),
+            (
+                "engineered",
+                Pipeline(
+                    [
+                        ("scale", StandardScaler()),
+                        ("clip", FunctionTransformer(np.clip, kw_args=CLIP_KWARGS)),
+                    ]
+                ),
+                list(range(1, table.shape[1])),
+            ),
         ]
     )
     matrix = features.fit_transform(table)
     coefs, intercepts = [], []
     for h in range(2):
-        head = LogisticRegression(C=2.0, class_weight="balanced", max_iter=3000)
+        head = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
         head.fit(matrix, y[:, h], sample_weight=sample_weight)
         coefs.append(head.coef_[0])
         intercepts.append(head.intercept_[0])
     tfidf = features.named_transformers_["text"]
-    scaler = features.named_transformers_["engineered"]
+    scaler = features.named_transformers_["engineered"].named_steps["scale"]
     vocabulary: dict[str, int] = tfidf.vocabulary_
     terms = tuple(sorted(vocabulary, key=vocabulary.__getitem__))
     n_terms = len(terms)

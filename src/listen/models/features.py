@@ -212,7 +212,7 @@ def engineered_vector(
         *(1.0 if name in cues.flags else 0.0 for name in CUE_NAMES),
         float(min(cues.question_marks, 5)),
         float(min(cues.links, 5)),
-        math.log1p(len(raw)),
+        math.log1p(min(len(raw), MODEL_TEXT_CHARS)),
         1.0 if (post.reply_to or post.kind == "reply") else 0.0,
         1.0 if post.kind == "article" or post.platform == "blog" else 0.0,
         float(post.contact_priority - 2),
