@@ -149,7 +149,8 @@ def predict_probabilities(
     for h in range(2):
         logits[:, h] = np.bincount(row, weight * model.text_coef[h, col], minlength=n) / norm
     engineered = np.asarray(engineered_matrix(posts, now, cues), dtype=float)
-    scaled = np.clip((engineered - model.engineered_mean) / model.engineered_scale, **CLIP_KWARGS)
+    standardised = (engineered - model.engineered_mean) / model.engineered_scale
+    scaled = np.clip(standardised, CLIP_KWARGS["a_min"], CLIP_KWARGS["a_max"])
     logits += scaled @ model.engineered_coef.T + model.intercept
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
 
