@@ -59,11 +59,19 @@ def add_posts(
     for i, (name, text, engaged) in enumerate(specs):
         created = start + timedelta(days=day, hours=2 * i)
         post_id = f"at://{name}/post/{day}-{i}"
-        post = Post(id=post_id, platform="bluesky", author_handle=name, text=text,
-                    created_at=created)
+        post = Post(
+            id=post_id, platform="bluesky", author_handle=name, text=text, created_at=created
+        )
         engagements = (
-            (Engagement(id=f"e:{post_id}", post_id=post_id, platform="bluesky",
-                        kind=engaged_kind, engaged_at=created + timedelta(hours=3)),)
+            (
+                Engagement(
+                    id=f"e:{post_id}",
+                    post_id=post_id,
+                    platform="bluesky",
+                    kind=engaged_kind,
+                    engaged_at=created + timedelta(hours=3),
+                ),
+            )
             if engaged
             else ()
         )
@@ -106,5 +114,3 @@ def generate_history(store: Store, days: int = 40, seed: int = 3) -> datetime:
                 specs.append((name, fill(rng.choice(GENERIC), rng), False))
         add_posts(store, contact_ids, day, specs)
     return START + timedelta(days=days)
-
-

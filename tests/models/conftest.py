@@ -15,7 +15,8 @@ from listen.store import Store
 def history(tmp_path: Path) -> Iterator[History]:
     store = Store.open(tmp_path / "listen.db")
     end = generate_history(store)
-    contact_ids = {name.lower(): cid for cid, name in
-                   ((r.id, r.name) for r in store.list_contacts())}
+    contact_ids = {
+        name.lower(): cid for cid, name in ((r.id, r.name) for r in store.list_contacts())
+    }
     yield History(store, tmp_path, end, contact_ids)
     store.close()

@@ -20,8 +20,9 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def post(text: str, **kwargs: object) -> PostForScoring:
-    return PostForScoring(id="p1", platform=str(kwargs.pop("platform", "bluesky")), text=text,
-                          **kwargs)  # type: ignore[arg-type]
+    return PostForScoring(
+        id="p1", platform=str(kwargs.pop("platform", "bluesky")), text=text, **kwargs
+    )  # type: ignore[arg-type]
 
 
 def feature(vector: list[float], name: str) -> float:
@@ -31,8 +32,10 @@ def feature(vector: list[float], name: str) -> float:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Anyone know a good Rust web framework? Looking for recommendations.",
-         {"request", "question"}),
+        (
+            "Anyone know a good Rust web framework? Looking for recommendations.",
+            {"request", "question"},
+        ),
         ("Can someone recommend a book on negotiation", {"request"}),
         ("Some personal news: I've joined Globex as Staff Engineer!", {"new_role"}),
         ("Today is my first day at Initech.", {"new_role"}),
