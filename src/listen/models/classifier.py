@@ -10,6 +10,7 @@ scikit-learn nor SciPy and a model loads in a few milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from listen.clock import parse_iso, to_iso, utcnow
-from listen.errors import ListenError
+from listen.errors import InputError, ListenError
 from listen.models.features import (
     ENGINEERED_NAMES,
     PostCues,
@@ -181,15 +182,24 @@ def targets(label: str) -> tuple[int, int, float]:
     return 0, 0, 1.0
 
 
-def fit_model(
+def feature_table(posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
+    """The scikit-learn input: column 0 the model text, then the engineered features."""
+    import numpy as np
+
+    engineered = np.asarray(engineered_matrix(posts, moments), dtype=float)
+    table = np.empty((len(posts), 1 + len(ENGINEERED_NAMES)), dtype=object)
+    table[:, 0] = [model_text(p) for p in posts]
+    table[:, 1:] = engineered.reshape(len(posts), len(ENGINEERED_NAMES))
+    return table
+
+
+def fit_pipeline(
     examples: Sequence[LabelledPost],
-    *,
-    version: str,
     weights: Sequence[float] | None = None,
-    thresholds: Thresholds | None = None,
     max_terms: int = 20_000,
-) -> LinearModel:
-    """Fit TF-IDF + scaler + two logistic-regression heads (scikit-learn) on `examples`."""
+) -> tuple[Any, list[Any]]:
+    """Fit the scikit-learn features (TF-IDF; scaled, clipped engineered features) and the
+    comment and share logistic-regression heads."""
     import numpy as np
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -198,18 +208,14 @@ def fit_model(
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     labels = [e.label for e in examples]
-    y = np.array([targets(label)[:2] for label in labels])
+    y = np.array([targets(label)[:2] for label in labels]).reshape(len(labels), 2)
     for h, head in enumerate(HEADS):
         if len(set(y[:, h].tolist())) < 2:
-            raise ModelFileError(f"cannot train: no {head} examples and non-examples both")
+            raise InputError(f"cannot train: need posts worth a {head} and posts that are not")
     sample_weight = np.array([targets(label)[2] for label in labels])
     if weights is not None:
         sample_weight = sample_weight * np.asarray(weights, dtype=float)
-    posts = [e.post for e in examples]
-    engineered = np.asarray(engineered_matrix(posts, [e.as_of for e in examples]), dtype=float)
-    table = np.empty((len(examples), 1 + engineered.shape[1]), dtype=object)
-    table[:, 0] = [model_text(p) for p in posts]
-    table[:, 1:] = engineered
+    table = feature_table([e.post for e in examples], [e.as_of for e in examples])
     features = ColumnTransformer(
         [
             (
@@ -232,18 +238,26 @@ def fit_model(
         ]
     )
     matrix = features.fit_transform(table)
-    coefs, intercepts = [], []
+    heads = []
     for h in range(2):
         head = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
         head.fit(matrix, y[:, h], sample_weight=sample_weight)
-        coefs.append(head.coef_[0])
-        intercepts.append(head.intercept_[0])
+        heads.append(head)
+    return features, heads
+
+
+def export_model(
+    features: Any, heads: Sequence[Any], *, version: str, thresholds: Thresholds | None = None
+) -> LinearModel:
+    """The fitted pipeline as plain arrays."""
+    import numpy as np
+
     tfidf = features.named_transformers_["text"]
     scaler = features.named_transformers_["engineered"].named_steps["scale"]
     vocabulary: dict[str, int] = tfidf.vocabulary_
     terms = tuple(sorted(vocabulary, key=vocabulary.__getitem__))
     n_terms = len(terms)
-    coef = np.vstack(coefs)
+    coef = np.vstack([head.coef_[0] for head in heads])
     return LinearModel(
         version=version,
         created_at=to_iso(utcnow()) or "",
@@ -253,13 +267,24 @@ def fit_model(
         engineered_scale=np.asarray(scaler.scale_, dtype=float),
         text_coef=coef[:, :n_terms],
         engineered_coef=coef[:, n_terms:],
-        intercept=np.asarray(intercepts, dtype=float),
+        intercept=np.asarray([head.intercept_[0] for head in heads], dtype=float),
         thresholds=thresholds or Thresholds(),
-        training={
-            "examples": len(examples),
-            "labels": dict(Counter(labels)),
-        },
     )
+
+
+def fit_model(
+    examples: Sequence[LabelledPost],
+    *,
+    version: str,
+    weights: Sequence[float] | None = None,
+    thresholds: Thresholds | None = None,
+    max_terms: int = 20_000,
+) -> LinearModel:
+    """Fit on `examples` (optionally weighted) and export the model."""
+    features, heads = fit_pipeline(examples, weights, max_terms)
+    model = export_model(features, heads, version=version, thresholds=thresholds)
+    labels = Counter(e.label for e in examples)
+    return dataclasses.replace(model, training={"examples": len(examples), "labels": dict(labels)})
 
 
 def time_split(

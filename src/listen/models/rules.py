@@ -87,14 +87,23 @@ def reasons_for(
     neglected = _neglect_reason(post, now)
     if neglected:
         found.append(neglected)
-    if not found and action != "skip":
-        if cues.links:
-            found.append("shares a link")
-        elif post.contact_priority >= 3:
-            found.append("from a high-priority contact")
-    if not found and action == "skip":
-        found.append("nothing here asks for a response")
+    if action != "skip" and len(found) < limit and _engages_often(post):
+        found.append(f"you often engage with {post.contact_name or 'this contact'}")
+    if not found:
+        found.append(_FALLBACK_REASONS[action])
     return tuple(found[:limit])
+
+
+_FALLBACK_REASONS = {
+    "comment": "a good moment to join the conversation",
+    "share": "likely of interest to your network",
+    "like": "worth a like to stay in touch",
+    "skip": "nothing here asks for a response",
+}
+
+
+def _engages_often(post: PostForScoring) -> bool:
+    return post.contact_posts >= 3 and post.contact_engaged_posts / post.contact_posts >= 0.3
 
 
 def _neglect_reason(post: PostForScoring, now: datetime) -> str | None:
