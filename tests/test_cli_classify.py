@@ -12,9 +12,7 @@ from click.testing import CliRunner
 
 from listen.cli import cli
 from listen.store import Store
-
-sys.path.insert(0, str(Path(__file__).parent / "models"))
-from classifier_history import generate_history
+from tests.models.classifier_history import generate_history
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from classifier_history import History, generate_history
 
 from listen.store import Store
+from tests.models.classifier_history import History, generate_history
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from classifier_history import BEEKEEPING, GENERIC, History, add_posts, fill
 
 from listen import app
 from listen.config import Config
@@ -39,6 +38,7 @@ from listen.models.classifier import (
     time_split,
 )
 from listen.models.features import PostForScoring, post_from_row
+from tests.models.classifier_history import BEEKEEPING, GENERIC, History, add_posts, fill
 
 NOW = datetime(2026, 1, 15, 9, tzinfo=UTC)
 
@@ -267,7 +267,7 @@ def test_a_model_that_is_not_better_is_not_installed(tmp_path: Path) -> None:
     # The user does exactly what the default model suggests: nothing to improve on.
     rng = random.Random(5)
     with Store.open(tmp_path / "listen.db") as store:
-        from classifier_history import make_contacts
+        from tests.models.classifier_history import make_contacts
 
         contacts = make_contacts(store)
         requests = [GENERIC[0], GENERIC[3]]

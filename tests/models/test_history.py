@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from classifier_history import START, History, add_posts, make_contacts
-
 from listen.models.history import history_examples, label_for
 from listen.store import Store
+from tests.models.classifier_history import START, History, add_posts, make_contacts
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 WINDOW = timedelta(days=3)
