@@ -507,7 +507,7 @@ def demo(obj: AppContext) -> None:
             render_posts(console, store.recent_posts(15))
             console.print("\n[bold]3. Classify[/bold] (suggested actions, with reasons)")
             render_classify_summary(console, classify_with_progress(workspace.config, store))
-            render_suggestions(console, store.top_classified(8))
+            render_suggestions(console, store.top_classified(6))
 
 
 def main() -> NoReturn:

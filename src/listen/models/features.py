@@ -19,7 +19,7 @@ from listen.clock import parse_iso
 from listen.models.sentiment import sentiment_analyzer
 
 MODEL_TEXT_CHARS = 2_000  # long articles: the opening says what they are about
-SENTIMENT_CHARS = 600
+SENTIMENT_CHARS = 400  # the opening sets the tone; TextBlob's tokenizer is the slow part
 MAX_DAYS = 90.0
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -27,7 +27,14 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
 def _cue(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    """One pattern matching any of `patterns` in lower-cased text. A shared leading word
+    boundary is hoisted out of the alternation, which makes a search about twice as fast."""
+    bounded = [p.removeprefix(r"\b") for p in patterns if p.startswith(r"\b")]
+    others = [p for p in patterns if not p.startswith(r"\b")]
+    alternatives = [f"(?:{p})" for p in others]
+    if bounded:
+        alternatives.insert(0, r"\b(?:" + "|".join(f"(?:{p})" for p in bounded) + ")")
+    return re.compile("|".join(alternatives))
 
 
 # Cues: what a post asks or announces. Each is a name → pattern; order matters for reasons.
@@ -51,7 +58,7 @@ CUES: dict[str, re.Pattern[str]] = {
     "new_role": _cue(
         r"\bnew (?:role|job|position|chapter)\b",
         r"\b(?:i'?m|i am|i have|i've) (?:joined|joining|started|starting)\b",
-        r"\b(?:joined|joining) (?:the team at|[A-Z]\w+ as)\b",
+        r"\b(?:joined|joining) (?:the team at|\w+ as)\b",
         r"\bstart(?:ed|ing)? (?:a new|my new)\b",
         r"\bfirst day (?:at|as)\b",
         r"\bpromoted to\b",
@@ -182,7 +189,7 @@ def post_cues(post: PostForScoring) -> PostCues:
     raw = f"{post.title}\n{post.text}" if post.title else post.text
     raw = raw[:MODEL_TEXT_CHARS]
     links = len(_URL.findall(raw)) + (1 if post.url and post.kind == "article" else 0)
-    text = _URL.sub(" ", raw)
+    text = _URL.sub(" ", raw).lower()
     flags = frozenset(name for name, pattern in CUES.items() if pattern.search(text))
     return PostCues(flags=flags, question_marks=text.count("?"), links=links)
 
