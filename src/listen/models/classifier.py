@@ -156,14 +156,20 @@ def predict_probabilities(
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
 
 
-def predict(model: LinearModel, posts: Sequence[PostForScoring], now: datetime) -> list[Prediction]:
-    """Probabilities, a suggested action and reasons for each post."""
+def predict(
+    model: LinearModel, posts: Sequence[PostForScoring], now: datetime | Sequence[datetime]
+) -> list[Prediction]:
+    """Probabilities, a suggested action and reasons for each post (`now`: one time, or the
+    time each post is scored at)."""
+    moments = [now] * len(posts) if isinstance(now, datetime) else list(now)
     cues = [post_cues(post) for post in posts]
-    probabilities = predict_probabilities(model, posts, now, cues)
+    probabilities = predict_probabilities(model, posts, moments, cues)
     result = []
-    for post, found, (comment, share) in zip(posts, cues, probabilities.tolist(), strict=True):
+    for post, found, moment, (comment, share) in zip(
+        posts, cues, moments, probabilities.tolist(), strict=True
+    ):
         action = choose_action(comment, share, model.thresholds)
-        reasons = reasons_for(post, found, action, now)
+        reasons = reasons_for(post, found, action, moment)
         result.append(Prediction(post.id, round(comment, 4), round(share, 4), action, reasons))
     return result
 
@@ -337,13 +343,11 @@ def predict_examples(
     scorer: LinearModel | None, examples: Sequence[LabelledPost]
 ) -> list[Prediction]:
     """Predictions for examples, each as of its own time; `None` means the rule baseline."""
+    if scorer is not None:
+        return predict(scorer, [e.post for e in examples], [e.as_of for e in examples])
     result = []
     for example in examples:
-        post, moment = example.post, example.as_of
-        if scorer is None:
-            result.extend(predict_rules([post], moment))
-        else:
-            result.extend(predict(scorer, [post], moment))
+        result.extend(predict_rules([example.post], example.as_of))
     return result
 
 
