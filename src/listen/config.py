@@ -71,7 +71,8 @@ class BlueskyConfig:
     enabled: bool = True
     handle: str = ""
     base_url: str = "https://public.api.bsky.app"
-    pds_url: str = "https://bsky.social"
+    pds_url: str = "https://bsky.social"  # used when your DID document cannot be read
+    plc_url: str = "https://plc.directory"  # where did:plc documents are resolved
     page_limit: int = 50
     max_pages: int = 5
 

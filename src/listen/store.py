@@ -471,6 +471,8 @@ class Store:
                 "last_error": None,
                 "next_poll_at": to_iso(next_poll_at),
             }
+            if result.resolved_id:
+                self.set_resolved_id(source.platform, source.target, result.resolved_id)
             if result.disabled_reason:
                 assignments["enabled"] = 0
                 assignments["disabled_reason"] = result.disabled_reason

@@ -15,6 +15,7 @@ from typing import Any
 
 from listen.config import Config, parse_config
 from listen.demo.blog import serve_blogs
+from listen.demo.bluesky import serve_bluesky
 from listen.demo.server import LoopbackServer
 
 # Each returns (config sections, contacts) after registering its routes on the server.
@@ -25,7 +26,7 @@ def _blog(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return {}, serve_blogs(server)
 
 
-DEMO_PLATFORMS: list[DemoPlatform] = [_blog]
+DEMO_PLATFORMS: list[DemoPlatform] = [_blog, serve_bluesky]
 
 
 def _mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
