@@ -56,3 +56,37 @@ def test_choose_action() -> None:
     assert choose_action(0.6, 0.9, t) == "share"
     assert choose_action(0.4, 0.35, t) == "like"
     assert choose_action(0.1, 0.2, t) == "skip"
+
+
+def test_reasons_for_each_action() -> None:
+    from listen.models.features import post_cues
+    from listen.models.rules import reasons_for
+
+    def reasons(action: str, days: int, **kwargs: object) -> tuple[str, ...]:
+        p = PostForScoring(
+            id="p",
+            platform="x",
+            contact_priority=3,
+            last_engaged_at=NOW - timedelta(days=days),
+            **{"text": "Anyone know a good bakery?", **kwargs},  # type: ignore[arg-type]
+        )
+        return reasons_for(p, post_cues(p), action, NOW)
+
+    assert reasons("comment", 800) == (
+        "asks for a recommendation",
+        "high-priority contact you haven't engaged with in 2 years",
+    )
+    assert reasons("like", 130, text="Coffee.") == (
+        "high-priority contact you haven't engaged with in 4 months",
+    )
+    assert reasons("like", 2, text="Coffee.") == ("worth a like to stay in touch",)
+    often = reasons(
+        "share", 2, text="Nice.", contact_name="Zoe", contact_posts=10, contact_engaged_posts=6
+    )
+    assert often == ("you often engage with Zoe",)
+    # A skip is explained as a skip, never with a reason to engage.
+    assert reasons("skip", 800) == ("less relevant to you than other posts",)
+    assert reasons("skip", 800, text="Coffee.") == ("nothing here asks for a response",)
+    assert reasons("skip", 800, contact_name="Bob", contact_posts=9) == (
+        "you rarely engage with Bob",
+    )

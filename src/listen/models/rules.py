@@ -77,17 +77,19 @@ def reasons_for(
     post: PostForScoring, cues: PostCues, action: str, now: datetime, limit: int = 2
 ) -> tuple[str, ...]:
     """One or two reasons for `action`, from the post's cues and the contact's history."""
+    if action == "skip":
+        return (_skip_reason(post, cues),)
     found: list[str] = []
     table = SHARE_REASONS if action == "share" else COMMENT_REASONS
     other = COMMENT_REASONS if action == "share" else SHARE_REASONS
     for name, text in (*table, *other):
-        if name in cues.flags and text not in found:
+        if name in cues.flags:
             found.append(text)
             break
     neglected = _neglect_reason(post, now)
     if neglected:
         found.append(neglected)
-    if action != "skip" and len(found) < limit and _engages_often(post):
+    if len(found) < limit and _engages_often(post):
         found.append(f"you often engage with {post.contact_name or 'this contact'}")
     if not found:
         found.append(_FALLBACK_REASONS[action])
@@ -98,12 +100,19 @@ _FALLBACK_REASONS = {
     "comment": "a good moment to join the conversation",
     "share": "likely of interest to your network",
     "like": "worth a like to stay in touch",
-    "skip": "nothing here asks for a response",
 }
 
 
 def _engages_often(post: PostForScoring) -> bool:
     return post.contact_posts >= 3 and post.contact_engaged_posts / post.contact_posts >= 0.3
+
+
+def _skip_reason(post: PostForScoring, cues: PostCues) -> str:
+    if post.contact_posts >= 5 and post.contact_engaged_posts == 0:
+        return f"you rarely engage with {post.contact_name or 'this contact'}"
+    if any(name in cues.flags for name, _ in (*COMMENT_REASONS, *SHARE_REASONS)):
+        return "less relevant to you than other posts"
+    return "nothing here asks for a response"
 
 
 def _neglect_reason(post: PostForScoring, now: datetime) -> str | None:
@@ -113,9 +122,17 @@ def _neglect_reason(post: PostForScoring, now: datetime) -> str | None:
     if since is None:
         return "high-priority contact you haven't engaged with yet"
     if since >= NEGLECTED_AFTER_DAYS:
-        weeks = int(since // 7)
-        return f"high-priority contact you haven't engaged with in {weeks} weeks"
+        return f"high-priority contact you haven't engaged with in {_duration(since)}"
     return None
+
+
+def _duration(days: float) -> str:
+    """3 weeks, 4 months, 2 years."""
+    if days < 60:
+        return f"{int(days // 7)} weeks"
+    if days < 730:
+        return f"{int(days // 30.4)} months"
+    return f"{int(days // 365.25)} years"
 
 
 def rule_scores(post: PostForScoring, cues: PostCues, now: datetime) -> tuple[float, float]:
