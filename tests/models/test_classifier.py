@@ -68,6 +68,23 @@ def test_exported_model_predicts_exactly_like_the_scikit_learn_pipeline(
     np.testing.assert_allclose(got, expected, atol=1e-9)
 
 
+def test_shipped_default_model_is_what_the_seed_set_and_this_code_produce(
+    seeds: list[LabelledPost],
+) -> None:
+    """Fails when features, cues or training change without `scripts/build_default_model.py`."""
+    from listen.models.classifier import fit_model
+
+    shipped = default_model()
+    fresh = fit_model(seeds, version="fresh")
+    assert fresh.terms == shipped.terms
+    posts = [e.post for e in seeds[::7]]
+    np.testing.assert_allclose(
+        predict_probabilities(fresh, posts, NOW),
+        predict_probabilities(shipped, posts, NOW),
+        atol=1e-4,
+    )
+
+
 def test_default_model_beats_the_rules_on_the_seed_hold_out() -> None:
     metrics = default_model().metrics
     assert metrics["model"]["roc_auc"] > metrics["rules"]["roc_auc"]
