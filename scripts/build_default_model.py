@@ -14,13 +14,8 @@ import dataclasses
 import random
 from pathlib import Path
 
-from listen.models.classifier import (
-    evaluate,
-    fit_model,
-    predict_examples,
-    save_model,
-    seed_examples,
-)
+from listen.models.classifier import evaluate, fit_model, predict_examples, seed_examples
+from listen.models.model_file import save_model
 
 DEFAULT_VERSION = "seed-1"
 

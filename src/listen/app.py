@@ -270,8 +270,9 @@ def classify(
     """Score every unscored post (every post if `rescore`) and store the classifications."""
     import time
 
-    from listen.models.classifier import load_current_model, predict
     from listen.models.features import post_from_row
+    from listen.models.linear import predict
+    from listen.models.model_file import load_current_model
 
     started = time.perf_counter()
     now = now or utcnow()
@@ -346,15 +347,14 @@ def train(
     from listen.models.classifier import (
         evaluate,
         fit_model,
-        install_model,
         is_improvement,
-        load_current_model,
         new_version,
         predict_examples,
         seed_examples,
         time_split,
     )
     from listen.models.history import history_examples
+    from listen.models.model_file import install_model, load_current_model
 
     if directory is None:
         raise InputError("training needs a database file: model files are saved next to it")

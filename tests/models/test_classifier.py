@@ -18,26 +18,27 @@ from listen.errors import InputError
 from listen.models.classifier import (
     LabelledPost,
     Metrics,
-    ModelFileError,
-    default_model,
     evaluate,
     export_model,
     feature_table,
     fit_pipeline,
-    install_model,
     is_improvement,
-    load_current_model,
-    load_model,
     measure_scoring,
-    model_to_document,
-    predict,
-    predict_probabilities,
-    predict_rules,
-    save_model,
     seed_examples,
     time_split,
 )
 from listen.models.features import PostForScoring, post_from_row
+from listen.models.linear import predict, predict_probabilities
+from listen.models.model_file import (
+    ModelFileError,
+    default_model,
+    install_model,
+    load_current_model,
+    load_model,
+    model_to_document,
+    save_model,
+)
+from listen.models.rules import predict_rules
 from tests.models.classifier_history import BEEKEEPING, GENERIC, History, add_posts, fill
 
 NOW = datetime(2026, 1, 15, 9, tzinfo=UTC)
@@ -131,7 +132,7 @@ def _tamper_coefficient(document: dict) -> bytes:  # type: ignore[type-arg]
 
 
 def _tamper_with_checksum(document: dict) -> bytes:  # type: ignore[type-arg]
-    from listen.models.classifier import _checksum
+    from listen.models.model_file import _checksum
 
     document["model"]["heads"]["comment"]["text_coef"] = [1.0]  # wrong length
     document["sha256"] = _checksum(document["model"])
@@ -139,7 +140,7 @@ def _tamper_with_checksum(document: dict) -> bytes:  # type: ignore[type-arg]
 
 
 def _other_features(document: dict) -> bytes:  # type: ignore[type-arg]
-    from listen.models.classifier import _checksum
+    from listen.models.model_file import _checksum
 
     document["model"]["engineered_names"] = ["polarity"]
     document["sha256"] = _checksum(document["model"])

@@ -1,56 +1,32 @@
-"""Train, predict and evaluate the engagement classifier; save and load model files safely.
+"""Train and evaluate the engagement classifier; the seed set; a speed measurement.
 
-A model is two logistic-regression heads (worth a comment, worth a share) over TF-IDF text
-features and standardised engineered features, fitted with scikit-learn. It is saved as plain
-JSON (vocabulary, idf weights, scaler, coefficients, the metrics that justified it) with a
-SHA-256 checksum: loading never executes anything, and a damaged or tampered file is refused.
-Prediction re-implements the fitted transform with numpy, so scoring needs neither
-scikit-learn nor SciPy and a model loads in a few milliseconds.
+Training fits a scikit-learn pipeline (TF-IDF words and bigrams; standardised engineered
+features) with two logistic-regression heads, worth a comment and worth a share, and exports
+it as a `LinearModel` (plain arrays, see `linear.py`; files in `model_file.py`). Evaluation
+ranks a time-ordered hold-out: precision@10, recall and ROC AUC.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from listen.clock import parse_iso, to_iso, utcnow
-from listen.errors import InputError, ListenError
-from listen.models.features import (
-    ENGINEERED_NAMES,
-    PostCues,
-    PostForScoring,
-    engineered_matrix,
-    model_text,
-    post_cues,
-    text_terms,
-)
-from listen.models.rules import Prediction, Thresholds, choose_action, predict_rules, reasons_for
+from listen.errors import InputError
+from listen.models.features import ENGINEERED_NAMES, PostForScoring, engineered_matrix, model_text
+from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, predict
+from listen.models.model_file import default_model
+from listen.models.rules import Prediction, Thresholds, predict_rules
 
-if TYPE_CHECKING:
-    import numpy as np
-
-FORMAT = "listen-engagement-model"
-FORMAT_VERSION = 1
-MAX_MODEL_BYTES = 50_000_000
-MODELS_DIR = "models"
-CURRENT_POINTER = "current"
-HEADS = ("comment", "share")
 LIKE_WEIGHT = 0.3  # a like is a weak positive for both heads
-CLIP_KWARGS = {"a_min": -3.0, "a_max": 3.0}  # standardised features: tame outliers (long posts)
-
-
-class ModelFileError(ListenError):
-    """A model file is missing, damaged, tampered with, or made for other features."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,97 +57,6 @@ class Metrics:
             "examples": self.examples,
             "positives": self.positives,
         }
-
-
-@dataclass(frozen=True)
-class LinearModel:
-    """A fitted model in plain arrays: what is saved, loaded and used to predict."""
-
-    version: str
-    created_at: str
-    terms: tuple[str, ...]
-    idf: np.ndarray
-    engineered_mean: np.ndarray
-    engineered_scale: np.ndarray
-    text_coef: np.ndarray  # (2, len(terms)): comment, share
-    engineered_coef: np.ndarray  # (2, len(ENGINEERED_NAMES))
-    intercept: np.ndarray  # (2,)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    training: dict[str, Any] = field(default_factory=dict)
-    vocabulary: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not self.vocabulary:
-            object.__setattr__(self, "vocabulary", {t: i for i, t in enumerate(self.terms)})
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedModel:
-    """The model in use, where it came from, and why the user's model was not used, if so."""
-
-    model: LinearModel
-    origin: str  # "installed" or "default"
-    problem: str | None = None
-
-
-# -- prediction ---------------------------------------------------------------------------------
-
-
-def predict_probabilities(
-    model: LinearModel,
-    posts: Sequence[PostForScoring],
-    now: datetime | Sequence[datetime],
-    cues: Sequence[PostCues] | None = None,
-) -> np.ndarray:
-    """(n, 2) probabilities: worth a comment, worth a share. Vectorised over the batch."""
-    import numpy as np
-
-    n = len(posts)
-    if n == 0:
-        return np.zeros((0, 2))
-    vocabulary = model.vocabulary
-    rows: list[int] = []
-    cols: list[int] = []
-    counts: list[int] = []
-    for i, post in enumerate(posts):
-        found = Counter(
-            j for j in map(vocabulary.get, text_terms(model_text(post))) if j is not None
-        )
-        rows.extend([i] * len(found))
-        cols.extend(found.keys())
-        counts.extend(found.values())
-    row = np.asarray(rows, dtype=np.intp)
-    col = np.asarray(cols, dtype=np.intp)
-    weight = (1.0 + np.log(np.asarray(counts, dtype=float))) * model.idf[col]  # sublinear tf-idf
-    norm = np.sqrt(np.bincount(row, weight * weight, minlength=n))
-    norm[norm == 0] = 1.0
-    logits = np.empty((n, 2))
-    for h in range(2):
-        logits[:, h] = np.bincount(row, weight * model.text_coef[h, col], minlength=n) / norm
-    engineered = np.asarray(engineered_matrix(posts, now, cues), dtype=float)
-    standardised = (engineered - model.engineered_mean) / model.engineered_scale
-    scaled = np.clip(standardised, CLIP_KWARGS["a_min"], CLIP_KWARGS["a_max"])
-    logits += scaled @ model.engineered_coef.T + model.intercept
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
-
-
-def predict(
-    model: LinearModel, posts: Sequence[PostForScoring], now: datetime | Sequence[datetime]
-) -> list[Prediction]:
-    """Probabilities, a suggested action and reasons for each post (`now`: one time, or the
-    time each post is scored at)."""
-    moments = [now] * len(posts) if isinstance(now, datetime) else list(now)
-    cues = [post_cues(post) for post in posts]
-    probabilities = predict_probabilities(model, posts, moments, cues)
-    result = []
-    for post, found, moment, (comment, share) in zip(
-        posts, cues, moments, probabilities.tolist(), strict=True
-    ):
-        action = choose_action(comment, share, model.thresholds)
-        reasons = reasons_for(post, found, action, moment)
-        result.append(Prediction(post.id, round(comment, 4), round(share, 4), action, reasons))
-    return result
 
 
 # -- training -----------------------------------------------------------------------------------
@@ -388,177 +273,6 @@ def _seed_example(row: dict[str, Any]) -> LabelledPost:
         contact_engaged_posts=int(row.get("contact_engaged_posts", 0)),
     )
     return LabelledPost(post=post, label=row["label"], at=created, as_of=scored_at)
-
-
-# -- model files --------------------------------------------------------------------------------
-
-
-def model_to_document(model: LinearModel) -> dict[str, Any]:
-    """The JSON document for a model, with a checksum over its canonical payload."""
-    payload = {
-        "version": model.version,
-        "created_at": model.created_at,
-        "kind": "tfidf-logistic",
-        "engineered_names": list(ENGINEERED_NAMES),
-        "terms": list(model.terms),
-        "idf": _floats(model.idf),
-        "engineered_mean": _floats(model.engineered_mean),
-        "engineered_scale": _floats(model.engineered_scale),
-        "heads": {
-            head: {
-                "text_coef": _floats(model.text_coef[h]),
-                "engineered_coef": _floats(model.engineered_coef[h]),
-                "intercept": _floats(model.intercept[h : h + 1])[0],
-            }
-            for h, head in enumerate(HEADS)
-        },
-        "thresholds": {
-            "comment": model.thresholds.comment,
-            "share": model.thresholds.share,
-            "like": model.thresholds.like,
-        },
-        "metrics": model.metrics,
-        "training": model.training,
-    }
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "sha256": _checksum(payload),
-        "model": payload,
-    }
-
-
-def _floats(values: Any) -> list[float]:
-    return [float(f"{v:.7g}") for v in values.tolist()]
-
-
-def _checksum(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-def save_model(model: LinearModel, path: Path) -> None:
-    """Write a model file atomically (a temp file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(model_to_document(model), separators=(",", ":")), "utf-8")
-    tmp.replace(path)
-
-
-def load_model(path: Path) -> LinearModel:
-    """Read and fully validate a model file; raises `ModelFileError` on any problem."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_MODEL_BYTES:
-            raise ModelFileError(f"{path}: model file too large ({size} bytes)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot read model file: {exc.strerror or exc}") from None
-    return model_from_bytes(raw, str(path))
-
-
-def model_from_bytes(raw: bytes, where: str) -> LinearModel:
-    """Parse and validate a model document."""
-    import numpy as np
-
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ModelFileError(f"{where}: not a listen model file (not JSON)") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelFileError(f"{where}: not a listen model file")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{where}: model format {document.get('format_version')!r} is not supported"
-        )
-    payload = document.get("model")
-    if not isinstance(payload, dict) or document.get("sha256") != _checksum(payload):
-        raise ModelFileError(f"{where}: checksum mismatch: the model file was modified or damaged")
-    try:
-        if payload["engineered_names"] != list(ENGINEERED_NAMES):
-            raise ModelFileError(f"{where}: model was trained on other features; retrain it")
-        terms = payload["terms"]
-        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-            raise ValueError("terms")
-        n_terms, n_eng = len(terms), len(ENGINEERED_NAMES)
-        idf = _array(np, payload["idf"], n_terms)
-        mean = _array(np, payload["engineered_mean"], n_eng)
-        scale = _array(np, payload["engineered_scale"], n_eng)
-        if np.any(scale <= 0):
-            raise ValueError("engineered_scale")
-        heads = payload["heads"]
-        text_coef = np.vstack([_array(np, heads[h]["text_coef"], n_terms) for h in HEADS])
-        eng_coef = np.vstack([_array(np, heads[h]["engineered_coef"], n_eng) for h in HEADS])
-        intercept = np.array([float(heads[h]["intercept"]) for h in HEADS])
-        thresholds = Thresholds(**{k: float(v) for k, v in payload["thresholds"].items()})
-        if not np.all(np.isfinite(intercept)):
-            raise ValueError("intercept")
-        return LinearModel(
-            version=str(payload["version"]),
-            created_at=str(payload["created_at"]),
-            terms=tuple(terms),
-            idf=idf,
-            engineered_mean=mean,
-            engineered_scale=scale,
-            text_coef=text_coef,
-            engineered_coef=eng_coef,
-            intercept=intercept,
-            thresholds=thresholds,
-            metrics=dict(payload.get("metrics") or {}),
-            training=dict(payload.get("training") or {}),
-        )
-    except ModelFileError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ModelFileError(f"{where}: malformed model file ({exc})") from None
-
-
-def _array(np: Any, values: Any, length: int) -> Any:
-    if not isinstance(values, list) or len(values) != length:
-        raise ValueError(f"expected {length} numbers")
-    array = np.asarray(values, dtype=float)
-    if not np.all(np.isfinite(array)):
-        raise ValueError("non-finite number")
-    return array
-
-
-def default_model() -> LinearModel:
-    """The model trained on the seed set that ships with listen."""
-    raw = resources.files("listen.models").joinpath("data/default_model.json").read_bytes()
-    return model_from_bytes(raw, "bundled default model")
-
-
-def models_dir(data_dir: Path) -> Path:
-    return data_dir / MODELS_DIR
-
-
-def install_model(model: LinearModel, data_dir: Path) -> Path:
-    """Save a model under the data directory and make it the current one."""
-    directory = models_dir(data_dir)
-    path = directory / f"{model.version}.json"
-    save_model(model, path)
-    pointer = directory / CURRENT_POINTER
-    tmp = pointer.with_suffix(".tmp")
-    tmp.write_text(path.name + "\n", "utf-8")
-    tmp.replace(pointer)
-    return path
-
-
-def load_current_model(data_dir: Path | None) -> LoadedModel:
-    """The installed model, or the default one (with the reason) if there is none or it is bad."""
-    if data_dir is not None:
-        pointer = models_dir(data_dir) / CURRENT_POINTER
-        if pointer.exists():
-            try:
-                name = pointer.read_text("utf-8").strip()
-                if not name or "/" in name or "\\" in name or name.startswith("."):
-                    raise ModelFileError(f"{pointer}: invalid model name {name!r}")
-                return LoadedModel(load_model(models_dir(data_dir) / name), "installed")
-            except ModelFileError as exc:
-                return LoadedModel(default_model(), "default", str(exc))
-            except OSError as exc:
-                return LoadedModel(default_model(), "default", f"{pointer}: {exc}")
-    return LoadedModel(default_model(), "default")
 
 
 def new_version(now: datetime) -> str:
