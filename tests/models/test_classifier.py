@@ -184,6 +184,10 @@ def test_model_pointer_cannot_escape_the_models_directory(tmp_path: Path) -> Non
     loaded = load_current_model(tmp_path)
     assert loaded.origin == "default"
     assert loaded.problem and "invalid model name" in loaded.problem
+    (tmp_path / "models" / "current").write_bytes(b"\xff\xfe\x00garbage")
+    loaded = load_current_model(tmp_path)
+    assert loaded.origin == "default"
+    assert loaded.problem and "unreadable" in loaded.problem
 
 
 def _example(i: int, at: datetime) -> LabelledPost:

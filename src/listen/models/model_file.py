@@ -203,6 +203,6 @@ def load_current_model(data_dir: Path | None) -> LoadedModel:
                 return LoadedModel(load_model(models_dir(data_dir) / name), "installed")
             except ModelFileError as exc:
                 return LoadedModel(default_model(), "default", str(exc))
-            except OSError as exc:
-                return LoadedModel(default_model(), "default", f"{pointer}: {exc}")
+            except (OSError, UnicodeDecodeError) as exc:
+                return LoadedModel(default_model(), "default", f"{pointer}: unreadable ({exc})")
     return LoadedModel(default_model(), "default")
