@@ -23,6 +23,7 @@ from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
 
 if TYPE_CHECKING:
+    from listen.budget import XReadBudget
     from listen.models.classifier import Metrics
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,9 @@ def collect(
         p for p in enabled_platforms(config) if options.platforms is None or p in options.platforms
     ]
     sources = store.sources(due_at=started if options.only_due else None, platforms=platforms)
+    x_budget = _x_read_budget(config, store, started) if "x" in platforms else None
+    if x_budget is not None:
+        sources = x_budget.admit(sources)  # defers what the month's X read cap cannot afford
     if on_total:
         on_total(len(sources))
     run_id = store.start_run(options.command, started)
@@ -113,6 +117,9 @@ def collect(
             }
             for future in as_completed(futures):
                 outcome = _store_outcome(config, store, futures[future], future)
+                if x_budget is not None:
+                    result = None if future.exception() else future.result()
+                    x_budget.record(futures[future], outcome, result, utcnow())
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
@@ -178,7 +185,9 @@ def _store_outcome(
     try:
         result = future.result()
     except SourceError as exc:
-        return _record_failure(config, store, source, exc.reason, exc.retry_after, now)
+        return _record_failure(
+            config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
+        )
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -208,6 +217,8 @@ def _record_failure(
     reason: str,
     retry_after: float | None,
     now: datetime,
+    *,
+    reads: int = 1,
 ) -> SourceOutcome:
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
@@ -217,7 +228,23 @@ def _record_failure(
     )
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
     log.warning("%s %s failed: %s", source.platform, source.target, reason)
-    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=1)
+    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=reads)
+
+
+# -- X read budget ------------------------------------------------------------------------------
+
+
+def _x_read_budget(config: Config, store: Store, now: datetime) -> XReadBudget:
+    from listen.budget import XReadBudget
+
+    return XReadBudget(config, store, now)
+
+
+def x_read_status(config: Config, store: Store, now: datetime | None = None) -> tuple[int, int]:
+    """(reads spent, monthly cap) on the X API this month, for the run summary."""
+    from listen.budget import month_key
+
+    return store.api_reads("x", month_key(now or utcnow())), config.x.monthly_read_cap
 
 
 def import_contacts(
