@@ -277,10 +277,19 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     when = history.last_post_at + timedelta(days=25)
     examples = [LabelledPost(p, "comment" if p.id in wanted else "skip", when, when) for p in posts]
     before = evaluate(predict(default_model(), posts, when), examples)
-    after = evaluate(predict(loaded.model, posts, when), examples)
+    predictions = predict(loaded.model, posts, when)
+    after = evaluate(predictions, examples)
     assert before.roc_auc is not None and after.roc_auc is not None
     assert after.roc_auc > before.roc_auc + 0.2
     assert after.precision_at_10 > before.precision_at_10
+
+    # The user never shares: the learned model stops suggesting it, and says why it suggests.
+    assert not any(p.action == "share" for p in predictions)
+    by_id = {p.post_id: p for p in predictions}
+    zoe = [by_id[i] for i in new_ids[:4]]
+    assert any("you often engage with Zoe" in p.reasons for p in zoe)
+    bees = [by_id[i] for i in new_ids[4:8]]
+    assert any("like posts you took part in before" in p.reasons for p in bees)
 
 
 def test_a_model_that_is_not_better_is_not_installed(tmp_path: Path) -> None:

@@ -271,6 +271,7 @@ def _seed_example(row: dict[str, Any]) -> LabelledPost:
         last_engaged_at=parse_iso(row.get("last_engaged_at")),
         contact_posts=int(row.get("contact_posts", 0)),
         contact_engaged_posts=int(row.get("contact_engaged_posts", 0)),
+        seed_set_example=True,
     )
     return LabelledPost(post=post, label=row["label"], at=created, as_of=scored_at)
 

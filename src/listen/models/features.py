@@ -21,6 +21,7 @@ from listen.models.sentiment import sentiment_analyzer
 MODEL_TEXT_CHARS = 2_000  # long articles: the opening says what they are about
 SENTIMENT_CHARS = 400  # the opening sets the tone; TextBlob's tokenizer is the slow part
 MAX_DAYS = 90.0
+MAX_AGE_HOURS = 72.0  # older than three days is simply "old"
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
@@ -139,6 +140,7 @@ ENGINEERED_NAMES: tuple[str, ...] = (
     "never_engaged",
     "contact_engagement_rate",
     "log_age_hours",
+    "seed_set_example",
     *(f"platform_{name}" for name in PLATFORM_NAMES),
 )
 
@@ -161,6 +163,10 @@ class PostForScoring:
     last_engaged_at: datetime | None = None  # the user's last engagement with this contact
     contact_posts: int = 0  # the contact's earlier posts ...
     contact_engaged_posts: int = 0  # ... and how many of them the user engaged with
+    # True only for the bundled synthetic examples. Trained on both, a model puts the difference
+    # between the seed set and the user's own history here (the user may never share, say),
+    # instead of in whatever feature happens to tell the two apart (post age, in practice).
+    seed_set_example: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +232,8 @@ def engineered_vector(
         math.log1p(min(since, MAX_DAYS)) if since is not None else math.log1p(MAX_DAYS),
         1.0 if since is None else 0.0,
         rate,
-        math.log1p(min(age_hours, 24 * MAX_DAYS)),
+        math.log1p(min(age_hours, MAX_AGE_HOURS)),
+        1.0 if post.seed_set_example else 0.0,
         *(1.0 if post.platform == name else 0.0 for name in PLATFORM_NAMES),
     ]
 

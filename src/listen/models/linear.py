@@ -55,6 +55,9 @@ class LinearModel:
 
 # -- prediction ---------------------------------------------------------------------------------
 
+LEARNED_PREFIX = "user-"  # versions of models trained on the user's own history
+SIMILAR_TEXT_LOGIT = 1.0  # the words alone add this much evidence: "like posts you took part in"
+
 
 def predict_probabilities(
     model: LinearModel,
@@ -65,9 +68,22 @@ def predict_probabilities(
     """(n, 2) probabilities: worth a comment, worth a share. Vectorised over the batch."""
     import numpy as np
 
+    _, logits = _logits(model, posts, now, cues)
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
+
+
+def _logits(
+    model: LinearModel,
+    posts: Sequence[PostForScoring],
+    now: datetime | Sequence[datetime],
+    cues: Sequence[PostCues] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The text part of the logits, and the full logits, each (n, 2)."""
+    import numpy as np
+
     n = len(posts)
     if n == 0:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2)), np.zeros((0, 2))
     vocabulary = model.vocabulary
     rows: list[int] = []
     cols: list[int] = []
@@ -84,14 +100,13 @@ def predict_probabilities(
     weight = (1.0 + np.log(np.asarray(counts, dtype=float))) * model.idf[col]  # sublinear tf-idf
     norm = np.sqrt(np.bincount(row, weight * weight, minlength=n))
     norm[norm == 0] = 1.0
-    logits = np.empty((n, 2))
+    text = np.empty((n, 2))
     for h in range(2):
-        logits[:, h] = np.bincount(row, weight * model.text_coef[h, col], minlength=n) / norm
+        text[:, h] = np.bincount(row, weight * model.text_coef[h, col], minlength=n) / norm
     engineered = np.asarray(engineered_matrix(posts, now, cues), dtype=float)
     standardised = (engineered - model.engineered_mean) / model.engineered_scale
     scaled = np.clip(standardised, CLIP_KWARGS["a_min"], CLIP_KWARGS["a_max"])
-    logits += scaled @ model.engineered_coef.T + model.intercept
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
+    return text, text + scaled @ model.engineered_coef.T + model.intercept
 
 
 def predict(
@@ -99,14 +114,19 @@ def predict(
 ) -> list[Prediction]:
     """Probabilities, a suggested action and reasons for each post (`now`: one time, or the
     time each post is scored at)."""
+    import numpy as np
+
     moments = [now] * len(posts) if isinstance(now, datetime) else list(now)
     cues = [post_cues(post) for post in posts]
-    probabilities = predict_probabilities(model, posts, moments, cues)
+    text, logits = _logits(model, posts, moments, cues)
+    probabilities = 1.0 / (1.0 + np.exp(-np.clip(logits, -35, 35)))
+    learned = model.version.startswith(LEARNED_PREFIX)
     result = []
-    for post, found, moment, (comment, share) in zip(
-        posts, cues, moments, probabilities.tolist(), strict=True
-    ):
+    for i, (post, found, moment) in enumerate(zip(posts, cues, moments, strict=True)):
+        comment, share = float(probabilities[i, 0]), float(probabilities[i, 1])
         action = choose_action(comment, share, model.thresholds)
-        reasons = reasons_for(post, found, action, moment)
+        head = 1 if action == "share" else 0
+        similar = learned and bool(text[i, head] >= SIMILAR_TEXT_LOGIT)
+        reasons = reasons_for(post, found, action, moment, similar=similar)
         result.append(Prediction(post.id, round(comment, 4), round(share, 4), action, reasons))
     return result

@@ -74,9 +74,16 @@ def choose_action(comment: float, share: float, thresholds: Thresholds) -> str:
 
 
 def reasons_for(
-    post: PostForScoring, cues: PostCues, action: str, now: datetime, limit: int = 2
+    post: PostForScoring,
+    cues: PostCues,
+    action: str,
+    now: datetime,
+    limit: int = 2,
+    *,
+    similar: bool = False,
 ) -> tuple[str, ...]:
-    """One or two reasons for `action`, from the post's cues and the contact's history."""
+    """One or two reasons for `action`, from the post's cues and the contact's history;
+    `similar`: a model learned from the user finds its words like those they took part in."""
     if action == "skip":
         return (_skip_reason(post, cues),)
     found: list[str] = []
@@ -89,6 +96,8 @@ def reasons_for(
     neglected = _neglect_reason(post, now)
     if neglected:
         found.append(neglected)
+    if similar and len(found) < limit:
+        found.append("like posts you took part in before")
     if len(found) < limit and _engages_often(post):
         found.append(f"you often engage with {post.contact_name or 'this contact'}")
     if not found:
@@ -104,7 +113,7 @@ _FALLBACK_REASONS = {
 
 
 def _engages_often(post: PostForScoring) -> bool:
-    return post.contact_posts >= 3 and post.contact_engaged_posts / post.contact_posts >= 0.3
+    return post.contact_posts >= 3 and post.contact_engaged_posts / post.contact_posts >= 0.5
 
 
 def _skip_reason(post: PostForScoring, cues: PostCues) -> str:
