@@ -356,6 +356,7 @@ class TrainReport:
     candidate_version: str
     installed: bool
     path: Path | None
+    current_saw_test: bool = False  # the current model was trained on some of the test posts
 
 
 def train(
@@ -370,15 +371,17 @@ def train(
     on a time-ordered hold-out (trained on the past, tested on the newest posts)."""
     import dataclasses
 
+    from listen.clock import parse_iso
     from listen.errors import InputError
     from listen.models.classifier import (
         evaluate,
         fit_model,
+        has_variety,
+        holdout_split,
         is_improvement,
         new_version,
         predict_examples,
         seed_examples,
-        time_split,
     )
     from listen.models.history import history_examples
     from listen.models.model_file import install_model, load_current_model
@@ -395,10 +398,11 @@ def train(
             f"not enough history to train: {len(examples)} labelled posts, need "
             f"{MIN_TRAINING_EXAMPLES} (engage, or `listen mark POST skip|comment|share`)"
         )
-    past, future = time_split(examples, test_fraction)
-    if not any(e.label in ("comment", "share") for e in future) or all(
-        e.label in ("comment", "share") for e in future if e.label != "like"
-    ):
+    current = load_current_model(directory).model
+    past, future, current_saw_test = holdout_split(
+        examples, test_fraction, parse_iso(current.training.get("trained_until"))
+    )
+    if not has_variety(future):
         raise InputError(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
@@ -408,7 +412,6 @@ def train(
     candidate = fit_model(
         [*seeds, *past], version=version, weights=[SEED_WEIGHT] * len(seeds) + [1.0] * len(past)
     )
-    current = load_current_model(directory).model
     rules_metrics = evaluate(predict_examples(None, future), future)
     current_metrics = evaluate(predict_examples(current, future), future)
     candidate_metrics = evaluate(predict_examples(candidate, future), future)
@@ -425,7 +428,7 @@ def train(
         final = dataclasses.replace(
             final,
             metrics={
-                "evaluation": f"time-ordered hold-out: {len(future)} newest labelled posts",
+                "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
                 "model": candidate_metrics.as_dict(),
                 "replaced": {"version": current.version, **current_metrics.as_dict()},
                 "rules": rules_metrics.as_dict(),
@@ -444,4 +447,5 @@ def train(
         candidate_version=version,
         installed=installed,
         path=path,
+        current_saw_test=current_saw_test,
     )

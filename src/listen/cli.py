@@ -362,6 +362,11 @@ def render_train_report(console: Console, report: app.TrainReport) -> None:
         auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.3f}"
         table.add_row(escape(name), f"{metrics.precision_at_10:.2f}", f"{metrics.recall:.2f}", auc)
     console.print(table)
+    if report.current_saw_test:
+        console.print(
+            "Note: the current model was trained on some of these posts, which favours it; "
+            "it will be a fair race once more new posts are labelled."
+        )
     if report.installed:
         console.print(
             f"[green]Installed[/green] {report.candidate_version} ({escape(str(report.path))}). "

@@ -328,3 +328,50 @@ def test_training_needs_enough_history(tmp_path: Path) -> None:
 
     with Store.open(tmp_path / "listen.db") as store, pytest.raises(InputError, match="enough"):
         app.train(Config(), store, tmp_path)
+
+
+def _labelled(i: int, at: datetime, label: str) -> LabelledPost:
+    return dataclasses.replace(_example(i, at), label=label)
+
+
+def test_holdout_split_tests_on_what_the_current_model_has_not_seen() -> None:
+    from listen.models.classifier import holdout_split
+
+    examples = [
+        _labelled(i, NOW + timedelta(days=i), "comment" if i % 3 == 0 else "skip")
+        for i in range(60)
+    ]
+    past, future, saw = holdout_split(examples, 0.25, None)
+    assert (len(past), len(future), saw) == (45, 15, False)
+
+    trained_until = NOW + timedelta(days=39)  # 20 posts came after the current model
+    past, future, saw = holdout_split(examples, 0.25, trained_until)
+    assert not saw
+    assert len(future) == 20 and min(e.at for e in future) > trained_until
+    assert max(e.at for e in past) <= trained_until
+
+    late = NOW + timedelta(days=55)  # only 4 unseen posts: too few, so it says it is unfair
+    past, future, saw = holdout_split(examples, 0.25, late)
+    assert saw and len(future) == 15
+
+
+def test_retraining_later_is_a_fair_race(history: History) -> None:
+    first = app.train(Config(), history.store, history.data_dir, now=history.last_post_at)
+    assert first.installed
+    trained_until = load_current_model(history.data_dir).model.training["trained_until"]
+    assert datetime.fromisoformat(trained_until) < history.last_post_at
+
+    rng = random.Random(7)
+    for day in range(40, 55):
+        specs = [("zoe", fill(rng.choice(GENERIC), rng), True)]
+        specs += [("bob", fill(rng.choice(BEEKEEPING), rng), True)]
+        specs += [("ann", fill(rng.choice(GENERIC), rng), False)]
+        add_posts(history.store, history.contact_ids, day, specs)
+    later = history.last_post_at + timedelta(days=20)
+    second = app.train(Config(), history.store, history.data_dir, now=later)
+    assert not second.current_saw_test
+    # Tested on exactly the labelled posts newer than the installed model's data.
+    assert second.split_at > datetime.fromisoformat(trained_until)
+    assert second.test_examples >= 45
+    assert second.train_examples + second.test_examples == sum(second.labels.values())
+    assert second.current.roc_auc is not None and second.current.roc_auc > 0.9

@@ -174,8 +174,14 @@ def fit_model(
     """Fit on `examples` (optionally weighted) and export the model."""
     features, heads = fit_pipeline(examples, weights, max_terms)
     model = export_model(features, heads, version=version, thresholds=thresholds)
-    labels = Counter(e.label for e in examples)
-    return dataclasses.replace(model, training={"examples": len(examples), "labels": dict(labels)})
+    training: dict[str, Any] = {
+        "examples": len(examples),
+        "labels": dict(Counter(e.label for e in examples)),
+    }
+    own = [e.at for e in examples if not e.post.seed_set_example]
+    if own:
+        training["trained_until"] = to_iso(max(own))
+    return dataclasses.replace(model, training=training)
 
 
 def time_split(
@@ -190,6 +196,33 @@ def time_split(
     while cut > 0 and ordered[cut - 1].at >= boundary:  # ties go to the test side
         cut -= 1
     return ordered[:cut], ordered[cut:]
+
+
+MIN_TEST_EXAMPLES = 10
+
+
+def has_variety(examples: Sequence[LabelledPost]) -> bool:
+    """Both posts worth engaging with and posts that were skipped: a ranking can be measured."""
+    labels = {e.label for e in examples if e.label != "like"}
+    return bool(labels & {"comment", "share"}) and "skip" in labels
+
+
+def holdout_split(
+    examples: Sequence[LabelledPost], test_fraction: float, trained_until: datetime | None
+) -> tuple[list[LabelledPost], list[LabelledPost], bool]:
+    """(train, test, whether the current model saw some test posts).
+
+    Tests on what arrived after the current model was trained when there is enough of it, so
+    the comparison is fair; else on the newest `test_fraction`.
+    """
+    if trained_until is not None:
+        unseen = [e for e in examples if e.at > trained_until]
+        if len(unseen) >= MIN_TEST_EXAMPLES and has_variety(unseen):
+            seen = sorted((e for e in examples if e.at <= trained_until), key=lambda e: e.at)
+            return seen, sorted(unseen, key=lambda e: e.at), False
+    past, future = time_split(examples, test_fraction)
+    saw = trained_until is not None and bool(future) and future[0].at <= trained_until
+    return past, future, saw
 
 
 # -- evaluation ---------------------------------------------------------------------------------
