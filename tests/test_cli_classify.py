@@ -44,9 +44,19 @@ def test_classify_fills_classifications_for_every_post(db: Path) -> None:
     assert all(1 <= len(json.loads(r[4])) <= 2 for r in rows)
     assert f"Classified {posts} posts with model seed-1 (default)" in result.output
 
-    again = run(db, "classify")
+    again = run(db, "classify", "--show", "3")
     assert again.exit_code == 0
     assert "Nothing to classify" in again.output
+    assert (
+        again.output.count("asks for a recommendation") + again.output.count("shares a resource")
+        >= 1
+    )
+    with Store.open(db) as store:
+        top = store.top_classified(3)
+    assert len(top) == 3
+    assert all(row["action"] != "skip" for row in top)
+    scores = [max(row["comment_probability"], row["share_probability"]) for row in top]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_train_prints_the_comparison_and_installs_a_better_model(db: Path) -> None:

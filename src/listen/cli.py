@@ -262,12 +262,20 @@ def mark(obj: AppContext, post_id: str, label: str) -> None:
 
 @cli.command()
 @click.option("--rescore", is_flag=True, help="Score every post again (e.g. after `listen train`).")
+@click.option(
+    "--show",
+    default=0,
+    type=click.IntRange(0, 1_000),
+    help="Then list the N most promising posts with their reasons.",
+)
 @click.pass_obj
-def classify(obj: AppContext, rescore: bool) -> None:
+def classify(obj: AppContext, rescore: bool, show: int) -> None:
     """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
     console = _console()
     summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
     render_classify_summary(console, summary)
+    if show:
+        render_suggestions(console, obj.store.top_classified(show))
 
 
 def classify_with_progress(
