@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from listen import app
 from listen.config import Config
@@ -375,3 +377,60 @@ def test_retraining_later_is_a_fair_race(history: History) -> None:
     assert second.test_examples >= 45
     assert second.train_examples + second.test_examples == sum(second.labels.values())
     assert second.current.roc_auc is not None and second.current.roc_auc > 0.9
+
+
+_document_cache: dict[str, bytes] = {}
+
+
+def _small_document() -> dict:  # type: ignore[type-arg]
+    if "doc" not in _document_cache:
+        _document_cache["doc"] = json.dumps(model_to_document(default_model())).encode()
+    return json.loads(_document_cache["doc"])  # type: ignore[no-any-return]
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.binary(max_size=200))
+def test_arbitrary_bytes_are_refused_cleanly(raw: bytes) -> None:
+    from listen.models.model_file import model_from_bytes
+
+    with pytest.raises(ModelFileError):
+        model_from_bytes(raw, "fuzz")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=st.sampled_from(
+        [
+            "version",
+            "terms",
+            "idf",
+            "engineered_mean",
+            "engineered_scale",
+            "heads",
+            "thresholds",
+            "metrics",
+            "engineered_names",
+            "created_at",
+        ]
+    ),
+    value=_json_values,
+)
+def test_edited_and_re_signed_documents_load_or_fail_cleanly(key: str, value: object) -> None:
+    """Even with a recomputed checksum, a bad field is a ModelFileError, never a crash."""
+    from listen.models.model_file import _checksum, model_from_bytes
+
+    document = _small_document()
+    document["model"][key] = value
+    document["sha256"] = _checksum(document["model"])
+    try:
+        model = model_from_bytes(json.dumps(document).encode(), "fuzz")
+    except ModelFileError:
+        return
+    predict(model, [PostForScoring(id="x", platform="x", text="Anyone know a good tool?")], NOW)
