@@ -261,6 +261,133 @@ def mark(obj: AppContext, post_id: str, label: str) -> None:
     click.echo(f"Marked {post_id} as {label}.")
 
 
+# -- classify and train ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--rescore", is_flag=True, help="Score every post again (e.g. after `listen train`).")
+@click.option(
+    "--show",
+    default=0,
+    type=click.IntRange(0, 1_000),
+    help="Then list the N most promising posts with their reasons.",
+)
+@click.pass_obj
+def classify(obj: AppContext, rescore: bool, show: int) -> None:
+    """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
+    console = _console()
+    summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
+    render_classify_summary(console, summary)
+    if show:
+        render_suggestions(console, obj.store.top_classified(show))
+
+
+def classify_with_progress(
+    config: Config, store: Store, *, rescore: bool = False, console: Console | None = None
+) -> app.ClassifySummary:
+    """Run `app.classify` with a progress bar on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = console or Console(stderr=True)
+    with Progress(
+        TextColumn("Classifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("classify", total=None)
+        return app.classify(
+            config,
+            store,
+            app.data_dir(store),
+            rescore=rescore,
+            on_total=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.update(task, advance=done),
+        )
+
+
+def render_classify_summary(console: Console, summary: app.ClassifySummary) -> None:
+    if summary.model_problem:
+        console.print(
+            f"[yellow]warning[/yellow]: using the default model: {escape(summary.model_problem)}"
+        )
+    if not summary.scored:
+        console.print("Nothing to classify: every post is scored (use --rescore to redo them).")
+        return
+    counts = ", ".join(
+        f"{summary.actions.get(action, 0)} {action}"
+        for action in ("comment", "share", "like", "skip")
+    )
+    console.print(
+        f"Classified {summary.scored} posts with model {escape(summary.model_version)} "
+        f"({summary.model_origin}) in {summary.seconds:.1f}s: {counts}."
+    )
+
+
+def render_suggestions(console: Console, rows: list[dict[str, Any]]) -> None:
+    """The most promising posts with their suggested action and reasons."""
+    if not rows:
+        console.print("No post is worth acting on yet.")
+        return
+    table = Table()
+    for column in ("action", "p", "contact", "post", "why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        headline = row["title"] or (row["text"] or "").split("\n")[0]
+        probability = max(row["comment_probability"], row["share_probability"])
+        table.add_row(
+            row["action"],
+            f"{probability:.2f}",
+            escape(row["contact"] or row["author_handle"] or ""),
+            escape(_excerpt(headline, 60)),
+            escape("; ".join(row["reasons"])),
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.pass_obj
+def train(obj: AppContext) -> None:
+    """Learn from what you engaged with; install the new model only if it does better."""
+    console = _console()
+    with console.status("Training on your history…", spinner="dots"):
+        report = app.train(obj.config, obj.store, app.data_dir(obj.store))
+    render_train_report(console, report)
+
+
+def render_train_report(console: Console, report: app.TrainReport) -> None:
+    labels = ", ".join(f"{n} {label}" for label, n in sorted(report.labels.items()))
+    console.print(
+        f"Labelled posts: {labels}. Trained on {report.train_examples}, tested on the "
+        f"{report.test_examples} newest (from {report.split_at:%Y-%m-%d %H:%M})."
+    )
+    table = Table(title="Hold-out comparison", title_justify="left")
+    for column in ("scorer", "precision@10", "recall", "ROC AUC"):
+        table.add_column(column, justify="left" if column == "scorer" else "right")
+    for name, metrics in (
+        ("rule baseline", report.rules),
+        (f"current model ({report.current_version})", report.current),
+        (f"new model ({report.candidate_version})", report.candidate),
+    ):
+        auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.3f}"
+        table.add_row(escape(name), f"{metrics.precision_at_10:.2f}", f"{metrics.recall:.2f}", auc)
+    console.print(table)
+    if report.current_saw_test:
+        console.print(
+            "Note: the current model was trained on some of these posts, which favours it; "
+            "it will be a fair race once more new posts are labelled."
+        )
+    if report.installed:
+        console.print(
+            f"[green]Installed[/green] {report.candidate_version} ({escape(str(report.path))}). "
+            "Run `listen classify --rescore` to apply it to scored posts."
+        )
+    else:
+        console.print("Kept the current model: the new one is not better on the newest posts.")
+
+
 # -- contacts -----------------------------------------------------------------------------------
 
 
@@ -576,6 +703,9 @@ def demo(obj: AppContext) -> None:
             render_x_reads(console, workspace.config, store, again)
             console.print("\n[bold]Newest posts[/bold]")
             render_posts(console, store.recent_posts(15))
+            console.print("\n[bold]3. Classify[/bold] (suggested actions, with reasons)")
+            render_classify_summary(console, classify_with_progress(workspace.config, store))
+            render_suggestions(console, store.top_classified(6))
             demo_digest_and_scores(console, workspace.config, store)
 
 

@@ -688,6 +688,105 @@ class Store:
             raise ValueError(table)
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
+    # -- classifier ---------------------------------------------------------------------------
+
+    def posts_for_scoring(self, *, rescore: bool = False) -> list[dict[str, Any]]:
+        """Posts without a classification (every post if `rescore`), with what the classifier
+        needs about their author: priority, the user's last engagement with them, and how many
+        of their posts the user engaged with."""
+        cur = self.conn.execute(
+            "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at"
+            "  FROM engagements GROUP BY post_id),"
+            " per_contact AS (SELECT p.contact_id, count(*) AS posts,"
+            "  count(e.post_id) AS engaged_posts, max(e.last_at) AS last_engaged_at"
+            "  FROM posts p LEFT JOIN engaged e ON e.post_id = p.id"
+            "  WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id)"
+            " SELECT p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at,"
+            " p.collected_at, p.reply_to, p.contact_id, c.name AS contact_name,"
+            " coalesce(c.priority, 2) AS contact_priority, pc.last_engaged_at,"
+            " coalesce(pc.posts, 0) AS contact_posts,"
+            " coalesce(pc.engaged_posts, 0) AS contact_engaged_posts"
+            " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
+            " LEFT JOIN per_contact pc ON pc.contact_id = p.contact_id"
+            + (
+                ""
+                if rescore
+                else " WHERE NOT EXISTS (SELECT 1 FROM classifications k WHERE k.post_id = p.id)"
+            )
+            + " ORDER BY p.created_at IS NULL, p.created_at, p.id"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def save_classifications(
+        self, rows: Sequence[tuple[str, str, float, float, str, Sequence[str]]], *, now: datetime
+    ) -> int:
+        """Upsert (post_id, model_version, comment p, share p, action, reasons) in one batch."""
+        scored_at = to_iso(now)
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO classifications (post_id, model_version, comment_probability,"
+                " share_probability, action, reasons, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (post_id) DO UPDATE SET model_version = excluded.model_version,"
+                " comment_probability = excluded.comment_probability,"
+                " share_probability = excluded.share_probability, action = excluded.action,"
+                " reasons = excluded.reasons, scored_at = excluded.scored_at",
+                [
+                    (post_id, version, comment, share, action, json.dumps(list(reasons)), scored_at)
+                    for post_id, version, comment, share, action, reasons in rows
+                ],
+            )
+        return len(rows)
+
+    def top_classified(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Classified posts worth acting on, most promising first."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.platform, p.url, p.title, p.text, p.created_at,"
+            " c.name AS contact, p.author_handle, k.action, k.comment_probability,"
+            " k.share_probability, k.reasons, k.model_version"
+            " FROM classifications k JOIN posts p ON p.id = k.post_id"
+            " LEFT JOIN contacts c ON c.id = p.contact_id WHERE k.action != 'skip'"
+            " ORDER BY max(k.comment_probability, k.share_probability) DESC, p.created_at DESC"
+            " LIMIT ?",
+            (limit,),
+        )
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for row in rows:
+            try:
+                reasons = json.loads(row["reasons"])
+            except json.JSONDecodeError:
+                reasons = []
+            row["reasons"] = [str(r) for r in reasons] if isinstance(reasons, list) else []
+        return rows
+
+    def training_history(self) -> dict[str, Any]:
+        """Everything `listen train` learns from: posts with their author, the user's
+        engagements, when posts were first shown in a digest, and the user's marks."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at,"
+            " p.collected_at, p.reply_to, p.contact_id, c.name AS contact_name,"
+            " coalesce(c.priority, 2) AS contact_priority"
+            " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
+        )
+        names = [d[0] for d in cur.description]
+        posts = [dict(zip(names, row, strict=True)) for row in cur]
+        engagements = self.conn.execute(
+            "SELECT post_id, kind, coalesce(engaged_at, recorded_at) FROM engagements"
+            " WHERE post_id IN (SELECT id FROM posts)"
+        ).fetchall()
+        shown = dict(
+            self.conn.execute(
+                "SELECT post_id, min(shown_at) FROM digest_items GROUP BY post_id"
+            ).fetchall()
+        )
+        return {
+            "posts": posts,
+            "engagements": [tuple(row) for row in engagements],
+            "first_shown": shown,
+            "marks": self.marks(),
+        }
+
     # -- metered API reads (X read budget) ---------------------------------------------------
 
     def add_api_reads(self, platform: str, month: str, reads: int, *, now: datetime) -> None:
