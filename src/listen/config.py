@@ -254,6 +254,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
         contacts.append(contact)
     config = Config(path=path, contacts=tuple(contacts), env=dict(env), **sections)
     _check_values(config, where)
+    _check_limits(config, where)
     return config
 
 
@@ -273,6 +274,35 @@ def _check_values(config: Config, where: str) -> None:
     if config.mastodon.scheme not in ("http", "https"):
         raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
 
+
+# Numeric keys a wrong value would silently break (a zero window scores nothing), with the
+# smallest and largest allowed value (None: no upper bound).
+NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
+    "collect.interval_minutes": (1, None),
+    "collect.max_backoff_hours": (0.01, None),
+    "blog.comment_feed_days": (0, None),
+    "bluesky.page_limit": (1, None),  # collectors clamp large page sizes to the API's maximum
+    "bluesky.max_pages": (1, None),
+    "x.page_limit": (1, None),
+    "x.max_pages": (1, None),
+    "mastodon.page_limit": (1, None),
+    "mastodon.max_pages": (1, None),
+    "digest.top": (1, None),
+    "digest.since_hours": (1, None),
+    "digest.response_window_days": (1, None),
+    "digest.cold_after_days": (1, None),
+    "digest.score_window_days": (1, None),
+    "email.port": (1, 65535),
+}
+
+
+def _check_limits(config: Config, where: str) -> None:
+    for key, (low, high) in NUMERIC_LIMITS.items():
+        section, name = key.split(".")
+        value = getattr(getattr(config, section), name)
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            raise ConfigError(where, f"must be {bounds}, not {value:g}", key=key)
 
 def _unknown(key: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1)
