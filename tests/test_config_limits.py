@@ -55,7 +55,9 @@ def test_example_config_passes_the_limits() -> None:
 
 def test_cli_reports_a_zero_score_window_in_one_line_with_exit_2(write_config, tmp_path) -> None:
     path = write_config("[digest]\nscore_window_days = 0\n")
-    result = CliRunner().invoke(cli, ["--config", str(path), "--db", str(tmp_path / "l.db"), "score"])
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "--db", str(tmp_path / "l.db"), "score"]
+    )
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"Error: {path}: digest.score_window_days: must be at least 1, not 0"
