@@ -567,7 +567,9 @@ def digest(
     from listen.digest.render import render, render_html, render_text
 
     since = parse_duration(since_text, "--since") if since_text else None
-    built = app.daily_digest(obj.config, obj.store, now=parse_now(now_text), since=since)
+    now = parse_now(now_text)
+    # Recorded as shown only once delivered: a failed write or mail must not count as lurking.
+    built = app.daily_digest(obj.config, obj.store, now=now, since=since, record=False)
     rendered = render(built, fmt)
     if output is not None:
         try:
@@ -587,6 +589,7 @@ def digest(
             html=render_html(built),
         )
         click.echo(f"Mailed the digest to {to}.", err=True)
+    obj.store.record_digest_items(built.shown_rows(), shown_at=now)
 
 
 @cli.command()

@@ -304,6 +304,7 @@ def _check_limits(config: Config, where: str) -> None:
             bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
             raise ConfigError(where, f"must be {bounds}, not {value:g}", key=key)
 
+
 def _unknown(key: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
