@@ -250,13 +250,19 @@ def _excerpt(text: str, limit: int) -> str:
 
 
 @cli.command()
-@click.argument("post_id")
-@click.argument("label", type=click.Choice(["comment", "share", "like", "skip", "done"]))
+@click.argument("post")
+@click.argument(
+    "label", metavar="LABEL", type=click.Choice(["comment", "share", "like", "skip", "done"])
+)
 @click.pass_obj
-def mark(obj: AppContext, post_id: str, label: str) -> None:
-    """Say what you did with a post (or that it was not worth it: skip)."""
+def mark(obj: AppContext, post: str, label: str) -> None:
+    """Say what you did with POST (its id, or its link as the digest shows it).
+
+    LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
+    """
     from listen.clock import utcnow
 
+    post_id = obj.store.resolve_post(post)
     obj.store.mark_post(post_id, label, now=utcnow())
     click.echo(f"Marked {post_id} as {label}.")
 

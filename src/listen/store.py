@@ -626,6 +626,20 @@ class Store:
         row = self.conn.execute("SELECT platform FROM posts WHERE id = ?", (post_id,)).fetchone()
         return row[0] if row else None
 
+    def resolve_post(self, ref: str) -> str:
+        """The id of the post `ref` names: its id, else its link (as the digest shows it)."""
+        if self.post_platform(ref) is not None:
+            return ref
+        ids = [
+            row[0]
+            for row in self.conn.execute("SELECT id FROM posts WHERE url = ? LIMIT 2", (ref,))
+        ]
+        if len(ids) > 1:
+            raise InputError(f"several posts have the link {ref!r}: give the post id instead")
+        if not ids:
+            raise InputError(f"no stored post with id or link {ref!r}")
+        return ids[0]
+
     def mark_post(self, post_id: str, label: str, *, now: datetime) -> None:
         """Record the user's own label for a post; an action label also records an engagement.
 
@@ -739,13 +753,15 @@ class Store:
         return len(rows)
 
     def top_classified(self, limit: int = 10) -> list[dict[str, Any]]:
-        """Classified posts worth acting on, most promising first."""
+        """Classified posts worth acting on and not yet handled (engaged or marked), best first."""
         cur = self.conn.execute(
             "SELECT p.id, p.platform, p.url, p.title, p.text, p.created_at,"
             " c.name AS contact, p.author_handle, k.action, k.comment_probability,"
             " k.share_probability, k.reasons, k.model_version"
             " FROM classifications k JOIN posts p ON p.id = k.post_id"
             " LEFT JOIN contacts c ON c.id = p.contact_id WHERE k.action != 'skip'"
+            " AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.post_id = p.id)"
+            " AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.post_id = p.id)"
             " ORDER BY max(k.comment_probability, k.share_probability) DESC, p.created_at DESC"
             " LIMIT ?",
             (limit,),

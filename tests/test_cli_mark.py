@@ -1,0 +1,95 @@
+"""`listen mark` takes what the user can see (a link in the digest), and handled posts leave
+`listen classify --show`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from listen.cli import cli
+from listen.store import Store
+from listen.types import Post
+from tests.helpers import add_contact_posts, classify
+
+NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "listen.db"
+    posts = [
+        Post(
+            f"at://did:plc:ann/app.bsky.feed.post/{n}",
+            "bluesky",
+            url=f"https://bsky.app/profile/ann.bsky.social/post/{n}",
+            text=f"Question {n}: which conference should I speak at?",
+            created_at=NOW - timedelta(hours=n),
+        )
+        for n in range(1, 4)
+    ]
+    posts.append(Post("dup-a", "bluesky", url="https://example.org/same", created_at=NOW))
+    posts.append(Post("dup-b", "bluesky", url="https://example.org/same", created_at=NOW))
+    with Store.open(path) as store:
+        add_contact_posts(store, "Ann", "bluesky", "ann.bsky.social", posts, now=NOW)
+        for n, probability in ((1, 0.9), (2, 0.8), (3, 0.7)):
+            classify(
+                store,
+                f"at://did:plc:ann/app.bsky.feed.post/{n}",
+                "comment",
+                probability,
+                0.1,
+                '["asks for a recommendation"]',
+            )
+    return path
+
+
+def invoke(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def test_mark_by_the_link_the_digest_shows(db: Path) -> None:
+    code, out = invoke(db, "mark", "https://bsky.app/profile/ann.bsky.social/post/2", "comment")
+    assert code == 0, out
+    assert out == "Marked at://did:plc:ann/app.bsky.feed.post/2 as comment.\n"
+    with Store.open(db) as store:
+        marks = store.conn.execute("SELECT post_id, label FROM marks").fetchall()
+        engaged = store.conn.execute("SELECT post_id, kind FROM engagements").fetchall()
+    assert marks == [("at://did:plc:ann/app.bsky.feed.post/2", "comment")]
+    assert engaged == [("at://did:plc:ann/app.bsky.feed.post/2", "comment")]
+
+
+def test_mark_by_id_still_works_and_unknown_or_ambiguous_refs_are_usage_errors(db: Path) -> None:
+    assert invoke(db, "mark", "at://did:plc:ann/app.bsky.feed.post/1", "skip")[0] == 0
+    code, out = invoke(db, "mark", "https://nowhere.example/post", "skip")
+    assert (code, out) == (
+        2,
+        "Error: no stored post with id or link 'https://nowhere.example/post'\n",
+    )
+    code, out = invoke(db, "mark", "https://example.org/same", "skip")
+    assert code == 2
+    assert "several posts have the link" in out
+
+
+def test_bad_label_names_the_argument_label(db: Path) -> None:
+    code, out = invoke(db, "mark", "dup-a", "bogus")
+    assert code == 2
+    assert "Invalid value for 'LABEL': 'bogus' is not one of" in out
+
+
+def test_classify_show_leaves_out_marked_and_engaged_posts(db: Path) -> None:
+    def shown() -> list[str]:
+        with Store.open(db) as store:
+            return [row["id"].rsplit("/", 1)[1] for row in store.top_classified(10)]
+
+    assert shown() == ["1", "2", "3"]
+    invoke(db, "mark", "at://did:plc:ann/app.bsky.feed.post/1", "skip")
+    invoke(db, "mark", "https://bsky.app/profile/ann.bsky.social/post/3", "like")
+    assert shown() == ["2"]
+    code, out = invoke(db, "classify", "--show", "5")
+    assert code == 0, out
+    assert "Question 2" in out
+    assert "Question 1" not in out and "Question 3" not in out
