@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -171,9 +172,16 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
     if not outcomes:
         console.print("Nothing to poll: no source is due (use --all to poll everything).")
         return
-    table = Table(title=f"Run {summary.run_id}", title_justify="left")
-    for column in ("platform", "sources", "new posts", "new engagements", "unchanged", "failed"):
-        table.add_column(column, justify="left" if column == "platform" else "right")
+    # Light borders and short headers: the whole table fits a 60-column terminal untruncated.
+    table = Table(
+        title=f"Run {summary.run_id}: new posts and engagements",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    for column in ("platform", "sources", "posts", "engagements", "unchanged", "failed"):
+        table.add_column(column, justify="left" if column == "platform" else "right", no_wrap=True)
     for platform in sorted({o.platform for o in outcomes}):
         mine = [o for o in outcomes if o.platform == platform]
         table.add_row(

@@ -1,0 +1,74 @@
+"""Output on a narrow terminal and through a pipe: nothing truncated, no ANSI codes."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from rich.console import Console
+
+from listen.cli import cli, render_run_summary
+from listen.types import RunSummary, SourceOutcome
+from tests.helpers import read_data
+
+HEADERS = ("platform", "sources", "posts", "engagements", "unchanged", "failed")
+
+
+def test_run_summary_fits_60_columns_with_every_platform_and_header_whole() -> None:
+    start = datetime(2024, 5, 31, 8, tzinfo=UTC)
+    outcomes = tuple(
+        SourceOutcome(n, platform, f"target-{n}", new_posts=12, new_engagements=3)
+        for n, platform in enumerate(("blog", "bluesky", "mastodon", "x"))
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=60, force_terminal=False)
+    render_run_summary(console, RunSummary(7, outcomes, start, start + timedelta(seconds=2)))
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 60, out.getvalue()
+    header = next(line for line in lines if "platform" in line)
+    assert header.split() == list(HEADERS)
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in lines
+        if line.split()[:1] in (["blog"], ["bluesky"], ["mastodon"], ["x"])
+    }
+    assert rows["mastodon"] == ["1", "12", "3", "0", "0"]
+    assert "…" not in out.getvalue()
+
+
+def test_collect_on_a_narrow_terminal_and_through_a_pipe(
+    httpserver: HTTPServer, write_config, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/heated.xml").respond_with_data(
+        read_data("feeds/feed-rs_rss_2.0_heated.xml")
+    )
+    config = write_config(
+        f'[[contacts]]\nname = "Heated"\nblog = ["{httpserver.url_for("/heated.xml")}"]\n'
+    )
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--db", str(db), "collect"], env={"COLUMNS": "60"}
+    )
+    assert result.exit_code == 0, result.output
+    table = [line for line in result.output.splitlines() if line.strip()][:4]
+    assert all(len(line) <= 60 for line in table), table
+    assert any(line.split() == ["blog", "1", "1", "0", "0", "0"] for line in table), table
+
+    # As a user pipes it: a real process, stdout and stderr not terminals, colours not forced.
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TERM")}
+    piped = subprocess.run(
+        [sys.executable, "-m", "listen", "--db", str(db), "posts"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    assert "\x1b[" not in piped.stdout + piped.stderr
+    assert "Heated" in piped.stdout
