@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -146,12 +147,12 @@ def render_text(digest: Digest) -> str:
                 f"  {n}. {item.contact} · {item.platform} · {age_text(item.age_hours)}"
                 f" — {item.action}"
             )
-            out.append(f"     {_one_line(_headline(item))}")
+            out.append(_wrapped(_headline(item), "     "))
             if _body(item):
-                out.append(f"     {item.excerpt}")
+                out.append(_wrapped(item.excerpt, "     "))
             if _safe_url(item.url):
                 out.append(f"     {item.url}")
-            out.append(f"     why: {item.reason}")
+            out.append(_wrapped(f"why: {item.reason}", "     "))
         out.append("")
 
     items("1. Reply to these", digest.reply, "nothing to reply to")
@@ -191,6 +192,21 @@ def render_text(digest: Digest) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+# Plain-text mail and terminals: wrap prose at 78 columns; links are never split.
+TEXT_WIDTH = 78
+
+
+def _wrapped(text: str, indent: str) -> str:
+    return textwrap.fill(
+        _one_line(text),
+        width=TEXT_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 # -- markdown -------------------------------------------------------------------------------
