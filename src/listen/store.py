@@ -203,12 +203,40 @@ def _migration_4_digest_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_5_views(db: sqlite_utils.Database) -> None:
+    """Views for people exploring the database (Datasette): posts worth acting on, and your
+    activity next to the post and contact it was on (engagements may precede their post)."""
+    db.executescript(
+        """
+        CREATE VIEW opportunities AS
+        SELECT p.id AS post_id, p.platform, p.contact_id, c.name AS contact, c.priority,
+            p.kind, p.created_at, p.title, substr(p.text, 1, 280) AS excerpt, p.url,
+            k.action, k.comment_probability, k.share_probability, k.reasons, k.model_version,
+            k.scored_at,
+            (SELECT m.label FROM marks m WHERE m.post_id = p.id) AS mark,
+            (SELECT count(*) FROM engagements e WHERE e.post_id = p.id) AS engagements
+        FROM classifications k
+        JOIN posts p ON p.id = k.post_id
+        LEFT JOIN contacts c ON c.id = p.contact_id
+        WHERE k.action != 'skip';
+        CREATE VIEW activity AS
+        SELECT e.id AS engagement_id, e.engaged_at, e.platform, e.kind, e.detected_by,
+            e.post_id, p.contact_id, c.name AS contact, p.title AS post_title,
+            substr(p.text, 1, 280) AS post_excerpt, p.url AS post_url, e.url AS engagement_url,
+            p.id IS NOT NULL AS post_collected
+        FROM engagements e
+        LEFT JOIN posts p ON p.id = e.post_id
+        LEFT JOIN contacts c ON c.id = p.contact_id;
+        """
+    )
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
     ("api reads per month (X read budget)", _migration_3_api_reads),
     ("digest indexes", _migration_4_digest_indexes),
+    ("views: opportunities, activity", _migration_5_views),
 ]
 
 
