@@ -197,7 +197,8 @@ def test_contacts_import(tmp_path: Path, filename: str, content: str, expected) 
     db = str(tmp_path / "l.db")
     result = invoke("--db", db, "contacts", "import", str(path))
     assert result.exit_code == 0, result.output
-    assert f"Imported {len(expected)} contacts" in result.output
+    noun = "contact" if len(expected) == 1 else "contacts"
+    assert f"Imported {len(expected)} {noun} from" in result.output
     listed = json.loads(invoke("--db", db, "contacts", "list", "--format", "json").output)
     got = {c["name"]: sorted((i["platform"], i["handle"]) for i in c["identities"]) for c in listed}
     assert got == {k: sorted(v) for k, v in expected.items()}

@@ -432,11 +432,8 @@ def contacts_add(
     linkedin: str | None,
 ) -> None:
     """Add a contact, or add identities to an existing one."""
-    for url in blogs:
-        if not url.startswith(("http://", "https://")):
-            raise InputError(f"--blog needs an http(s) feed URL, not {url!r}")
-    if mastodon and "@" not in mastodon.lstrip("@"):
-        raise InputError(f"--mastodon needs user@instance, not {mastodon!r}")
+    from listen.identities import identity_problem
+
     identities = [("blog", url) for url in blogs]
     for platform, handle in (
         ("bluesky", bluesky),
@@ -446,6 +443,9 @@ def contacts_add(
     ):
         if handle:
             identities.append((platform, handle))
+    for platform, handle in identities:
+        if problem := identity_problem(platform, handle):
+            raise InputError(f"--{platform} {problem}")
     obj.store.upsert_contact(name, priority=priority, notes=notes, identities=identities)
     click.echo(f"Saved {name}.")
 
@@ -501,12 +501,17 @@ def contacts_remove(obj: AppContext, name: str) -> None:
 @click.pass_obj
 def contacts_import(obj: AppContext, path: Path) -> None:
     """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
+    from listen.identities import identity_problem
     from listen.importers import read_contacts_file
 
     imported = read_contacts_file(path)
     problems = []
     saved = 0
     for contact in imported:
+        bad = [(p, identity_problem(p, h)) for p, h in contact.identities if identity_problem(p, h)]
+        if bad:
+            problems.append(f"{contact.name}: {bad[0][0]} {bad[0][1]}")
+            continue
         try:
             app.import_contacts(
                 obj.store, [(contact.name, contact.priority, contact.notes, contact.identities)]
@@ -514,7 +519,7 @@ def contacts_import(obj: AppContext, path: Path) -> None:
             saved += 1
         except InputError as exc:
             problems.append(f"{contact.name}: {exc}")
-    click.echo(f"Imported {saved} contacts from {path}.")
+    click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)
 
