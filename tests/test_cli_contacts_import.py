@@ -42,3 +42,20 @@ def test_add_checks_every_identity_the_same_way(tmp_path: Path) -> None:
         cli, ["--db", db, "contacts", "add", "Dee", "--blog", "HTTPS://d.example/f"]
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_terminal_escapes_in_imported_names_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,blog\n"
+        "Eve\x1b[2J\x1b]0;pwned\x07,ftp://eve.example/feed\n"
+        "Mal\x1b[31mlory,https://mallory.example/feed\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "skipped Eve[2J]0;pwned: blog needs an http(s) feed URL" in result.output
+    listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
+    assert [c["name"] for c in json.loads(listed.output)] == ["Mal[31mlory"]

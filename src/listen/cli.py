@@ -501,7 +501,7 @@ def contacts_remove(obj: AppContext, name: str) -> None:
 @click.pass_obj
 def contacts_import(obj: AppContext, path: Path) -> None:
     """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
-    from listen.identities import identity_problem
+    from listen.identities import clean_name, identity_problem
     from listen.importers import read_contacts_file
 
     imported = read_contacts_file(path)
@@ -510,7 +510,7 @@ def contacts_import(obj: AppContext, path: Path) -> None:
     for contact in imported:
         bad = [(p, identity_problem(p, h)) for p, h in contact.identities if identity_problem(p, h)]
         if bad:
-            problems.append(f"{contact.name}: {bad[0][0]} {bad[0][1]}")
+            problems.append(f"{clean_name(contact.name)}: {bad[0][0]} {bad[0][1]}")
             continue
         try:
             app.import_contacts(
@@ -518,7 +518,7 @@ def contacts_import(obj: AppContext, path: Path) -> None:
             )
             saved += 1
         except InputError as exc:
-            problems.append(f"{contact.name}: {exc}")
+            problems.append(f"{clean_name(contact.name)}: {exc}")
     click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)

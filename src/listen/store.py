@@ -28,6 +28,7 @@ from listen.facts import (
     PostSummary,
     ShownItem,
 )
+from listen.identities import clean_name
 from listen.types import (
     DETECTION_METHODS,
     ENGAGEMENT_KINDS,
@@ -353,7 +354,7 @@ class Store:
         identities: Iterable[tuple[str, str]] = (),
     ) -> int:
         """Create or update a contact by name and attach identities; returns its id."""
-        name = name.strip()
+        name = clean_name(name)
         if not name:
             raise InputError("a contact needs a name")
         if priority is not None and not 1 <= priority <= 3:
