@@ -110,3 +110,15 @@ def test_mailed_digest_is_recorded_once_sent(db: Path, write_config, plain_smtp)
     assert len(received) == 1
     assert received[0]["To"] == "me@example.org"
     assert shown_count(db) == 1
+
+
+def test_email_without_a_config_file_names_the_file_to_create(db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(db), "digest", "--now", NOW_ARG, "--email"],
+        env={"LISTEN_CONFIG": "", "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
+    )
+    assert result.exit_code == 2
+    expected = tmp_path / "xdg" / "listen" / "config.toml"
+    assert result.output == f"Error: {expected}: email.to: is required for --email\n"
+    assert shown_count(db) == 0

@@ -7,7 +7,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from listen.config import Config
+from listen.config import Config, default_config_path
 from listen.errors import ConfigError, ListenError
 
 
@@ -39,7 +39,8 @@ def send_digest(
 ) -> str:
     """Send to `config.email.to`; returns the recipient. Password from LISTEN_SMTP_PASSWORD."""
     settings = config.email
-    where = str(config.path) if config.path else "<config>"
+    # With no config file yet, name the file the key belongs in.
+    where = str(config.path or default_config_path(config.env))
     if not settings.to:
         raise ConfigError(where, "is required for --email", key="email.to")
     sender = settings.sender or settings.to
