@@ -60,7 +60,7 @@ def test_cli_import_is_idempotent_and_errors_without_traceback(tmp_path: Path) -
     first = runner.invoke(cli, ["--db", str(db), "import", "linkedin", str(EXPORT)])
     assert first.exit_code == 0, first.output
     assert (
-        "Read Comments.csv, Shares.csv, Reactions.csv: 2 comment, 3 like, 1 share" in first.output
+        "Read Comments.csv, Shares.csv, Reactions.csv: 2 comments, 3 likes, 1 share" in first.output
     )
     assert "6 new engagements (0 already known)" in first.output
     again = runner.invoke(cli, ["--db", str(db), "import", "linkedin", str(EXPORT)])

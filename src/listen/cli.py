@@ -654,13 +654,18 @@ def import_linkedin(obj: AppContext, export_dir: Path) -> None:
     from listen.clock import utcnow
 
     summary = app.import_linkedin_export(obj.store, export_dir, now=utcnow())
-    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.by_kind.items())) or "nothing"
+    kinds = (
+        ", ".join(
+            f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(summary.by_kind.items())
+        )
+        or "nothing"
+    )
     click.echo(
         f"Read {', '.join(summary.files)}: {kinds}; {summary.added} new engagements "
         f"({summary.read - summary.added} already known)."
     )
     for reason, count in sorted(summary.skipped.items()):
-        click.echo(f"skipped {count} rows: {reason}", err=True)
+        click.echo(f"skipped {count} row{'' if count == 1 else 's'}: {reason}", err=True)
 
 
 # The recorded demo data spans years (some items carry no real date): look back this far at most.

@@ -520,7 +520,7 @@ def render_scores_text(scores: list[PlatformScore]) -> str:
         c = score.current
         out.append(
             f"{score.platform:<9} {score.total:3.0f}/100  {sparkline(score.history)}  "
-            f"{trend_text(score)} vs previous {c.window_days} days"
+            f"{trend_text(score)} vs previous {c.window_days} {_plural('day', c.window_days)}"
         )
         out.append(f"          {components_line(score)}")
         kinds = ", ".join(f"{n} {_plural(k, n)}" for k, n in c.engagements_by_kind.items())

@@ -1,0 +1,29 @@
+"""Counts read as English: one row, one day, three likes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from listen.cli import cli
+from tests.helpers import DATA
+
+
+def test_linkedin_import_counts(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "import", "linkedin", str(DATA / "linkedin")])
+    assert result.exit_code == 0, result.output
+    assert ": 2 comments, 3 likes, 1 share; 6 new engagements" in result.output
+    assert "skipped 1 row: own post (nothing shared)" in result.output
+    assert "1 rows" not in result.output
+
+
+def test_score_over_one_day_says_day(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    args = ["--db", db, "score", "--platform", "linkedin", "--window", "24h"]
+    result = CliRunner().invoke(cli, [*args, "--now", "2024-05-31T08:00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert "vs previous 1 day\n" in result.output
+    monthly = CliRunner().invoke(cli, ["--db", db, "score", "--platform", "linkedin"])
+    assert "vs previous 30 days\n" in monthly.output
