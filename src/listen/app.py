@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,10 @@ from listen.clock import utcnow
 from listen.collectors.base import Collector, available_platforms, make_collector
 from listen.config import Config
 from listen.errors import ListenError, SourceError
+from listen.health import SourceHealth, assess_sources
 from listen.http import HttpSettings, make_client
+from listen.lock import run_lock
+from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
@@ -35,9 +39,9 @@ class CollectOptions:
     command: str = "collect"
 
 
-def open_store(path: Path) -> Store:
-    """Open the database, applying migrations."""
-    return Store.open(path)
+def open_store(path: Path, *, timeout: float = 30.0) -> Store:
+    """Open the database, applying migrations; waits up to `timeout` s for a busy database."""
+    return Store.open(path, timeout=timeout)
 
 
 def http_settings(config: Config) -> HttpSettings:
@@ -193,7 +197,9 @@ def _store_outcome(
         not_modified=result.not_modified,
         bytes_received=result.bytes_received,
         reads=result.reads,
-        error=f"disabled: {result.disabled_reason}" if result.disabled_reason else None,
+        error=f"disabled: {Redactor.from_env(config.env)(result.disabled_reason)}"
+        if result.disabled_reason
+        else None,
     )
 
 
@@ -205,6 +211,7 @@ def _record_failure(
     retry_after: float | None,
     now: datetime,
 ) -> SourceOutcome:
+    reason = Redactor.from_env(config.env)(reason)
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
         error_count=source.error_count + 1,
@@ -212,7 +219,7 @@ def _record_failure(
         max_backoff_hours=config.collect.max_backoff_hours,
     )
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
-    log.warning("%s %s failed: %s", source.platform, source.target, reason)
+    log.info("%s %s failed: %s", source.platform, source.target, reason)
     return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=1)
 
 
@@ -227,3 +234,107 @@ def import_contacts(
         )
         count += 1
     return count
+
+
+# -- `listen run`: the cron pipeline, one source-failure-tolerant pass -------------------------
+
+
+@contextmanager
+def exclusive_run(store: Store) -> Iterator[None]:
+    """Hold the run lock beside the database (LockHeld if taken); tidy up after killed runs."""
+    with run_lock(store.path) if store.path else nullcontext():
+        interrupted = store.mark_interrupted_runs(utcnow())
+        if interrupted:
+            log.warning("%d earlier run(s) were interrupted (killed?); resuming", interrupted)
+        yield
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """How one post-collection step of `listen run` went."""
+
+    name: str
+    detail: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineReport:
+    """What `listen run` did: the collection, then each step."""
+
+    collect: RunSummary
+    steps: tuple[StepResult, ...]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.collect.failed) or any(step.error for step in self.steps)
+
+
+PipelineStep = Callable[[Config, Store], str]
+
+
+def _optional_step(function_name: str) -> PipelineStep:
+    """A step calling `listen.app.<function_name>(config, store)` once another branch adds it."""
+
+    def step(config: Config, store: Store) -> str:
+        function = globals().get(function_name)
+        if function is None:
+            return "not installed"
+        result = function(config, store)
+        return "" if result is None else str(result)
+
+    return step
+
+
+# Run after collection (which already polls your own accounts and comment feeds, i.e. detects
+# participation from the platforms). LEAD: extend this list; each step gets (config, store),
+# returns a one-line summary, and raises ListenError on failure (the run goes on, exit code 1).
+RUN_STEPS: list[tuple[str, PipelineStep]] = [
+    ("participation", _optional_step("detect_participation")),
+    ("classify", _optional_step("classify")),
+]
+
+
+def run_pipeline(
+    config: Config, store: Store, *, on_outcome: OutcomeCallback | None = None
+) -> PipelineReport:
+    """Collect due sources, then run `RUN_STEPS`, under the run lock (raises LockHeld)."""
+    redact = Redactor.from_env(config.env)
+    with exclusive_run(store):
+        summary = collect(config, store, CollectOptions(command="run"), on_outcome=on_outcome)
+        steps = []
+        for name, step in RUN_STEPS:
+            try:
+                steps.append(StepResult(name, step(config, store)))
+            except ListenError as exc:
+                message = redact(str(exc))
+                log.error("step %s failed: %s", name, message)
+                steps.append(StepResult(name, error=message))
+    return PipelineReport(summary, tuple(steps))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """`listen status`: every source's health, the last run, and read budgets."""
+
+    sources: tuple[SourceHealth, ...]
+    last_run: dict[str, object] | None
+    budgets: dict[str, object]  # platform → budget details (e.g. X monthly reads)
+
+    @property
+    def alerts(self) -> tuple[SourceHealth, ...]:
+        return tuple(s for s in self.sources if s.alert)
+
+
+def status_report(config: Config, store: Store) -> StatusReport:
+    """Source health with long-failing sources flagged, plus budgets when a platform has one."""
+    health = assess_sources(
+        store.source_rows(),
+        utcnow(),
+        failing_after_errors=config.collect.failing_after_errors,
+        failing_after=timedelta(hours=config.collect.failing_after_hours),
+    )
+    # HOOK: a platform with a read budget (X) provides `read_budget(config, store) -> dict`.
+    budget_function = globals().get("read_budget")
+    budgets = budget_function(config, store) if budget_function else {}
+    return StatusReport(tuple(health), store.last_run(), dict(budgets))

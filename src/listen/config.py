@@ -54,6 +54,10 @@ class CollectConfig:
     max_response_bytes: int = 10_000_000
     user_agent: str = "listen/0.1 (+https://github.com/listen-app/listen)"
     max_backoff_hours: float = 24.0
+    # Reliability: `listen status` flags a source failing this many times or this long.
+    failing_after_errors: int = 5
+    failing_after_hours: float = 24.0
+    db_busy_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
