@@ -211,7 +211,7 @@ def _record_failure(
     retry_after: float | None,
     now: datetime,
 ) -> SourceOutcome:
-    reason = Redactor.from_env(config.env)(reason)
+    reason = Redactor.from_env(config.env)(reason)  # sources.last_error must hold no secret
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
         error_count=source.error_count + 1,
@@ -220,7 +220,8 @@ def _record_failure(
     )
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
     log.info("%s %s failed: %s", source.platform, source.target, reason)
-    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=1)
+    target = Redactor.from_env(config.env)(source.target)  # runs.errors must hold no secret
+    return SourceOutcome(source.id, source.platform, target, error=reason, reads=1)
 
 
 def import_contacts(
