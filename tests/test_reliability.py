@@ -152,7 +152,7 @@ def test_two_runs_at_once_one_exits_3(tmp_path: Path, server: FaultServer):
         assert f"pid {first.pid}" in second.stderr
         assert second.stdout == ""
     finally:
-        out, err = first.communicate(timeout=30)
+        _out, err = first.communicate(timeout=30)
     assert first.returncode == 0, err
     assert server.hits["/slow"] == 1
 

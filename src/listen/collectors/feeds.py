@@ -127,7 +127,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
         reason = getattr(parsed, "bozo_exception", None)
         detail = str(reason).splitlines()[0][:200] if reason else "unknown error"
         raise SourceError(url, f"malformed feed: {detail}")
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     feed_author = _str(parsed.feed.get("author"))
     posts = []
@@ -162,7 +162,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
         title=_str(parsed.feed.get("title")),
         link=_str(parsed.feed.get("link")) or None,
         posts=tuple(posts),
-        format=parsed.version or "unknown",
+        format=parsed.get("version") or "unknown",
     )
 
 

@@ -1,0 +1,104 @@
+"""`app.run_pipeline` steps and `listen status` health, in process (CliRunner)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FEEDS, write_config
+from listen import app
+from listen.cli import cli
+from listen.demo.faults import FaultServer, feed
+from listen.errors import InputError
+from listen.health import assess_sources
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer() as s:
+        yield s
+
+
+def test_run_calls_classify_after_collecting(tmp_path: Path, server: FaultServer, monkeypatch):
+    seen: list[int] = []
+
+    def classify(config, store) -> str:
+        seen.append(store.count("posts"))
+        return f"{seen[-1]} posts classified"
+
+    monkeypatch.setattr(app, "classify", classify, raising=False)
+    config = write_config(
+        tmp_path / "c.toml",
+        {"E": server.add("/e", feed((FEEDS / "feed-rs_atom_mediarss_reddit_1.xml").read_bytes()))},
+    )
+    args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "-v", "run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert seen == [25]
+    assert "; classify: 25 posts classified" in result.output
+
+
+def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
+    def classify(config, store):
+        raise InputError("model file is damaged")
+
+    monkeypatch.setattr(app, "classify", classify, raising=False)
+    config = write_config(tmp_path / "c.toml", {})
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
+    )
+    assert result.exit_code == 1
+    assert "failed: classify: model file is damaged" in result.output
+
+
+def test_steps_not_yet_installed_are_skipped(tmp_path: Path, monkeypatch):
+    monkeypatch.delattr(app, "classify", raising=False)
+    config = write_config(tmp_path / "c.toml", {})
+    args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "-v", "run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0
+    assert "; classify: not installed" in result.output
+
+
+NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
+
+
+def row(**values):
+    base = {
+        "id": 1,
+        "platform": "blog",
+        "kind": "feed",
+        "target": "u",
+        "contact": "A",
+        "enabled": 1,
+        "disabled_reason": None,
+        "last_success_at": None,
+        "error_count": 0,
+        "last_error": None,
+        "next_poll_at": None,
+        "created_at": "2026-01-01T00:00:00+00:00",
+    }
+    return {**base, **values}
+
+
+def test_health_flags_many_errors_long_failures_and_disabled_sources():
+    recent = (NOW - timedelta(hours=2)).isoformat()
+    old = (NOW - timedelta(days=2)).isoformat()
+    rows = [
+        row(id=1, error_count=0, last_success_at=recent),
+        row(id=2, error_count=2, last_success_at=recent),  # young failure: not yet
+        row(id=3, error_count=5, last_success_at=recent),  # too many
+        row(id=4, error_count=1, last_success_at=old),  # too long
+        row(id=5, error_count=1, last_success_at=None),  # never worked, created 9 days ago
+        row(id=6, enabled=0, disabled_reason="410 Gone"),
+    ]
+    alerts = {h.id: h.alert for h in assess_sources(rows, NOW, failing_after_errors=5)}
+    assert alerts[1] is None and alerts[2] is None
+    assert alerts[3] == f"failing: 5 errors in a row since {recent}"
+    assert alerts[4] == f"failing: 1 errors in a row since {old}"
+    assert alerts[5] == "failing: 1 errors in a row since 2026-01-01T00:00:00+00:00"
+    assert alerts[6] == "disabled: 410 Gone"
