@@ -1,72 +1,34 @@
-"""Shared helpers: config files pointing at loopback feeds, CLI subprocesses, DB snapshots."""
+"""Shared fixtures: real recorded data, a fresh store, a config file writer."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-FEEDS = DATA / "feeds"
-
-
-def write_config(
-    path: Path, feeds: Mapping[str, str], collect: Mapping[str, object] | None = None
-) -> Path:
-    """A config whose contacts each have one blog feed (name → URL)."""
-    lines = ["[collect]"]
-    for key, value in {"timeout_seconds": 5.0, "concurrency": 4, **(collect or {})}.items():
-        lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
-    for name, url in feeds.items():
-        lines += ["", "[[contacts]]", f'name = "{name}"', f'blog = ["{url}"]']
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def listen_argv(config: Path, db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "listen", "--config", str(config), "--db", str(db), *args]
-
-
-def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LISTEN_")}
-    env["PYTHONPATH"] = str(Path(__file__).parents[1] / "src")
-    env.update(extra or {})
-    return env
-
-
-def run_listen(
-    config: Path, db: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI as a user would, in a subprocess."""
-    return subprocess.run(
-        listen_argv(config, db, *args),
-        capture_output=True,
-        text=True,
-        env=cli_env(env),
-        timeout=timeout,
-        check=False,
-    )
-
-
-def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Posts and engagements as comparable rows (without collection timestamps)."""
-    with sqlite3.connect(db) as conn:
-        posts = conn.execute(
-            "SELECT p.id, p.platform, p.url, p.title, p.text, p.created_at, p.author_handle,"
-            " p.kind, c.name FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id ORDER BY p.id"
-        ).fetchall()
-        engagements = conn.execute(
-            "SELECT id, post_id, platform, kind, engaged_at FROM engagements ORDER BY id"
-        ).fetchall()
-    return {"posts": posts, "engagements": engagements}
+from listen.store import Store
+from tests.helpers import DATA
 
 
 @pytest.fixture
-def feed_bytes() -> dict[str, bytes]:
-    """Every parseable real recorded feed, by file name."""
-    return {f.name: f.read_bytes() for f in sorted(FEEDS.iterdir()) if "invalid" not in f.name}
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "listen.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write TOML text to a config file and return its path."""
+
+    def write(text: str, name: str = "config.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -14,9 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FEEDS, cli_env, listen_argv, run_listen, snapshot, write_config
 from listen.clock import parse_iso
 from listen.demo.faults import FaultServer, delayed, feed, refused_url, respond
+from tests.reliability_helpers import (
+    FEEDS,
+    cli_env,
+    listen_argv,
+    recorded_feeds,
+    run_listen,
+    snapshot,
+    write_feeds_config,
+)
 
 HEATED = (FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes()
 
@@ -49,7 +57,7 @@ def source_rows(db: Path) -> dict[str, dict[str, object]]:
 
 
 def test_run_is_silent_on_success_and_one_line_with_v(tmp_path: Path, server: FaultServer):
-    config = write_config(tmp_path / "c.toml", {"Emily": server.add("/heated", feed(HEATED))})
+    config = write_feeds_config(tmp_path / "c.toml", {"Emily": server.add("/heated", feed(HEATED))})
     db = tmp_path / "listen.db"
     first = run_listen(config, db, "run")
     assert (first.returncode, first.stdout, first.stderr) == (0, "", "")
@@ -69,7 +77,7 @@ def test_failing_sources_exit_1_and_are_backed_off(tmp_path: Path, server: Fault
         "Limited": server.add("/429", respond(429, b"slow", {"Retry-After": "120"})),
         "Gone": refused_url(),
     }
-    config = write_config(tmp_path / "c.toml", feeds)
+    config = write_feeds_config(tmp_path / "c.toml", feeds)
     db = tmp_path / "listen.db"
     before = time.time()
     result = run_listen(config, db, "run")
@@ -113,7 +121,7 @@ def test_hostile_feeds_do_not_crash_the_run(tmp_path: Path, server: FaultServer)
         "Utf": server.add("/utf", respond(200, bad_utf8)),
         "Inject": server.add("/inject", respond(200, injected)),
     }
-    config = write_config(tmp_path / "c.toml", feeds)
+    config = write_feeds_config(tmp_path / "c.toml", feeds)
     db = tmp_path / "listen.db"
     result = run_listen(config, db, "run")
     assert result.returncode == 1, result.stderr
@@ -130,7 +138,7 @@ def test_hostile_feeds_do_not_crash_the_run(tmp_path: Path, server: FaultServer)
 
 
 def test_two_runs_at_once_one_exits_3(tmp_path: Path, server: FaultServer):
-    config = write_config(
+    config = write_feeds_config(
         tmp_path / "c.toml", {"Slow": server.add("/slow", delayed(3.0, feed(HEATED)))}
     )
     db = tmp_path / "listen.db"
@@ -159,7 +167,7 @@ def test_two_runs_at_once_one_exits_3(tmp_path: Path, server: FaultServer):
 def test_collect_takes_the_same_lock(tmp_path: Path, server: FaultServer):
     from listen.lock import run_lock
 
-    config = write_config(tmp_path / "c.toml", {"E": server.add("/e", feed(HEATED))})
+    config = write_feeds_config(tmp_path / "c.toml", {"E": server.add("/e", feed(HEATED))})
     db = tmp_path / "listen.db"
     with run_lock(db):
         result = run_listen(config, db, "collect")
@@ -168,7 +176,7 @@ def test_collect_takes_the_same_lock(tmp_path: Path, server: FaultServer):
 
 
 def test_database_locked_by_another_process(tmp_path: Path, server: FaultServer):
-    config = write_config(
+    config = write_feeds_config(
         tmp_path / "c.toml",
         {"E": server.add("/e", feed(HEATED))},
         collect={"db_busy_timeout_seconds": 0.5},
@@ -202,18 +210,16 @@ def test_database_locked_by_another_process(tmp_path: Path, server: FaultServer)
     assert run_listen(config, db, "run").returncode == 0
 
 
-def test_killed_run_then_clean_run_equals_a_never_killed_run(
-    tmp_path: Path, server: FaultServer, feed_bytes: dict[str, bytes]
-):
+def test_killed_run_then_clean_run_equals_a_never_killed_run(tmp_path: Path, server: FaultServer):
     feeds = {}
-    for i, (name, body) in enumerate(sorted(feed_bytes.items())):
+    for i, (name, body) in enumerate(sorted(recorded_feeds().items())):
         content_type = "application/feed+json" if name.endswith(".json") else "application/rss+xml"
         behaviour = feed(body, content_type)
         # Half the feeds answer late, so the kill lands while they are in flight.
         feeds[f"Contact {i}"] = server.add(
             f"/{name}", delayed(1.5, behaviour) if i % 2 else behaviour
         )
-    config = write_config(tmp_path / "c.toml", feeds, collect={"concurrency": 8})
+    config = write_feeds_config(tmp_path / "c.toml", feeds, collect={"concurrency": 8})
     reference_db = tmp_path / "reference.db"
     assert run_listen(config, reference_db, "run").returncode == 0
     reference = snapshot(reference_db)
@@ -251,7 +257,7 @@ def test_secrets_never_reach_the_database_or_the_log(tmp_path: Path, server: Fau
         "Leaky": server.add("/500", respond(500, b"nope")) + f"?access_token={token}",
         "Also": refused_url() + f"?x={token}",
     }
-    config = write_config(tmp_path / "c.toml", feeds)
+    config = write_feeds_config(tmp_path / "c.toml", feeds)
     db = tmp_path / "listen.db"
     result = run_listen(config, db, "-vv", "run", env={"LISTEN_X_BEARER_TOKEN": token})
     assert result.returncode == 1
@@ -267,7 +273,7 @@ def test_secrets_never_reach_the_database_or_the_log(tmp_path: Path, server: Fau
 
 def test_status_flags_long_failing_sources(tmp_path: Path, server: FaultServer):
     feeds = {"Ok": server.add("/ok", feed(HEATED)), "Bad": server.add("/bad", respond(500))}
-    config = write_config(tmp_path / "c.toml", feeds, collect={"failing_after_errors": 3})
+    config = write_feeds_config(tmp_path / "c.toml", feeds, collect={"failing_after_errors": 3})
     db = tmp_path / "listen.db"
     for _ in range(3):
         run_listen(config, db, "collect", "--all")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FEEDS, write_config
 from listen import app
 from listen.cli import cli
 from listen.demo.faults import FaultServer, feed
 from listen.errors import InputError
 from listen.health import assess_sources
+from tests.reliability_helpers import FEEDS, write_feeds_config
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_run_calls_classify_after_collecting(tmp_path: Path, server: FaultServer
         return f"{seen[-1]} posts classified"
 
     monkeypatch.setattr(app, "classify", classify, raising=False)
-    config = write_config(
+    config = write_feeds_config(
         tmp_path / "c.toml",
         {"E": server.add("/e", feed((FEEDS / "feed-rs_atom_mediarss_reddit_1.xml").read_bytes()))},
     )
@@ -47,7 +47,7 @@ def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
         raise InputError("model file is damaged")
 
     monkeypatch.setattr(app, "classify", classify, raising=False)
-    config = write_config(tmp_path / "c.toml", {})
+    config = write_feeds_config(tmp_path / "c.toml", {})
     result = CliRunner().invoke(
         cli, ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
     )
@@ -57,7 +57,7 @@ def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
 
 def test_steps_not_yet_installed_are_skipped(tmp_path: Path, monkeypatch):
     monkeypatch.delattr(app, "classify", raising=False)
-    config = write_config(tmp_path / "c.toml", {})
+    config = write_feeds_config(tmp_path / "c.toml", {})
     args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "-v", "run"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0

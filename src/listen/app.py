@@ -20,6 +20,7 @@ from listen.errors import ListenError, SourceError
 from listen.health import SourceHealth, assess_sources
 from listen.http import HttpSettings, make_client
 from listen.lock import run_lock
+from listen.logfile import FILE_ONLY
 from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
@@ -309,7 +310,7 @@ def run_pipeline(
                 steps.append(StepResult(name, step(config, store)))
             except ListenError as exc:
                 message = redact(str(exc))
-                log.error("step %s failed: %s", name, message)
+                log.error("step %s failed: %s", name, message, extra=FILE_ONLY)
                 steps.append(StepResult(name, error=message))
     return PipelineReport(summary, tuple(steps))
 

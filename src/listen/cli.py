@@ -80,6 +80,7 @@ class ListenGroup(click.Group):
     """Turns `ListenError` into one line on stderr and a documented exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from listen.logfile import FILE_ONLY
         from listen.redact import Redactor
 
         env = ctx.obj.env if isinstance(ctx.obj, AppContext) else dict(os.environ)
@@ -87,12 +88,12 @@ class ListenGroup(click.Group):
             return super().invoke(ctx)
         except ListenError as exc:
             message = Redactor.from_env(env)(str(exc))
-            logging.getLogger("listen").error("%s", message)
+            logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
             click.echo(f"Error: {message}", err=True)
             ctx.exit(exit_code_for(exc))
         except sqlite3.Error as exc:  # e.g. locked or corrupt database outside a transaction
             message = Redactor.from_env(env)(f"database error: {exc}")
-            logging.getLogger("listen").error("%s", message)
+            logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
             click.echo(f"Error: {message}", err=True)
             ctx.exit(EXIT_SOURCES_FAILED)
 
@@ -393,6 +394,8 @@ def run(obj: AppContext) -> None:
     Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
     Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
     """
+    from listen.logfile import FILE_ONLY
+
     report = app.run_pipeline(obj.config, obj.store)
     for outcome in report.collect.failed:
         click.echo(f"failed: {outcome.platform} {outcome.target}: {outcome.error}", err=True)
@@ -401,7 +404,7 @@ def run(obj: AppContext) -> None:
             click.echo(f"failed: {step.name}: {step.error}", err=True)
     if obj.verbose:
         click.echo(run_summary_line(report))
-    logging.getLogger("listen").info("%s", run_summary_line(report))
+    logging.getLogger("listen").info("%s", run_summary_line(report), extra=FILE_ONLY)
     if report.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 

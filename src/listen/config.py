@@ -270,6 +270,8 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must not be negative", key="x.monthly_read_cap")
     if config.mastodon.account and "@" not in config.mastodon.account.lstrip("@"):
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
+    if config.mastodon.scheme not in ("http", "https"):
+        raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
 
 
 def _unknown(key: str, allowed: list[str]) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 from listen.redact import RedactingFilter, Redactor
 
 LOG_FILENAME = "listen.log"
+# `log.info(..., extra=FILE_ONLY)`: for the log file, not stderr (the CLI already printed it).
+FILE_ONLY = {"file_only": True}
 LOG_MAX_BYTES = 1_000_000
 LOG_BACKUPS = 5
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -38,6 +40,7 @@ def configure_logging(verbose: int, env: Mapping[str, str]) -> None:
     handler.setLevel(levels.get(verbose, logging.DEBUG))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(Redactor.from_env(env)))
+    handler.addFilter(lambda record: not getattr(record, "file_only", False))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     # Chatty libraries stay quiet unless debugging.

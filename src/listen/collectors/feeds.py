@@ -124,9 +124,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:
-        reason = getattr(parsed, "bozo_exception", None)
-        detail = str(reason).splitlines()[0][:200] if reason else "unknown error"
-        raise SourceError(url, f"malformed feed: {detail}")
+        raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     if not parsed.get("version") and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     feed_author = _str(parsed.feed.get("author"))
@@ -145,6 +143,8 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
             body = _str(contents[0].get("value"))
         body = body or _str(entry.get("summary"))
         comment_feed = _str(entry.get("wfw_commentrss"))
+        if not (title or body or link):
+            continue  # nothing a person could read or open
         posts.append(
             Post(
                 id=blog_post_id(url, guid, title, created),
@@ -158,6 +158,8 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
                 raw_kind="article",
             )
         )
+    if parsed.bozo and not posts:
+        raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     return ParsedFeed(
         title=_str(parsed.feed.get("title")),
         link=_str(parsed.feed.get("link")) or None,
@@ -174,6 +176,11 @@ def blog_post_id(feed_url: str, guid: str | None, title: str, created: datetime 
         return f"{feed_url}#{guid}"[:2000]
     digest = hashlib.sha1(f"{title}|{created}".encode()).hexdigest()[:16]
     return f"{feed_url}#{digest}"
+
+
+def _bozo_reason(parsed: Any) -> str:
+    reason = parsed.get("bozo_exception")
+    return str(reason).splitlines()[0][:200] if reason else "unknown error"
 
 
 def _struct_time(value: Any) -> datetime | None:

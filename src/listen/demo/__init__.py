@@ -28,6 +28,15 @@ def _blog(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]
 DEMO_PLATFORMS: list[DemoPlatform] = [_blog]
 
 
+def _mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from listen.demo.mastodon import serve_mastodon
+
+    return serve_mastodon(server)
+
+
+DEMO_PLATFORMS.append(_mastodon)
+
+
 @dataclass(frozen=True)
 class DemoWorkspace:
     """A temporary config + database wired to the loopback server."""
