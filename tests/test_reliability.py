@@ -19,6 +19,7 @@ from listen.demo.faults import FaultServer, delayed, feed, refused_url, respond
 from tests.reliability_helpers import (
     FEEDS,
     cli_env,
+    config_to_toml,
     listen_argv,
     recorded_feeds,
     run_listen,
@@ -249,6 +250,49 @@ def test_killed_run_then_clean_run_equals_a_never_killed_run(tmp_path: Path, ser
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         statuses = [r[0] for r in conn.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "ok"]
+
+
+def test_killed_demo_run_with_engagements_resumes_exactly(tmp_path: Path):
+    """Blogs and a Mastodon instance (posts and the user's own engagements), killed mid-run."""
+    from listen.demo import demo_workspace
+    from listen.demo.server import DemoRequest, DemoResponse, Handler
+
+    def slow(handler: Handler, seconds: float) -> Handler:
+        def respond_later(request: DemoRequest) -> DemoResponse:
+            time.sleep(seconds)
+            return handler(request)
+
+        return respond_later
+
+    with demo_workspace(tmp_path / "demo") as workspace:
+        routes = workspace.server.routes
+        for i, path in enumerate(sorted(routes)):
+            routes[path] = slow(routes[path], 0.1 + 0.4 * (i % 3))
+        config = tmp_path / "demo.toml"
+        config.write_text(config_to_toml(workspace.config), encoding="utf-8")
+        reference_db = tmp_path / "reference.db"
+        first = run_listen(config, reference_db, "run")
+        reference = snapshot(reference_db)
+        assert reference["engagements"] and reference["posts"], first.stderr
+
+        db = tmp_path / "killed.db"
+        victim = subprocess.Popen(listen_argv(config, db, "run"), env=cli_env())
+        deadline = time.monotonic() + 30
+        stored = 0
+        while time.monotonic() < deadline and not stored:
+            time.sleep(0.02)
+            if db.exists():
+                try:
+                    with sqlite3.connect(db, timeout=0.1) as conn:
+                        stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+                except sqlite3.OperationalError:
+                    pass
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        assert 0 < len(snapshot(db)["posts"]) < len(reference["posts"])
+        resumed = run_listen(config, db, "run")
+        assert resumed.returncode == first.returncode, resumed.stderr
+        assert snapshot(db) == reference
 
 
 def test_secrets_never_reach_the_database_or_the_log(tmp_path: Path, server: FaultServer):
