@@ -102,3 +102,15 @@ def test_health_flags_many_errors_long_failures_and_disabled_sources():
     assert alerts[4] == f"failing: 1 errors in a row since {old}"
     assert alerts[5] == "failing: 1 errors in a row since 2026-01-01T00:00:00+00:00"
     assert alerts[6] == "disabled: 410 Gone"
+
+
+def test_status_shows_the_x_read_budget_when_available(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(app, "x_read_status", lambda config, store: (80, 100), raising=False)
+    config = write_feeds_config(tmp_path / "c.toml", {})
+    args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "status"]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert '"x": {\n      "reads_this_month": 80,\n      "monthly_cap": 100,\n      "left": 20' in (
+        result.output
+    )
+    text = CliRunner().invoke(cli, args)
+    assert "x reads this month: 80 of 100 (20 left)" in text.output

@@ -336,7 +336,10 @@ def status_report(config: Config, store: Store) -> StatusReport:
         failing_after_errors=config.collect.failing_after_errors,
         failing_after=timedelta(hours=config.collect.failing_after_hours),
     )
-    # HOOK: a platform with a read budget (X) provides `read_budget(config, store) -> dict`.
-    budget_function = globals().get("read_budget")
-    budgets = budget_function(config, store) if budget_function else {}
-    return StatusReport(tuple(health), store.last_run(), dict(budgets))
+    budgets: dict[str, object] = {}
+    # HOOK: the X branch's `x_read_status(config, store) -> (spent, cap)`, once merged.
+    x_read_status = globals().get("x_read_status")
+    if x_read_status is not None and config.x.enabled:
+        spent, cap = x_read_status(config, store)
+        budgets["x"] = {"reads_this_month": spent, "monthly_cap": cap, "left": max(0, cap - spent)}
+    return StatusReport(tuple(health), store.last_run(), budgets)

@@ -451,7 +451,13 @@ def status(obj: AppContext, fmt: str) -> None:
     else:
         console.print("No run yet: `listen run` (see `listen cron` to schedule it).")
     for platform, budget in report.budgets.items():
-        console.print(f"{platform} read budget: {escape(str(budget))}")
+        if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
+            console.print(
+                f"{platform} reads this month: {budget['reads_this_month']} of "
+                f"{budget['monthly_cap']} ({budget.get('left', '?')} left)"
+            )
+        else:
+            console.print(f"{platform} read budget: {escape(str(budget))}")
     if not report.sources:
         console.print("No sources: add contacts first.")
         return
