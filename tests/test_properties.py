@@ -215,3 +215,66 @@ def test_load_config_on_arbitrary_files_only_raises_config_error(tmp_path: Path,
 def test_config_errors_name_the_key():
     with pytest.raises(ConfigError, match=r"collect.concurrency: must be a whole number"):
         parse_config(tomllib.loads('[collect]\nconcurrency = "8"'), path=None, env={})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "url",
+                    "title",
+                    "content_html",
+                    "content_text",
+                    "summary",
+                    "date_published",
+                    "date_modified",
+                    "author",
+                    "authors",
+                    "name",
+                    "external_url",
+                    "items",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150)
+@given(st.lists(json_values, max_size=6), json_values)
+def test_json_feed_with_arbitrary_items_only_raises_source_error(items: list, author: object):
+    import json
+
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "author": author,
+        "items": items,
+    }
+    try:
+        feed = parse_feed(json.dumps(document).encode(), "http://127.0.0.1/feed.json")
+    except SourceError:
+        return
+    assert len(feed.posts) <= len(items)
+    assert all(isinstance(p.text, str) and isinstance(p.id, str) and p.id for p in feed.posts)
+
+
+secrets = st.text(st.characters(whitelist_categories=("L", "N")), min_size=8, max_size=40).filter(
+    lambda s: s not in "[REDACTED]"
+)
+
+
+@given(secrets, st.lists(st.text(max_size=40), min_size=1, max_size=5))
+def test_an_env_secret_never_survives_redaction(secret: str, fragments: list[str]):
+    from listen.redact import Redactor
+
+    text = secret.join(fragments) + secret
+    redacted = Redactor.from_env({"LISTEN_MASTODON_ACCESS_TOKEN": secret})(text)
+    assert secret not in redacted
