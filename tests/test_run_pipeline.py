@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,11 +27,17 @@ def server() -> Iterator[FaultServer]:
 def test_run_calls_classify_after_collecting(tmp_path: Path, server: FaultServer, monkeypatch):
     seen: list[int] = []
 
-    def classify(config, store) -> str:
+    @dataclass
+    class Summary:
+        scored: int
+
+    def classify(config, store, directory):
+        assert directory == tmp_path  # model files live beside the database
         seen.append(store.count("posts"))
-        return f"{seen[-1]} posts classified"
+        return Summary(seen[-1])
 
     monkeypatch.setattr(app, "classify", classify, raising=False)
+    monkeypatch.setattr(app, "data_dir", lambda store: store.path.parent, raising=False)
     config = write_feeds_config(
         tmp_path / "c.toml",
         {"E": server.add("/e", feed((FEEDS / "feed-rs_atom_mediarss_reddit_1.xml").read_bytes()))},
@@ -39,7 +46,7 @@ def test_run_calls_classify_after_collecting(tmp_path: Path, server: FaultServer
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert seen == [25]
-    assert "; classify: 25 posts classified" in result.output
+    assert "; classify: 25 posts scored" in result.output
 
 
 def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
@@ -53,6 +60,21 @@ def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
     )
     assert result.exit_code == 1
     assert "failed: classify: model file is damaged" in result.output
+
+
+def test_a_crashing_step_is_reported_without_a_traceback(tmp_path: Path, monkeypatch):
+    def classify(config, store):
+        raise ZeroDivisionError("model weights are nonsense")
+
+    monkeypatch.setattr(app, "classify", classify, raising=False)
+    config = write_feeds_config(tmp_path / "c.toml", {})
+    args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "failed: classify: internal error: ZeroDivisionError('model weights are nonsense')"
+    ]
+    assert "Traceback" in (tmp_path / "listen.log").read_text()  # the details are in the log
 
 
 def test_steps_not_yet_installed_are_skipped(tmp_path: Path, monkeypatch):
@@ -114,3 +136,31 @@ def test_status_shows_the_x_read_budget_when_available(tmp_path: Path, monkeypat
     )
     text = CliRunner().invoke(cli, args)
     assert "x reads this month: 80 of 100 (20 left)" in text.output
+
+
+class ExplodingCollector:
+    """A blog collector with a bug: stands in for a parser crash on some odd feed."""
+
+    platform = "blog"
+
+    def __init__(self, config, client, settings) -> None:
+        pass
+
+    def collect(self, source):
+        raise KeyError("a parser bug")
+
+
+def test_a_collector_bug_fails_the_source_not_the_run(tmp_path: Path, monkeypatch):
+    from listen.collectors import base
+
+    monkeypatch.setitem(base.REGISTRY, "blog", f"{__name__}:ExplodingCollector")
+    config = write_feeds_config(tmp_path / "c.toml", {"A": "http://127.0.0.1:9/a"})
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "failed: blog http://127.0.0.1:9/a: internal error: KeyError: 'a parser bug'"
+    ]
+    log = (tmp_path / "listen.log").read_text()
+    assert "Traceback" in log and "unexpected error polling blog" in log

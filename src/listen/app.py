@@ -183,7 +183,9 @@ def _store_outcome(
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
-        log.exception("unexpected error polling %s %s", source.platform, source.target)
+        log.exception(
+            "unexpected error polling %s %s", source.platform, source.target, extra=FILE_ONLY
+        )
         return _record_failure(
             config, store, source, f"internal error: {type(exc).__name__}: {exc}", None, now
         )
@@ -275,25 +277,23 @@ class PipelineReport:
 PipelineStep = Callable[[Config, Store], str]
 
 
-def _optional_step(function_name: str) -> PipelineStep:
-    """A step calling `listen.app.<function_name>(config, store)` once another branch adds it."""
-
-    def step(config: Config, store: Store) -> str:
-        function = globals().get(function_name)
-        if function is None:
-            return "not installed"
-        result = function(config, store)
-        return "" if result is None else str(result)
-
-    return step
+def _classify_step(config: Config, store: Store) -> str:
+    """Score new posts with `classify` (from the classifier branch) once it is merged."""
+    classify = globals().get("classify")
+    if classify is None:
+        return "not installed"
+    model_dir = globals().get("data_dir")
+    summary = classify(config, store, model_dir(store)) if model_dir else classify(config, store)
+    scored = getattr(summary, "scored", None)
+    return f"{scored} posts scored" if scored is not None else str(summary or "")
 
 
-# Run after collection (which already polls your own accounts and comment feeds, i.e. detects
-# participation from the platforms). LEAD: extend this list; each step gets (config, store),
-# returns a one-line summary, and raises ListenError on failure (the run goes on, exit code 1).
+# Steps after collection. Collection itself detects participation: it polls your own accounts
+# (`self` sources) and blog comment feeds. LEAD: extend this list; each step gets
+# (config, store), returns a one-line summary and raises ListenError on failure (the run goes
+# on to the next step and exits 1).
 RUN_STEPS: list[tuple[str, PipelineStep]] = [
-    ("participation", _optional_step("detect_participation")),
-    ("classify", _optional_step("classify")),
+    ("classify", _classify_step),
 ]
 
 
@@ -309,9 +309,12 @@ def run_pipeline(
             try:
                 steps.append(StepResult(name, step(config, store)))
             except ListenError as exc:
-                message = redact(str(exc))
-                log.error("step %s failed: %s", name, message, extra=FILE_ONLY)
-                steps.append(StepResult(name, error=message))
+                steps.append(StepResult(name, error=redact(str(exc))))
+            except Exception as exc:  # a bug in one step must not hide the others' results
+                log.exception("step %s crashed", name, extra=FILE_ONLY)
+                steps.append(StepResult(name, error=redact(f"internal error: {exc!r}")))
+            if steps[-1].error:
+                log.error("step %s failed: %s", name, steps[-1].error, extra=FILE_ONLY)
     return PipelineReport(summary, tuple(steps))
 
 
