@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -126,16 +127,29 @@ def test_health_flags_many_errors_long_failures_and_disabled_sources():
     assert alerts[6] == "disabled: 410 Gone"
 
 
-def test_status_shows_the_x_read_budget_when_available(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(app, "x_read_status", lambda config, store: (80, 100), raising=False)
-    config = write_feeds_config(tmp_path / "c.toml", {})
-    args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "status"]
-    result = CliRunner().invoke(cli, [*args, "--format", "json"])
-    assert '"x": {\n      "reads_this_month": 80,\n      "monthly_cap": 100,\n      "left": 20' in (
-        result.output
-    )
+def test_status_shows_the_x_read_budget(tmp_path: Path):
+    from listen.budget import month_key
+    from listen.clock import utcnow
+    from listen.store import Store
+
+    db = tmp_path / "l.db"
+    with Store.open(db) as store:
+        store.upsert_contact("Jack", identities=[("x", "jack")])
+        store.sync_sources({}, ["x"])
+        store.add_api_reads("x", month_key(utcnow()), 80, now=utcnow())
+    config = tmp_path / "c.toml"
+    config.write_text("[x]\nmonthly_read_cap = 100\n")
+    args = ["--config", str(config), "--db", str(db), "status"]
+    document = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert document["budgets"] == {
+        "x": {"reads_this_month": 80, "monthly_cap": 100, "left": 20, "unit": "posts"}
+    }
     text = CliRunner().invoke(cli, args)
-    assert "x reads this month: 80 of 100 (20 left)" in text.output
+    assert "x reads this month: 80 of 100 posts (20 left)" in text.output
+    blog_only = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "other.db"), "status", "--format", "json"]
+    )
+    assert json.loads(blog_only.output)["budgets"] == {}
 
 
 class ExplodingCollector:

@@ -10,6 +10,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -25,6 +26,9 @@ from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
+
+if TYPE_CHECKING:
+    from listen.budget import XReadBudget
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,9 @@ def collect(
         p for p in enabled_platforms(config) if options.platforms is None or p in options.platforms
     ]
     sources = store.sources(due_at=started if options.only_due else None, platforms=platforms)
+    x_budget = _x_read_budget(config, store, started) if "x" in platforms else None
+    if x_budget is not None:
+        sources = x_budget.admit(sources)  # defers what the month's X read cap cannot afford
     if on_total:
         on_total(len(sources))
     run_id = store.start_run(options.command, started)
@@ -114,6 +121,9 @@ def collect(
             }
             for future in as_completed(futures):
                 outcome = _store_outcome(config, store, futures[future], future)
+                if x_budget is not None:
+                    result = None if future.exception() else future.result()
+                    x_budget.record(futures[future], outcome, result, utcnow())
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
@@ -179,7 +189,9 @@ def _store_outcome(
     try:
         result = future.result()
     except SourceError as exc:
-        return _record_failure(config, store, source, exc.reason, exc.retry_after, now)
+        return _record_failure(
+            config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
+        )
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -213,6 +225,8 @@ def _record_failure(
     reason: str,
     retry_after: float | None,
     now: datetime,
+    *,
+    reads: int = 1,
 ) -> SourceOutcome:
     reason = Redactor.from_env(config.env)(reason)  # sources.last_error must hold no secret
     delay = next_poll_delay(
@@ -224,7 +238,23 @@ def _record_failure(
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
     log.info("%s %s failed: %s", source.platform, source.target, reason)
     target = Redactor.from_env(config.env)(source.target)  # runs.errors must hold no secret
-    return SourceOutcome(source.id, source.platform, target, error=reason, reads=1)
+    return SourceOutcome(source.id, source.platform, target, error=reason, reads=reads)
+
+
+# -- X read budget ------------------------------------------------------------------------------
+
+
+def _x_read_budget(config: Config, store: Store, now: datetime) -> XReadBudget:
+    from listen.budget import XReadBudget
+
+    return XReadBudget(config, store, now)
+
+
+def x_read_status(config: Config, store: Store, now: datetime | None = None) -> tuple[int, int]:
+    """(reads spent, monthly cap) on the X API this month, for the run summary."""
+    from listen.budget import month_key
+
+    return store.api_reads("x", month_key(now or utcnow())), config.x.monthly_read_cap
 
 
 def import_contacts(
@@ -340,9 +370,12 @@ def status_report(config: Config, store: Store) -> StatusReport:
         failing_after=timedelta(hours=config.collect.failing_after_hours),
     )
     budgets: dict[str, object] = {}
-    # HOOK: the X branch's `x_read_status(config, store) -> (spent, cap)`, once merged.
-    x_read_status = globals().get("x_read_status")
-    if x_read_status is not None and config.x.enabled:
+    if config.x.enabled and any(h.platform == "x" for h in health):
         spent, cap = x_read_status(config, store)
-        budgets["x"] = {"reads_this_month": spent, "monthly_cap": cap, "left": max(0, cap - spent)}
+        budgets["x"] = {
+            "reads_this_month": spent,
+            "monthly_cap": cap,
+            "left": max(0, cap - spent),
+            "unit": config.x.read_unit,
+        }
     return StatusReport(tuple(health), store.last_run(), budgets)

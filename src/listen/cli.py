@@ -150,6 +150,7 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
             app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
         )
     render_run_summary(_console(), summary)
+    render_x_reads(_console(), obj.config, obj.store, summary)
     if summary.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
@@ -205,11 +206,21 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
     )
+    by_error: dict[tuple[str, str], list[SourceOutcome]] = {}
     for outcome in summary.failed:
-        console.print(
-            f"[red]failed[/red] {outcome.platform} {escape(outcome.target)}: "
-            f"{escape(outcome.error or '')}"
-        )
+        by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
+    for (platform, error), failed in by_error.items():
+        # One line per distinct error: a bad token fails every source of a platform alike.
+        where = escape(failed[0].target) if len(failed) == 1 else f"({len(failed)} sources)"
+        console.print(f"[red]failed[/red] {platform} {where}: {escape(error)}")
+
+
+def render_x_reads(console: Console, config: Config, store: Store, summary: RunSummary) -> None:
+    """X meters API reads by the month: show what is spent against the cap."""
+    if not any(o.platform == "x" for o in summary.outcomes) and not store.sources(platforms=["x"]):
+        return
+    spent, cap = app.x_read_status(config, store)
+    console.print(f"X API reads this month: {spent} / {cap}")
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -454,7 +465,7 @@ def status(obj: AppContext, fmt: str) -> None:
         if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
             console.print(
                 f"{platform} reads this month: {budget['reads_this_month']} of "
-                f"{budget['monthly_cap']} ({budget.get('left', '?')} left)"
+                f"{budget['monthly_cap']} {budget.get('unit', '')} ({budget.get('left', '?')} left)"
             )
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
@@ -527,11 +538,13 @@ def demo(obj: AppContext) -> None:
                 workspace.config, store, app.CollectOptions(only_due=False)
             )
             render_run_summary(console, summary)
+            render_x_reads(console, workspace.config, store, summary)
             console.print("\n[bold]2. Collect again[/bold] (conditional GET: unchanged → 304)")
             again = collect_with_progress(
                 workspace.config, store, app.CollectOptions(only_due=False)
             )
             render_run_summary(console, again)
+            render_x_reads(console, workspace.config, store, again)
             console.print("\n[bold]Newest posts[/bold]")
             render_posts(console, store.recent_posts(15))
 

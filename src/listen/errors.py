@@ -36,11 +36,13 @@ class SourceError(ListenError):
         *,
         retry_after: float | None = None,
         status: int | None = None,
+        reads: int = 1,
     ) -> None:
         self.target = target
         self.reason = reason
         self.retry_after = retry_after
         self.status = status  # the HTTP status, when the server answered with an error
+        self.reads = reads  # API requests spent before failing (metered APIs count them)
         super().__init__(f"{target}: {reason}")
 
 

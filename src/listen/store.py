@@ -168,10 +168,25 @@ def _migration_2_classify_and_digest(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_3_api_reads(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE api_reads (
+            platform TEXT NOT NULL,
+            month TEXT NOT NULL,
+            reads INTEGER NOT NULL DEFAULT 0 CHECK (reads >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, month)
+        );
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
+    ("api reads per month (X read budget)", _migration_3_api_reads),
 ]
 
 
@@ -472,6 +487,8 @@ class Store:
                 "last_error": None,
                 "next_poll_at": to_iso(next_poll_at),
             }
+            if result.resolved_id:
+                self.set_resolved_id(source.platform, source.target, result.resolved_id)
             if result.disabled_reason:
                 assignments["enabled"] = 0
                 assignments["disabled_reason"] = result.disabled_reason
@@ -648,6 +665,27 @@ class Store:
         }:
             raise ValueError(table)
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # -- metered API reads (X read budget) ---------------------------------------------------
+
+    def add_api_reads(self, platform: str, month: str, reads: int, *, now: datetime) -> None:
+        """Add `reads` API requests to `platform`'s count for `month` (YYYY-MM)."""
+        if reads <= 0:
+            return
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO api_reads (platform, month, reads, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, month) DO UPDATE SET reads = reads + excluded.reads,"
+                " updated_at = excluded.updated_at",
+                (platform, month, reads, to_iso(now)),
+            )
+
+    def api_reads(self, platform: str, month: str) -> int:
+        """API requests spent on `platform` in `month` (YYYY-MM)."""
+        row = self.conn.execute(
+            "SELECT reads FROM api_reads WHERE platform = ? AND month = ?", (platform, month)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     # -- runs ---------------------------------------------------------------------------------
 

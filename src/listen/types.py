@@ -112,6 +112,7 @@ class CollectResult:
     reads: int = 1  # API requests spent
     bytes_received: int = 0
     next_poll_after: float | None = None  # seconds; a collector's hint (rate limits)
+    resolved_id: str | None = None  # the target's stable id (a DID, a user id) for its identity
 
 
 @dataclass(frozen=True, slots=True)
