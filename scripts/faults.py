@@ -10,6 +10,7 @@ holds: rows lost (control posts missing) and duplicates must both be 0.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -66,6 +67,8 @@ class Workspace:
     server: FaultServer
     feeds: dict[str, str]
     collect: Mapping[str, object]
+    control: bool = True  # the healthy control feed is in the config
+    compared: tuple[int, int] = (0, 0)  # (lost, extra) rows against a never-killed reference
 
     @property
     def config(self) -> Path:
@@ -118,13 +121,14 @@ class Workspace:
 
     def lost_and_duplicates(self) -> tuple[int, int]:
         control_url = self.server.base_url + "/control.xml"
-        expected = {p.id for p in parse_feed(CONTROL, control_url).posts}
+        expected = {p.id for p in parse_feed(CONTROL, control_url).posts} if self.control else set()
         stored = {str(r[0]) for r in self.sql("SELECT id FROM posts")}
         total, distinct = self.sql(
             "SELECT count(*), count(DISTINCT platform || '|' || coalesce(url, '') || '|'"
             " || coalesce(title, '') || '|' || coalesce(created_at, '')) FROM posts"
         )[0]
-        return len(expected - stored), int(str(total)) - int(str(distinct))
+        lost, extra = self.compared
+        return len(expected - stored) + lost, int(str(total)) - int(str(distinct)) + extra
 
 
 def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -272,10 +276,8 @@ def concurrent_runs(root: Path, server: FaultServer) -> tuple[str, bool, Workspa
     return f"first exit {first.returncode}, second exit {second.returncode}", ok, ws
 
 
-def kill_and_resume(
-    kill_after: float,
-) -> Callable[[Path, FaultServer], tuple[str, bool, Workspace]]:
-    """SIGKILL `listen run` `kill_after` s in, run again, compare with a never-killed run."""
+def kill_and_resume(saved_sources: int) -> Scenario:
+    """SIGKILL `listen run` once `saved_sources` are stored (0: at once), rerun, compare."""
 
     def scenario(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
         feeds = {}
@@ -284,7 +286,7 @@ def kill_and_resume(
                 "application/feed+json" if path.suffix == ".json" else "application/rss+xml"
             )
             behaviour = feed(path.read_bytes(), content_type)
-            route = f"/kill{kill_after}/{path.name}"
+            route = f"/kill{saved_sources}/{path.name}"
             feeds[f"Contact {i}"] = server.add(route, delayed(0.2 + 0.3 * (i % 4), behaviour))
         reference = Workspace(root / "reference", server, feeds, {"concurrency": 4})
         reference.root.mkdir()
@@ -294,7 +296,7 @@ def kill_and_resume(
         ws.root.mkdir()
         ws.write()
         victim = subprocess.Popen(ws.argv("run"), env=cli_env())
-        time.sleep(kill_after)
+        wait_for_saved_sources(ws, saved_sources)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
         partial = ws.sql("SELECT count(*) FROM posts")[0][0] if ws.db.exists() else 0
@@ -304,6 +306,7 @@ def kill_and_resume(
         lost = len(want - got)
         extra = len(got - want)
         integrity = ws.sql("PRAGMA integrity_check")[0][0]
+        ws.compared = (lost, extra)
         ok = resumed.returncode == 0 and lost == 0 and extra == 0 and integrity == "ok"
         observed = (
             f"{partial} rows at kill, {len(got)}/{len(want)} after resume; integrity {integrity}"
@@ -311,6 +314,69 @@ def kill_and_resume(
         return observed, ok, ws
 
     return scenario
+
+
+def wait_for_saved_sources(ws: Workspace, wanted: int, timeout: float = 30) -> None:
+    """Until `wanted` sources have been polled and stored (0: until the run has started)."""
+    query = (
+        "SELECT count(*) FROM runs"
+        if wanted == 0
+        else "SELECT count(*) FROM sources WHERE last_polled_at IS NOT NULL"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        with contextlib.suppress(sqlite3.Error):
+            if ws.db.exists() and int(str(ws.sql(query)[0][0])) >= max(wanted, 1):
+                return
+
+
+def demo_kill_and_resume(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    """The demo's blogs, Bluesky, Mastodon and X (posts and your engagements), killed mid-run."""
+    from listen.config import config_to_toml
+    from listen.demo import demo_workspace
+    from listen.demo.server import DemoRequest, DemoResponse, Handler
+
+    def slow(handler: Handler, seconds: float) -> Handler:
+        def respond_later(request: DemoRequest) -> DemoResponse:
+            time.sleep(seconds)
+            return handler(request)
+
+        return respond_later
+
+    with demo_workspace(root / "demo") as demo:
+        for i, path in enumerate(sorted(demo.server.routes)):
+            demo.server.routes[path] = slow(demo.server.routes[path], 0.1 + 0.3 * (i % 3))
+        env = dict(demo.config.env)  # the demo's fake X bearer token
+        spaces = []
+        for name in ("reference", "killed"):
+            ws = Workspace(root / name, server, {}, {}, control=False)
+            ws.root.mkdir()
+            ws.config.write_text(config_to_toml(demo.config), encoding="utf-8")
+            spaces.append(ws)
+        reference, ws = spaces
+        first = reference.listen("run", env=env)
+        victim = subprocess.Popen(ws.argv("run"), env=cli_env(env))
+        deadline = time.monotonic() + 30
+        partial = 0
+        while not partial and time.monotonic() < deadline:
+            time.sleep(0.02)
+            with contextlib.suppress(sqlite3.Error):
+                partial = (
+                    int(str(ws.sql("SELECT count(*) FROM posts")[0][0])) if ws.db.exists() else 0
+                )
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        resumed = ws.listen("run", env=env)
+    want, got = snapshot(reference.db), snapshot(ws.db)
+    ws.compared = (len(want - got), len(got - want))
+    engagements = sum(1 for row in want if row[0] == "engagement")
+    ok = resumed.returncode == first.returncode and want == got and engagements > 0
+    observed = (
+        f"{partial} posts at kill; {len(got)}/{len(want)} rows after resume "
+        f"({engagements} engagements)"
+    )
+    return observed, ok, ws
 
 
 def parseable_feeds() -> list[Path]:
@@ -478,9 +544,18 @@ SCENARIOS: list[tuple[str, str, Scenario]] = [
     ),
     ("database locked by another process", "exit 1, one-line error, no traceback", db_locked),
     ("two `listen run` at once", "one exits 0, the other exits 3", concurrent_runs),
-    ("SIGKILL 0.5 s into a run, rerun", "same rows as a never-killed run", kill_and_resume(0.5)),
-    ("SIGKILL 0.9 s into a run, rerun", "same rows as a never-killed run", kill_and_resume(0.9)),
-    ("SIGKILL 1.4 s into a run, rerun", "same rows as a never-killed run", kill_and_resume(1.4)),
+    ("SIGKILL as the run starts, rerun", "same rows as a never-killed run", kill_and_resume(0)),
+    ("SIGKILL after 1 source saved, rerun", "same rows as a never-killed run", kill_and_resume(1)),
+    (
+        "SIGKILL after 12 sources saved, rerun",
+        "same rows as a never-killed run",
+        kill_and_resume(12),
+    ),
+    (
+        "SIGKILL mid-run: demo blogs, Bluesky, Mastodon, X",
+        "posts + engagements = never-killed run",
+        demo_kill_and_resume,
+    ),
     ("secrets in URLs and env", "in no log, stderr or DB row", secrets_stay_out),
 ]
 

@@ -80,27 +80,3 @@ def recorded_feeds() -> dict[str, bytes]:
             continue
         found[path.name] = path.read_bytes()
     return found
-
-
-def config_to_toml(config: object) -> str:
-    """A `Config` back to TOML text (to hand the demo's config to a subprocess)."""
-    import dataclasses
-    import json
-
-    from listen.config import SECTIONS
-
-    def value(v: object) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return json.dumps(v)  # strings, numbers and lists of strings are valid TOML this way
-
-    lines: list[str] = []
-    for name in SECTIONS:
-        lines.append(f"[{name}]")
-        for key, v in dataclasses.asdict(getattr(config, name)).items():
-            lines.append(f"{key} = {value(v)}")
-    for contact in config.contacts:  # type: ignore[attr-defined]
-        lines.append("[[contacts]]")
-        for key, v in dataclasses.asdict(contact).items():
-            lines.append(f"{key} = {value(v)}")
-    return "\n".join(lines) + "\n"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from listen.clock import parse_iso
+from listen.config import config_to_toml
 from listen.demo.faults import FaultServer, delayed, feed, refused_url, respond
 from tests.reliability_helpers import (
     FEEDS,
     cli_env,
-    config_to_toml,
     listen_argv,
     recorded_feeds,
     run_listen,
@@ -270,13 +270,14 @@ def test_killed_demo_run_with_engagements_resumes_exactly(tmp_path: Path):
             routes[path] = slow(routes[path], 0.1 + 0.4 * (i % 3))
         config = tmp_path / "demo.toml"
         config.write_text(config_to_toml(workspace.config), encoding="utf-8")
+        env = dict(workspace.config.env)  # the demo's fake X bearer token
         reference_db = tmp_path / "reference.db"
-        first = run_listen(config, reference_db, "run")
+        first = run_listen(config, reference_db, "run", env=env)
         reference = snapshot(reference_db)
         assert reference["engagements"] and reference["posts"], first.stderr
 
         db = tmp_path / "killed.db"
-        victim = subprocess.Popen(listen_argv(config, db, "run"), env=cli_env())
+        victim = subprocess.Popen(listen_argv(config, db, "run"), env=cli_env(env))
         deadline = time.monotonic() + 30
         stored = 0
         while time.monotonic() < deadline and not stored:
@@ -290,8 +291,10 @@ def test_killed_demo_run_with_engagements_resumes_exactly(tmp_path: Path):
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
         assert 0 < len(snapshot(db)["posts"]) < len(reference["posts"])
-        resumed = run_listen(config, db, "run")
+        resumed = run_listen(config, db, "run", env=env)
         assert resumed.returncode == first.returncode, resumed.stderr
+        platforms = {row[1] for row in reference["posts"]}
+        assert platforms == {"blog", "bluesky", "mastodon", "x"}, first.stderr
         assert snapshot(db) == reference
 
 
