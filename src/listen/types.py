@@ -64,6 +64,7 @@ class Source:
     state: dict[str, Any] = field(default_factory=dict)
     error_count: int = 0
     priority: int = 2
+    post_id: str | None = None  # the blog post a `comments` source belongs to
 
 
 @dataclass(frozen=True, slots=True)
