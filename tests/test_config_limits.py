@@ -15,12 +15,12 @@ from listen.errors import ConfigError
 @pytest.mark.parametrize(
     ("section", "key", "value", "message"),
     [
-        ("digest", "top", "0", "digest.top: must be at least 1, not 0"),
-        ("digest", "top", "-1", "digest.top: must be at least 1, not -1"),
-        ("digest", "since_hours", "0", "digest.since_hours: must be at least 1"),
-        ("digest", "score_window_days", "0", "digest.score_window_days: must be at least 1"),
-        ("digest", "response_window_days", "-2", "digest.response_window_days: must be at"),
-        ("digest", "cold_after_days", "0", "digest.cold_after_days: must be at least 1"),
+        ("digest", "top", "0", "digest.top: must be between 1 and 1000, not 0"),
+        ("digest", "top", "-1", "digest.top: must be between 1 and 1000, not -1"),
+        ("digest", "since_hours", "0", "digest.since_hours: must be between 1 and 87600, not 0"),
+        ("digest", "score_window_days", "0", "digest.score_window_days: must be between 1 and"),
+        ("digest", "response_window_days", "-2", "digest.response_window_days: must be between"),
+        ("digest", "cold_after_days", "0", "digest.cold_after_days: must be between 1 and 3650"),
         ("email", "port", "99999", "email.port: must be between 1 and 65535, not 99999"),
         ("email", "port", "0", "email.port: must be between 1 and 65535"),
         ("collect", "interval_minutes", "0", "collect.interval_minutes: must be at least 1"),
@@ -60,5 +60,5 @@ def test_cli_reports_a_zero_score_window_in_one_line_with_exit_2(write_config, t
     )
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        f"Error: {path}: digest.score_window_days: must be at least 1, not 0"
+        f"Error: {path}: digest.score_window_days: must be between 1 and 3650, not 0"
     ]

@@ -670,15 +670,22 @@ def cron(obj: AppContext, systemd: bool, digest_hour: int) -> None:
 # -- digest, score, import (issue 7) ------------------------------------------------------------
 
 _DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_DURATION_DAYS = 3650  # ten years: longer windows reach before any post and overflow dates
 
 
 def parse_duration(text: str, option: str) -> timedelta:
     """`90m`, `24h`, `30d`, `2w` → timedelta; anything else is a usage error."""
     text = text.strip().lower()
     number, unit = text[:-1], text[-1:]
-    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) <= 0:
+    valid = unit in _DURATION_UNITS and number.isascii() and number.isdigit()
+    if not valid or int(number) <= 0:
         raise InputError(f"{option} takes a duration like 24h, 30d or 2w, not {text!r}")
-    return timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    if int(number) > MAX_DURATION_DAYS * 24 * 60:  # more minutes than the cap: cannot be valid
+        raise InputError(f"{option} is at most {MAX_DURATION_DAYS} days, not {text!r}")
+    duration = timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    if duration > timedelta(days=MAX_DURATION_DAYS):
+        raise InputError(f"{option} is at most {MAX_DURATION_DAYS} days, not {text!r}")
+    return duration
 
 
 def parse_now(text: str | None) -> datetime:
@@ -688,7 +695,7 @@ def parse_now(text: str | None) -> datetime:
     if not text:
         return utcnow()
     moment = parse_iso(text)
-    if moment is None:
+    if moment is None or not 1970 <= moment.year <= 9000:
         raise InputError(f"--now takes an ISO 8601 time like 2024-05-01T08:00:00Z, not {text!r}")
     return moment
 

@@ -291,11 +291,11 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "x.max_pages": (1, None),
     "mastodon.page_limit": (1, None),
     "mastodon.max_pages": (1, None),
-    "digest.top": (1, None),
-    "digest.since_hours": (1, None),
-    "digest.response_window_days": (1, None),
-    "digest.cold_after_days": (1, None),
-    "digest.score_window_days": (1, None),
+    "digest.top": (1, 1000),
+    "digest.since_hours": (1, 24 * 3650),  # ten years at most: longer overflows date arithmetic
+    "digest.response_window_days": (1, 3650),
+    "digest.cold_after_days": (1, 3650),
+    "digest.score_window_days": (1, 3650),
     "email.port": (1, 65535),
 }
 
@@ -306,7 +306,8 @@ def _check_limits(config: Config, where: str) -> None:
         value = getattr(getattr(config, section), name)
         if value < low or (high is not None and value > high):
             bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-            raise ConfigError(where, f"must be {bounds}, not {value:g}", key=key)
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            raise ConfigError(where, f"must be {bounds}, not {shown}", key=key)
 
 
 def _unknown(key: str, allowed: list[str]) -> str:
