@@ -107,17 +107,26 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def _file_path(param: click.Parameter, value: Path | None) -> Path | None:
+    """An empty `--db ''` or `--config ''` would mean the current directory: refuse it."""
+    if value is not None and str(value) in ("", "."):
+        raise click.BadParameter("needs a file path, not an empty one", param=param)
+    return value
+
+
 @click.group(cls=ListenGroup)
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda ctx, param, value: _file_path(param, value),
     help="Config file (default: $LISTEN_CONFIG or the user config dir).",
 )
 @click.option(
     "--db",
     "db_path",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda ctx, param, value: _file_path(param, value),
     help="Database file (default: $LISTEN_DB or the user data dir).",
 )
 @click.option("-v", "--verbose", count=True, help="More output; -vv for debug logging.")
