@@ -72,3 +72,37 @@ def test_collect_on_a_narrow_terminal_and_through_a_pipe(
     )
     assert "\x1b[" not in piped.stdout + piped.stderr
     assert "Heated" in piped.stdout
+
+
+def test_post_headlines_link_to_the_post_on_a_terminal_only_for_http_links() -> None:
+    from listen.cli import render_posts
+
+    rows = [
+        {
+            "created_at": "2024-05-31T08:00:00+00:00",
+            "platform": "bluesky",
+            "contact": "Ann",
+            "author_handle": "ann",
+            "title": None,
+            "text": "Anyone at the meetup?",
+            "url": "https://bsky.app/profile/ann/post/1",
+        },
+        {
+            "created_at": "2024-05-31T07:00:00+00:00",
+            "platform": "blog",
+            "contact": "Mallory",
+            "author_handle": None,
+            "title": "Click me",
+            "text": "",
+            "url": "javascript:alert(1)",
+        },
+    ]
+    terminal = io.StringIO()
+    render_posts(Console(file=terminal, width=100, force_terminal=True), rows)
+    assert "\x1b]8;id=" in terminal.getvalue()
+    assert ";https://bsky.app/profile/ann/post/1\x1b\\" in terminal.getvalue()
+    assert "javascript:" not in terminal.getvalue()
+    piped = io.StringIO()
+    render_posts(Console(file=piped, width=100, force_terminal=False), rows)
+    assert "\x1b" not in piped.getvalue()
+    assert "Anyone at the meetup?" in piped.getvalue() and "Click me" in piped.getvalue()

@@ -16,7 +16,9 @@ import click
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
 
 from listen import app
 from listen.config import Config, default_db_path, load_config
@@ -273,9 +275,16 @@ def render_posts(console: Console, rows: list[dict[str, Any]]) -> None:
             (row["created_at"] or "")[:10],
             row["platform"],
             escape(row["contact"] or row["author_handle"] or ""),
-            escape(_excerpt(headline, 90)),
+            linked(_excerpt(headline, 90), row.get("url")),
         )
     console.print(table)
+
+
+def linked(text: str, url: str | None) -> Text:
+    """`text` as a terminal hyperlink to the post (http(s) only: the URL is untrusted)."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return Text(text, style=Style(link=url))
+    return Text(text)
 
 
 def _excerpt(text: str, limit: int) -> str:
@@ -384,7 +393,7 @@ def render_suggestions(console: Console, rows: list[dict[str, Any]]) -> None:
             row["action"],
             f"{probability:.2f}",
             escape(row["contact"] or row["author_handle"] or ""),
-            escape(_excerpt(headline, 60)),
+            linked(_excerpt(headline, 60), row.get("url")),
             escape("; ".join(row["reasons"])),
         )
     console.print(table)
