@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,3 +94,25 @@ def test_classify_show_leaves_out_marked_and_engaged_posts(db: Path) -> None:
     assert code == 0, out
     assert "Question 2" in out
     assert "Question 1" not in out and "Question 3" not in out
+
+
+def test_a_new_mark_replaces_the_previous_manual_engagement(db: Path) -> None:
+    post = "https://bsky.app/profile/ann.bsky.social/post/1"
+
+    def engaged() -> list[tuple[str, str]]:
+        with Store.open(db) as store:
+            return store.conn.execute("SELECT kind, detected_by FROM engagements").fetchall()
+
+    def kinds_scored() -> dict[str, int]:
+        later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()  # marks are dated now
+        code, out = invoke(db, "score", "--platform", "bluesky", "--format", "json", "--now", later)
+        assert code == 0, out
+        return dict(json.loads(out)[0]["engagements_by_kind"])
+
+    invoke(db, "mark", post, "comment")
+    invoke(db, "mark", post, "like")  # a correction: it was only a like
+    assert engaged() == [("like", "manual")]
+    assert kinds_scored() == {"like": 1}
+    invoke(db, "mark", post, "skip")  # and in the end not even that
+    assert engaged() == []
+    assert kinds_scored() == {}

@@ -686,6 +686,10 @@ class Store:
                 " marked_at = excluded.marked_at",
                 (post_id, label, to_iso(now)),
             )
+            # A new mark corrects the previous one: its manual engagement goes with it.
+            self.conn.execute(
+                "DELETE FROM engagements WHERE post_id = ? AND detected_by = 'manual'", (post_id,)
+            )
             if label in ("comment", "share", "like"):
                 self.insert_engagements(
                     [
