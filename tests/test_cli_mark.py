@@ -116,3 +116,16 @@ def test_a_new_mark_replaces_the_previous_manual_engagement(db: Path) -> None:
     invoke(db, "mark", post, "skip")  # and in the end not even that
     assert engaged() == []
     assert kinds_scored() == {}
+
+
+def test_a_mark_counts_in_a_score_taken_the_same_second(db: Path) -> None:
+    from listen import app
+    from listen.config import Config
+
+    moment = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
+    with Store.open(db) as store:
+        store.mark_post("at://did:plc:ann/app.bsky.feed.post/1", "comment", now=moment)
+        # Stored to the second (12:00:00); the score is taken at 12:00:00.9.
+        later = moment.replace(microsecond=900_000)
+        (score,) = app.participation(Config(), store, now=later, platforms=["bluesky"])
+        assert score.current.engagements_by_kind == {"comment": 1}

@@ -484,10 +484,12 @@ def _participation_facts(
     window = window or timedelta(days=config.digest.score_window_days)
     response_window = timedelta(days=config.digest.response_window_days)
     start = history_start(now, window) - response_window
-    shown = store.shown_items(start, now + timedelta(seconds=1))
+    # Times are stored to the second: what happened in the current second happened by `now`.
+    until = now + timedelta(seconds=1)
+    shown = store.shown_items(start, until)
     shown_ids = [s.post_id for s in shown]
     engagements = list(
-        dict.fromkeys([*store.engagements_between(start, now), *store.engagements_on(shown_ids)])
+        dict.fromkeys([*store.engagements_between(start, until), *store.engagements_on(shown_ids)])
     )
     return _ParticipationFacts(
         shown=shown,
