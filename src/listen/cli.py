@@ -250,8 +250,20 @@ def render_x_reads(console: Console, config: Config, store: Store, summary: RunS
 
 
 @cli.command()
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many posts.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Text for people, JSON for scripts.",
+)
 @click.pass_obj
 def posts(obj: AppContext, limit: int, fmt: str) -> None:
     """The newest collected posts."""
@@ -451,7 +463,7 @@ def contacts() -> None:
 @contacts.command("add")
 @click.argument("name")
 @click.option("--priority", type=click.IntRange(1, 3), help="1 low, 2 normal, 3 high.")
-@click.option("--notes")
+@click.option("--notes", help="Free text kept with the contact.")
 @click.option("--blog", "blogs", multiple=True, help="Feed URL (repeatable).")
 @click.option("--bluesky", help="Handle or DID.")
 @click.option("--x", "x_handle", help="Username.")
@@ -489,7 +501,13 @@ def contacts_add(
 
 
 @contacts.command("list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Text for people, JSON for scripts.",
+)
 @click.pass_obj
 def contacts_list(obj: AppContext, fmt: str) -> None:
     """List contacts with their identities."""
@@ -603,7 +621,13 @@ def run_summary_line(report: app.PipelineReport) -> str:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Text for people, JSON for scripts.",
+)
 @click.pass_obj
 def status(obj: AppContext, fmt: str) -> None:
     """Each source's health: last success, errors, next poll; long-failing ones flagged."""
@@ -662,7 +686,13 @@ def status(obj: AppContext, fmt: str) -> None:
 
 @cli.command()
 @click.option("--systemd", is_flag=True, help="Print systemd user units instead of crontab lines.")
-@click.option("--digest-hour", default=7, show_default=True, type=click.IntRange(0, 23))
+@click.option(
+    "--digest-hour",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 23),
+    help="Hour (local time) of the daily digest mail.",
+)
 @click.pass_obj
 def cron(obj: AppContext, systemd: bool, digest_hour: int) -> None:
     """Print crontab lines (or systemd user timers) for hourly runs and a daily digest."""
@@ -729,7 +759,10 @@ def digest_subject(digest: Digest) -> str:
 
 @cli.command()
 @click.option(
-    "--since", "since_text", help="Posts from this far back (default: digest.since_hours)."
+    "--since",
+    "since_text",
+    metavar="DURATION",
+    help="Posts from this far back: 90m, 24h, 7d, 2w (default: digest.since_hours).",
 )
 @click.option(
     "--format",
@@ -737,6 +770,7 @@ def digest_subject(digest: Digest) -> str:
     type=click.Choice(["text", "markdown", "html", "json"]),
     default="text",
     show_default=True,
+    help="html is one self-contained page, as mailed.",
 )
 @click.option("--email", is_flag=True, help="Mail it (text + HTML) to email.to.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
@@ -780,9 +814,27 @@ def digest(
 
 
 @cli.command()
-@click.option("--platform", "platforms", multiple=True, type=click.Choice(list(PLATFORMS)))
-@click.option("--window", "window_text", default=None, help="Score window (default 30d).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    type=click.Choice(list(PLATFORMS)),
+    help="Only this platform (repeatable).",
+)
+@click.option(
+    "--window",
+    "window_text",
+    default=None,
+    metavar="DURATION",
+    help="Score over this window: 7d, 2w, 30d (default: digest.score_window_days).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Text for people, JSON for scripts.",
+)
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
 @click.pass_obj
 def score(
