@@ -547,6 +547,11 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
 @click.pass_obj
 def contacts_remove(obj: AppContext, name: str) -> None:
     """Remove a contact (their collected posts stay)."""
+    if any(c.name.strip() == name.strip() for c in obj.config.contacts):
+        raise InputError(
+            f"{name!r} is declared in {obj.config.path}: remove it there, or it comes back "
+            "with the next collect"
+        )
     if not obj.store.remove_contact(name):
         raise InputError(f"no contact named {name!r}")
     click.echo(f"Removed {name}.")

@@ -1,4 +1,5 @@
-"""Imported contacts pass the same identity checks as `listen contacts add`."""
+"""Contacts: imports pass the same checks as `contacts add`; names stay printable; removing a
+config-declared contact says where to remove it."""
 
 from __future__ import annotations
 
@@ -59,3 +60,20 @@ def test_terminal_escapes_in_imported_names_are_dropped(tmp_path: Path) -> None:
     assert "skipped Eve[2J]0;pwned: blog needs an http(s) feed URL" in result.output
     listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
     assert [c["name"] for c in json.loads(listed.output)] == ["Mal[31mlory"]
+
+
+def test_removing_a_contact_declared_in_the_config_says_where_to_remove_it(
+    write_config, tmp_path: Path
+) -> None:
+    config = write_config('[[contacts]]\nname = "Cfg"\nblog = ["https://cfg.example/feed"]\n')
+    db = str(tmp_path / "l.db")
+    CliRunner().invoke(cli, ["--db", db, "contacts", "add", "Cli", "--x", "cli"])
+    base = ["--config", str(config), "--db", db, "contacts"]
+    refused = CliRunner().invoke(cli, [*base, "remove", "Cfg"])
+    assert (refused.exit_code, refused.output) == (
+        2,
+        f"Error: 'Cfg' is declared in {config}: remove it there, or it comes back with the "
+        "next collect\n",
+    )
+    removed = CliRunner().invoke(cli, [*base, "remove", "Cli"])
+    assert (removed.exit_code, removed.output) == (0, "Removed Cli.\n")
