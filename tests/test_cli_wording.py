@@ -1,4 +1,4 @@
-"""Counts read as English: one row, one day, three likes."""
+"""Messages read as English and point to the next step: one row, one day, three likes."""
 
 from __future__ import annotations
 
@@ -27,3 +27,12 @@ def test_score_over_one_day_says_day(tmp_path: Path) -> None:
     assert "vs previous 1 day\n" in result.output
     monthly = CliRunner().invoke(cli, ["--db", db, "score", "--platform", "linkedin"])
     assert "vs previous 30 days\n" in monthly.output
+
+
+def test_classify_on_an_empty_database_points_to_collect(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "classify", "--show", "3"])
+    assert (result.exit_code, result.output) == (
+        0,
+        "No posts yet: add contacts and run `listen collect`.\n",
+    )

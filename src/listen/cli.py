@@ -341,6 +341,9 @@ def classify(obj: AppContext, rescore: bool, show: int) -> None:
     """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
     console = _console()
     summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
+    if not summary.scored and not obj.store.count("posts"):
+        console.print("No posts yet: add contacts and run `listen collect`.")
+        return
     render_classify_summary(console, summary)
     if show:
         render_suggestions(console, obj.store.top_classified(show))
