@@ -1,4 +1,4 @@
-"""Numeric config values that would silently break scoring, polling or mail are refused."""
+"""Config values that would silently break things are refused; editors' encodings load."""
 
 from __future__ import annotations
 
@@ -62,3 +62,9 @@ def test_cli_reports_a_zero_score_window_in_one_line_with_exit_2(write_config, t
     assert result.output.strip().splitlines() == [
         f"Error: {path}: digest.score_window_days: must be between 1 and 3650, not 0"
     ]
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[digest]\r\ntop = 5\r\n")
+    assert load_config(path, {}).digest.top == 5

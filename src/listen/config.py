@@ -216,7 +216,7 @@ def load_config(
             raise ConfigError(str(path), "file not found (see config.example.toml)")
         return Config(path=None, env=env)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad writes a BOM
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
