@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from listen.cli import cli
@@ -77,3 +78,14 @@ def test_removing_a_contact_declared_in_the_config_says_where_to_remove_it(
     )
     removed = CliRunner().invoke(cli, [*base, "remove", "Cli"])
     assert (removed.exit_code, removed.output) == (0, "Removed Cli.\n")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_a_csv_saved_by_excel_keeps_accents(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes("name,x\nJosé Núñez,jose\nZoë,zoe\n".encode(encoding))
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
+    assert [c["name"] for c in json.loads(listed.output)] == ["José Núñez", "Zoë"]

@@ -56,7 +56,17 @@ def read_contacts_file(path: Path) -> list[ImportedContact]:
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if path.suffix.lower() in (".opml", ".xml") or head.startswith((b"<?xml", b"<opml")):
         return parse_opml(data, str(path))
-    return parse_csv(data.decode("utf-8-sig", errors="replace"), str(path))
+    return parse_csv(decode_text(data), str(path))
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 as Excel saves CSV."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
