@@ -68,3 +68,35 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(b"\xef\xbb\xbf[digest]\r\ntop = 5\r\n")
     assert load_config(path, {}).digest.top == 5
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (
+            '[email]\npassword = "hunter2hunter2"\n',
+            "email.password is a secret, read only from the environment: set "
+            "LISTEN_SMTP_PASSWORD there and remove it from this file",
+        ),
+        (
+            '[bluesky]\napp_password = "abcd-efgh-ijkl"\n',
+            "bluesky.app_password is a secret, read only from the environment: set "
+            "LISTEN_BLUESKY_APP_PASSWORD there",
+        ),
+        (
+            '[x]\nbearer_token = "AAAAAAAAAAAAAAAAAAAAAA"\n',
+            "x.bearer_token is a secret, read only from the environment: set "
+            "LISTEN_X_BEARER_TOKEN (or LISTEN_X_CONSUMER_KEY, ",
+        ),
+    ],
+)
+def test_a_secret_typed_into_the_config_is_told_where_it_goes(
+    write_config, tmp_path: Path, toml: str, expected: str
+) -> None:
+    path = write_config(toml)
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "--db", str(tmp_path / "l.db"), "digest"]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {path}: {expected}")  # readable after redaction
+    assert toml.split('"')[1] not in result.output

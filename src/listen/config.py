@@ -310,6 +310,25 @@ def _check_limits(config: Config, where: str) -> None:
             raise ConfigError(where, f"must be {bounds}, not {shown}", key=key)
 
 
+# Which secret environment variables belong to which config section.
+_SECRET_SECTIONS = {"x": "x_", "bluesky": "bluesky_", "mastodon": "mastodon_", "email": "smtp_"}
+
+
+def _refuse_secret(where: str, section: str, key: str) -> None:
+    """A password or token typed into the config is told where it goes instead."""
+    prefix = _SECRET_SECTIONS.get(section)
+    if prefix is None or not any(w in key.lower() for w in ("password", "token", "secret")):
+        return
+    names = [env for purpose, env in SECRET_ENV.items() if purpose.startswith(prefix)]
+    # Worded without "name: value" so that log redaction leaves the message readable.
+    alternatives = f" (or {', '.join(names[1:])})" if len(names) > 1 else ""
+    raise ConfigError(
+        where,
+        f"{section}.{key} is a secret, read only from the environment: set {names[0]}"
+        f"{alternatives} there and remove it from this file",
+    )
+
+
 def _unknown(key: str, allowed: list[str]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
@@ -323,6 +342,7 @@ def _build(cls: type, values: Mapping[str, Any], where: str, prefix: str) -> Any
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         if key not in fields:
+            _refuse_secret(where, prefix, key)
             raise ConfigError(where, _unknown(key, list(fields)), key=f"{prefix}.{key}")
         kwargs[key] = _coerce(value, hints[key], where, f"{prefix}.{key}")
     missing = [
