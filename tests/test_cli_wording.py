@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -36,3 +37,12 @@ def test_classify_on_an_empty_database_points_to_collect(tmp_path: Path) -> None
         0,
         "No posts yet: add contacts and run `listen collect`.\n",
     )
+
+
+def test_a_platform_given_twice_is_scored_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(
+        cli, ["--db", db, "score", "--platform", "x", "--platform", "x", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [s["platform"] for s in json.loads(result.output)] == ["x"]

@@ -861,7 +861,7 @@ def score(
         obj.store,
         now=parse_now(now_text),
         window=window,
-        platforms=platforms or None,
+        platforms=list(dict.fromkeys(platforms)) or None,  # `--platform x --platform x`: once
     )
     if fmt == "json":
         click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
