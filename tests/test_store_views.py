@@ -98,3 +98,29 @@ def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> No
         "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"
     )
     assert [v[0] for v in views] == ["activity", "opportunities"]
+
+
+def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Store.open(path, migrate=False) as old:
+        old.conn.execute(
+            "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL)"
+        )
+        for version, (name, apply) in enumerate(MIGRATIONS[:4], start=1):
+            apply(old.db)
+            old.conn.execute(
+                "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')",
+                (version, name),
+            )
+        fill(old)  # marks at://ann/2 through the real code path
+    with Store.open(path) as upgraded:
+        assert upgraded.marks() == {"at://ann/2": "share"}
+        foreign = upgraded.conn.execute("PRAGMA foreign_key_list(marks)").fetchall()
+        assert [(row[2], row[3], row[4]) for row in foreign] == [("posts", "post_id", "id")]
+        assert upgraded.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        opportunities = rows(upgraded, "SELECT post_id, mark FROM opportunities ORDER BY post_id")
+    assert opportunities == [
+        {"post_id": "at://ann/1", "mark": None},
+        {"post_id": "at://ann/2", "mark": "share"},
+    ]

@@ -204,9 +204,29 @@ def _migration_4_digest_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
-def _migration_5_views(db: sqlite_utils.Database) -> None:
+def _migration_5_marks_reference_posts(db: sqlite_utils.Database) -> None:
+    """marks.post_id becomes a foreign key to posts (Datasette links it); `listen mark` only
+    ever marks stored posts, so no row is lost."""
+    db.executescript(
+        """
+        CREATE TABLE marks_new (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL CHECK (label IN ('comment', 'share', 'like', 'skip', 'done')),
+            marked_at TEXT NOT NULL
+        );
+        INSERT INTO marks_new (post_id, label, marked_at)
+            SELECT post_id, label, marked_at FROM marks
+            WHERE post_id IN (SELECT id FROM posts);
+        DROP TABLE marks;
+        ALTER TABLE marks_new RENAME TO marks;
+        """
+    )
+
+
+def _migration_6_views(db: sqlite_utils.Database) -> None:
     """Views for people exploring the database (Datasette): posts worth acting on, and your
-    activity next to the post and contact it was on (engagements may precede their post)."""
+    activity next to the post and contact it was on (engagements may precede their post).
+    A later migration that rebuilds a table these read must drop and recreate them."""
     db.executescript(
         """
         CREATE VIEW opportunities AS
@@ -231,13 +251,15 @@ def _migration_5_views(db: sqlite_utils.Database) -> None:
         """
     )
 
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
     ("api reads per month (X read budget)", _migration_3_api_reads),
     ("digest indexes", _migration_4_digest_indexes),
-    ("views: opportunities, activity", _migration_5_views),
+    ("marks.post_id references posts", _migration_5_marks_reference_posts),
+    ("views: opportunities, activity", _migration_6_views),
 ]
 
 
