@@ -89,3 +89,25 @@ def test_a_csv_saved_by_excel_keeps_accents(tmp_path: Path, encoding: str) -> No
     assert result.exit_code == 0, result.output
     listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
     assert [c["name"] for c in json.loads(listed.output)] == ["José Núñez", "Zoë"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04\x14\x00\x00\x00binary", "a zip archive: unzip it and import the CSV inside"),
+        (b"\x1b[2Jfoo,\x07bar\n1,2\n", "needs a 'name' column (or LinkedIn's 'First Name'/"),
+        (",".join(f"col{i}" for i in range(50)).encode() + b"\n", "found col0, col1, col2"),
+    ],
+)
+def test_unusable_files_get_one_printable_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "l.db"), "contacts", "import", str(path)]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.splitlines()) == 1 and len(result.output) < 300
+    assert not any(ch in result.output for ch in "\x1b\x07\x00")

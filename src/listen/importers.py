@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ def read_contacts_file(path: Path) -> list[ImportedContact]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(f"{path}: a zip archive: unzip it and import the CSV inside")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if path.suffix.lower() in (".opml", ".xml") or head.startswith((b"<?xml", b"<opml")):
         return parse_opml(data, str(path))
@@ -92,7 +94,7 @@ def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
     if not is_linkedin and "name" not in {_COLUMN_ALIASES.get(v) for v in headers.values()}:
         raise InputError(
             f"{where}: needs a 'name' column (or LinkedIn's 'First Name'/'Last Name'); "
-            f"found {', '.join(fieldnames)}"
+            f"found {_shown_headers(fieldnames)}"
         )
     contacts = []
     for row_number, row in enumerate(_rows(reader, where), start=start + 2):
@@ -153,6 +155,14 @@ def _rows(reader: csv.DictReader[str], where: str) -> Iterator[dict[str | Any, A
         yield from reader
     except csv.Error as exc:
         raise InputError(f"{where}: not valid CSV (line {reader.line_num}): {exc}") from None
+
+
+def _shown_headers(headers: Sequence[str]) -> str:
+    """The first few headers for an error line: printable and short, whatever the file holds."""
+    from listen.identities import clean_name
+
+    shown = ", ".join(clean_name(h)[:40] for h in headers[:6])
+    return shown + (", …" if len(headers) > 6 else "")
 
 
 def _fold(header: str) -> str:
