@@ -46,3 +46,16 @@ def test_a_platform_given_twice_is_scored_once(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert [s["platform"] for s in json.loads(result.output)] == ["x"]
+
+
+def test_linkedin_file_with_a_binary_header_is_one_printable_line(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "Comments.csv").write_bytes(b"\x1b]0;pwned\x07garbage\xff,x\n1,2\n")
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "l.db"), "import", "linkedin", str(export)]
+    )
+    assert result.exit_code == 2
+    assert "Comments.csv: missing column(s) date, link, message; found " in result.output
+    assert len(result.output.splitlines()) == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output

@@ -94,7 +94,7 @@ def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
     if not is_linkedin and "name" not in {_COLUMN_ALIASES.get(v) for v in headers.values()}:
         raise InputError(
             f"{where}: needs a 'name' column (or LinkedIn's 'First Name'/'Last Name'); "
-            f"found {_shown_headers(fieldnames)}"
+            f"found {shown_headers(fieldnames)}"
         )
     contacts = []
     for row_number, row in enumerate(_rows(reader, where), start=start + 2):
@@ -157,7 +157,7 @@ def _rows(reader: csv.DictReader[str], where: str) -> Iterator[dict[str | Any, A
         raise InputError(f"{where}: not valid CSV (line {reader.line_num}): {exc}") from None
 
 
-def _shown_headers(headers: Sequence[str]) -> str:
+def shown_headers(headers: Sequence[str]) -> str:
     """The first few headers for an error line: printable and short, whatever the file holds."""
     from listen.identities import clean_name
 

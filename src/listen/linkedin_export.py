@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from listen.errors import InputError
+from listen.importers import shown_headers
 from listen.text import cap
 from listen.types import Engagement
 
@@ -99,7 +100,7 @@ def parse_export_file(name: str, text: str, where: str) -> tuple[list[Engagement
     if missing:
         raise InputError(
             f"{where}: missing column(s) {', '.join(missing)}; found "
-            f"{', '.join(header) or 'no header'}"
+            f"{shown_headers(header) or 'no header'}"
         )
     engagements = []
     skipped: Counter[str] = Counter()
