@@ -46,3 +46,17 @@ def test_db_below_a_regular_file_is_one_line(tmp_path: Path) -> None:
     assert code == 1
     assert out.startswith(f"Error: cannot open database {blocker / 'listen.db'}: ")
     assert len(out.splitlines()) == 1
+
+
+def test_a_quoted_tilde_is_the_home_directory(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    result = CliRunner().invoke(
+        cli,
+        ["--db", "~/listen.db", "contacts", "add", "Ann", "--x", "ann"],
+        env={"HOME": str(home)},
+    )
+    assert result.exit_code == 0, result.output
+    assert (home / "listen.db").exists()
+    assert not (tmp_path / "~").exists()

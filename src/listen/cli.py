@@ -110,10 +110,11 @@ def _console() -> Console:
 
 
 def _file_path(param: click.Parameter, value: Path | None) -> Path | None:
-    """An empty `--db ''` or `--config ''` would mean the current directory: refuse it."""
+    """Refuse an empty `--db ''` (the current directory); expand a quoted `~/` as the shell
+    would have (crontab lines and scripts quote paths)."""
     if value is not None and str(value) in ("", "."):
         raise click.BadParameter("needs a file path, not an empty one", param=param)
-    return value
+    return value.expanduser() if value is not None else None
 
 
 @click.group(cls=ListenGroup)
