@@ -106,3 +106,31 @@ def test_post_headlines_link_to_the_post_on_a_terminal_only_for_http_links() -> 
     render_posts(Console(file=piped, width=100, force_terminal=False), rows)
     assert "\x1b" not in piped.getvalue()
     assert "Anyone at the meetup?" in piped.getvalue() and "Click me" in piped.getvalue()
+
+
+def test_text_digest_fits_the_terminal_and_files_keep_78_columns(tmp_path: Path) -> None:
+    from listen.store import Store
+    from listen.types import Post
+    from tests.helpers import add_contact_posts
+
+    now = datetime(2024, 5, 31, 8, tzinfo=UTC)
+    words = "Anyone here tried running a homelab with three NUCs and a NAS for backups? " * 3
+    db = tmp_path / "l.db"
+    with Store.open(db) as store:
+        add_contact_posts(
+            store,
+            "Ann",
+            "blog",
+            "https://ann.example/feed",
+            [Post("https://ann.example/p/1", "blog", title="NUCs", text=words, created_at=now)],
+            now=now,
+        )
+    args = ["--db", str(db), "digest", "--now", "2024-05-31T09:00:00Z"]
+    narrow = CliRunner().invoke(cli, args, env={"COLUMNS": "60"})
+    assert narrow.exit_code == 0, narrow.output
+    body = [line for line in narrow.output.splitlines() if line.startswith("     ")]
+    assert len(body) > 4 and max(len(line) for line in body) <= 60
+    out = tmp_path / "digest.txt"
+    CliRunner().invoke(cli, [*args, "--output", str(out)], env={"COLUMNS": "60"})
+    lines = [line for line in out.read_text().splitlines() if line.startswith("     ")]
+    assert max(len(line) for line in lines) > 60 and max(len(line) for line in lines) <= 78

@@ -800,7 +800,12 @@ def digest(
     now = parse_now(now_text)
     # Recorded as shown only once delivered: a failed write or mail must not count as lurking.
     built = app.daily_digest(obj.config, obj.store, now=now, since=since, record=False)
-    rendered = render(built, fmt)
+    if fmt == "text" and output is None:  # to a terminal (or a pipe): fit its width
+        import shutil
+
+        rendered = render_text(built, width=shutil.get_terminal_size((0, 0)).columns)
+    else:
+        rendered = render(built, fmt)
     if output is not None:
         try:
             output.write_text(rendered, encoding="utf-8")

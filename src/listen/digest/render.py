@@ -132,8 +132,10 @@ def _body(item: DigestItem) -> str:
 # -- text -----------------------------------------------------------------------------------
 
 
-def render_text(digest: Digest) -> str:
-    """Plain text for the terminal and the text/plain part of the mail."""
+def render_text(digest: Digest, width: int = 0) -> str:
+    """Plain text for the terminal and the text/plain part of the mail; prose wraps at `width`
+    columns (default and at most TEXT_WIDTH, for mail), at least 40."""
+    width = max(40, min(width or TEXT_WIDTH, TEXT_WIDTH))
     if digest.empty:
         return empty_line(digest) + "\n"
     out = [f"{TITLE} — {_when(digest.generated_at)} (since {_when(digest.since)})", ""]
@@ -147,12 +149,12 @@ def render_text(digest: Digest) -> str:
                 f"  {n}. {item.contact} · {item.platform} · {age_text(item.age_hours)}"
                 f" — {item.action}"
             )
-            out.append(_wrapped(_headline(item), "     "))
+            out.append(_wrapped(_headline(item), "     ", width))
             if _body(item):
-                out.append(_wrapped(item.excerpt, "     "))
+                out.append(_wrapped(item.excerpt, "     ", width))
             if _safe_url(item.url):
                 out.append(f"     {item.url}")
-            out.append(_wrapped(f"why: {item.reason}", "     "))
+            out.append(_wrapped(f"why: {item.reason}", "     ", width))
         out.append("")
 
     items("1. Reply to these", digest.reply, "nothing to reply to")
@@ -198,10 +200,10 @@ def _one_line(text: str) -> str:
 TEXT_WIDTH = 78
 
 
-def _wrapped(text: str, indent: str) -> str:
+def _wrapped(text: str, indent: str, width: int = TEXT_WIDTH) -> str:
     return textwrap.fill(
         _one_line(text),
-        width=TEXT_WIDTH,
+        width=width,
         initial_indent=indent,
         subsequent_indent=indent,
         break_long_words=False,
