@@ -111,3 +111,16 @@ def test_unusable_files_get_one_printable_line(
     assert message in result.output
     assert len(result.output.splitlines()) == 1 and len(result.output) < 300
     assert not any(ch in result.output for ch in "\x1b\x07\x00")
+
+
+def test_a_config_contact_clashing_with_a_cli_contact_names_the_config_entry(
+    write_config, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "l.db")
+    CliRunner().invoke(cli, ["--db", db, "contacts", "add", "Ann", "--x", "ann"])
+    config = write_config('[[contacts]]\nname = "Bo"\n\n[[contacts]]\nname = "Annie"\nx = "ann"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", db, "collect"])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: {config}: contacts[1]: x identity 'ann' already belongs to 'Ann'\n",
+    )

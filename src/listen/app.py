@@ -17,7 +17,7 @@ import httpx
 from listen.clock import utcnow
 from listen.collectors.base import Collector, available_platforms, make_collector
 from listen.config import Config
-from listen.errors import ListenError, SourceError
+from listen.errors import ConfigError, InputError, ListenError, SourceError
 from listen.health import SourceHealth, assess_sources
 from listen.http import HttpSettings, make_client
 from listen.lock import run_lock
@@ -79,14 +79,18 @@ def self_targets(config: Config) -> dict[str, str]:
 
 def sync_contacts(config: Config, store: Store) -> None:
     """Upsert the contacts declared in the config file, and the sources they imply."""
-    for contact in config.contacts:
-        store.upsert_contact(
-            contact.name,
-            priority=contact.priority,
-            notes=contact.notes or None,
-            origin="config",
-            identities=contact.identities(),
-        )
+    for index, contact in enumerate(config.contacts):
+        try:
+            store.upsert_contact(
+                contact.name,
+                priority=contact.priority,
+                notes=contact.notes or None,
+                origin="config",
+                identities=contact.identities(),
+            )
+        except InputError as exc:  # e.g. a handle that belongs to another contact: say where
+            where = str(config.path or "<config>")
+            raise ConfigError(where, str(exc), key=f"contacts[{index}]") from None
     store.sync_sources(self_targets(config), enabled_platforms(config))
 
 
