@@ -100,3 +100,10 @@ def test_a_secret_typed_into_the_config_is_told_where_it_goes(
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: {path}: {expected}")  # readable after redaction
     assert toml.split('"')[1] not in result.output
+
+
+def test_two_contacts_with_one_name_is_a_config_error(write_config) -> None:
+    path = write_config('[[contacts]]\nname = "Ann"\n\n[[contacts]]\nname = "Ann "\nx = "ann"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == f"{path}: contacts[1].name: 'Ann ' is also contacts[0]"

@@ -241,6 +241,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
     if not isinstance(raw_contacts, list):
         raise ConfigError(where, "must be an array of tables: [[contacts]]", key="contacts")
     contacts = []
+    seen_names: dict[str, int] = {}
     for i, raw in enumerate(raw_contacts):
         prefix = f"contacts[{i}]"
         if not isinstance(raw, dict):
@@ -255,6 +256,11 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
         for url in contact.blog:
             if not url.startswith(("http://", "https://")):
                 raise ConfigError(where, f"not an http(s) URL: {url!r}", key=f"{prefix}.blog")
+        twin = seen_names.setdefault(contact.name.strip(), i)
+        if twin != i:
+            raise ConfigError(
+                where, f"{contact.name!r} is also contacts[{twin}]", key=f"{prefix}.name"
+            )
         contacts.append(contact)
     config = Config(path=path, contacts=tuple(contacts), env=dict(env), **sections)
     _check_values(config, where)
