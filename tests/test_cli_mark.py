@@ -129,3 +129,20 @@ def test_a_mark_counts_in_a_score_taken_the_same_second(db: Path) -> None:
         later = moment.replace(microsecond=900_000)
         (score,) = app.participation(Config(), store, now=later, platforms=["bluesky"])
         assert score.current.engagements_by_kind == {"comment": 1}
+
+
+def test_marking_a_post_whose_id_hides_escape_codes_prints_none(tmp_path: Path) -> None:
+    path = tmp_path / "listen.db"
+    hostile = "https://evil.example/feed#\x1b]0;pwned\x07\x1b[2J"
+    with Store.open(path) as store:
+        add_contact_posts(
+            store,
+            "Eve",
+            "blog",
+            "https://evil.example/feed",
+            [Post(hostile, "blog", url="https://evil.example/p/1", created_at=NOW)],
+            now=NOW,
+        )
+    code, out = invoke(path, "mark", "https://evil.example/p/1", "skip")
+    assert code == 0, out
+    assert out == "Marked https://evil.example/feed#]0;pwned[2J as skip.\n"

@@ -321,9 +321,11 @@ def mark(obj: AppContext, post: str, label: str) -> None:
     """
     from listen.clock import utcnow
 
+    from listen.identities import clean_name
+
     post_id = obj.store.resolve_post(post)
     obj.store.mark_post(post_id, label, now=utcnow())
-    click.echo(f"Marked {post_id} as {label}.")
+    click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
 
 
 # -- classify and train ------------------------------------------------------------------------
