@@ -320,7 +320,6 @@ def mark(obj: AppContext, post: str, label: str) -> None:
     LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
     """
     from listen.clock import utcnow
-
     from listen.identities import clean_name
 
     post_id = obj.store.resolve_post(post)
