@@ -124,3 +124,9 @@ def test_a_config_contact_clashing_with_a_cli_contact_names_the_config_entry(
         2,
         f"Error: {config}: contacts[1]: x identity 'ann' already belongs to 'Ann'\n",
     )
+
+
+def test_contacts_add_confirms_the_name_as_stored(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "contacts", "add", " Zed\x1b[31m ", "--x", "z"])
+    assert (result.exit_code, result.output) == (0, "Saved Zed[31m.\n")

@@ -487,7 +487,7 @@ def contacts_add(
     linkedin: str | None,
 ) -> None:
     """Add a contact, or add identities to an existing one."""
-    from listen.identities import identity_problem
+    from listen.identities import clean_name, identity_problem
 
     identities = [("blog", url) for url in blogs]
     for platform, handle in (
@@ -502,7 +502,7 @@ def contacts_add(
         if problem := identity_problem(platform, handle):
             raise InputError(f"--{platform} {problem}")
     obj.store.upsert_contact(name, priority=priority, notes=notes, identities=identities)
-    click.echo(f"Saved {name}.")
+    click.echo(f"Saved {clean_name(name)}.")
 
 
 @contacts.command("list")
