@@ -130,3 +130,31 @@ def test_contacts_add_confirms_the_name_as_stored(tmp_path: Path) -> None:
     db = str(tmp_path / "l.db")
     result = CliRunner().invoke(cli, ["--db", db, "contacts", "add", " Zed\x1b[31m ", "--x", "z"])
     assert (result.exit_code, result.output) == (0, "Saved Zed[31m.\n")
+
+
+def test_pasted_profile_links_become_handles(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(
+        cli,
+        [
+            *("--db", db, "contacts", "add", "Ann"),
+            *("--bluesky", "https://bsky.app/profile/Ann.bsky.social"),
+            *("--x", "https://x.com/ann_x?s=20"),
+            *("--mastodon", "https://hachyderm.io/@ann"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "more.csv"
+    path.write_text(
+        "name,twitter,mastodon\nBob,https://twitter.com/bob/,https://a.example/@bob@b.example\n"
+    )
+    assert CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)]).exit_code == 0
+    listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
+    got = {
+        c["name"]: sorted((i["platform"], i["handle"]) for i in c["identities"])
+        for c in json.loads(listed.output)
+    }
+    assert got == {
+        "Ann": [("bluesky", "ann.bsky.social"), ("mastodon", "ann@hachyderm.io"), ("x", "ann_x")],
+        "Bob": [("mastodon", "bob@b.example"), ("x", "bob")],
+    }

@@ -21,3 +21,27 @@ def identity_problem(platform: str, handle: str) -> str | None:
     if platform == "mastodon" and "@" not in handle.lstrip("@"):
         return f"needs user@instance, not {handle!r}"
     return None
+
+
+_X_HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}
+
+
+def handle_from_profile_url(platform: str, text: str) -> str:
+    """The handle in a pasted profile link (`https://bsky.app/profile/ann.bsky.social`,
+    `https://x.com/ann`, `https://hachyderm.io/@ann`); anything else is returned unchanged."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(text.strip())
+    if url.scheme not in ("http", "https") or not url.hostname:
+        return text
+    host = url.hostname.lower()
+    parts = [part for part in url.path.split("/") if part]
+    if platform == "bluesky" and host in ("bsky.app", "www.bsky.app"):
+        if len(parts) >= 2 and parts[0] == "profile":
+            return parts[1]
+    elif platform == "x" and host in _X_HOSTS and parts:
+        return parts[0]
+    elif platform == "mastodon" and parts and parts[0].startswith("@") and len(parts[0]) > 1:
+        user = parts[0][1:]
+        return user if "@" in user else f"{user}@{host}"
+    return text

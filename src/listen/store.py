@@ -28,7 +28,7 @@ from listen.facts import (
     PostSummary,
     ShownItem,
 )
-from listen.identities import clean_name
+from listen.identities import clean_name, handle_from_profile_url
 from listen.types import (
     DETECTION_METHODS,
     ENGAGEMENT_KINDS,
@@ -1109,7 +1109,7 @@ class Store:
 
 def normalise_handle(platform: str, handle: str) -> str:
     """Canonical form of a handle, so the same person is not added twice."""
-    handle = handle.strip()
+    handle = handle_from_profile_url(platform, handle.strip())
     if platform in ("bluesky", "x", "mastodon"):
         handle = handle.lstrip("@").lower()
     return handle
