@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from listen.collectors.feeds import parse_feed
+from listen.collectors.html_page import looks_like_html, not_a_feed_reason
 from listen.errors import SourceError
 from listen.http import Fetched, HttpSettings, fetch
 from listen.types import CollectResult, Source
@@ -44,6 +45,8 @@ class BlogCollector:
             return CollectResult(state=state, not_modified=True)
         if not response.content.strip():
             raise SourceError(source.target, "empty response body")
+        if looks_like_html(response.content):
+            raise SourceError(source.target, not_a_feed_reason(response.content, response.url))
         feed = parse_feed(response.content, response.url, response.headers.get("content-type", ""))
         return CollectResult(
             posts=feed.posts,
