@@ -158,3 +158,26 @@ def test_pasted_profile_links_become_handles(tmp_path: Path) -> None:
         "Ann": [("bluesky", "ann.bsky.social"), ("mastodon", "ann@hachyderm.io"), ("x", "ann_x")],
         "Bob": [("mastodon", "bob@b.example"), ("x", "bob")],
     }
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://exa mple.com/feed", "https://", "http://a.example/f\nX"]
+)
+def test_broken_feed_urls_are_refused_when_added(tmp_path: Path, url: str) -> None:
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "contacts", "add", "U", "--blog", url])
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: --blog needs an http(s) feed URL, not {url!r}\n",
+    )
+
+
+def test_config_contacts_get_the_same_identity_checks(write_config, tmp_path: Path) -> None:
+    config = write_config('[[contacts]]\nname = "A"\nmastodon = "nobody"\n')
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--db", str(tmp_path / "l.db"), "collect"]
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: {config}: contacts[0].mastodon: needs user@instance, not 'nobody'\n",
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from listen.errors import ConfigError
+from listen.identities import identity_problem
 
 APP_NAME = "listen"
 
@@ -253,9 +254,9 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
             raise ConfigError(where, "must not be empty", key=f"{prefix}.name")
         if not 1 <= contact.priority <= 3:
             raise ConfigError(where, "must be 1 (low), 2 or 3 (high)", key=f"{prefix}.priority")
-        for url in contact.blog:
-            if not url.startswith(("http://", "https://")):
-                raise ConfigError(where, f"not an http(s) URL: {url!r}", key=f"{prefix}.blog")
+        for platform, handle in contact.identities():
+            if problem := identity_problem(platform, handle):
+                raise ConfigError(where, problem, key=f"{prefix}.{platform}")
         twin = seen_names.setdefault(contact.name.strip(), i)
         if twin != i:
             raise ConfigError(

@@ -16,7 +16,7 @@ def clean_name(name: str) -> str:
 
 def identity_problem(platform: str, handle: str) -> str | None:
     """Why `handle` cannot be a `platform` identity, or None when it can."""
-    if platform == "blog" and not handle.lower().startswith(("http://", "https://")):
+    if platform == "blog" and not _is_http_url(handle):
         return f"needs an http(s) feed URL, not {handle!r}"
     if platform == "mastodon" and "@" not in handle.lstrip("@"):
         return f"needs user@instance, not {handle!r}"
@@ -31,7 +31,10 @@ def handle_from_profile_url(platform: str, text: str) -> str:
     `https://x.com/ann`, `https://hachyderm.io/@ann`); anything else is returned unchanged."""
     from urllib.parse import urlsplit
 
-    url = urlsplit(text.strip())
+    try:
+        url = urlsplit(text.strip())
+    except ValueError:  # e.g. "http://[::1": not a link, so not a profile link either
+        return text
     if url.scheme not in ("http", "https") or not url.hostname:
         return text
     host = url.hostname.lower()
@@ -45,3 +48,16 @@ def handle_from_profile_url(platform: str, text: str) -> str:
         user = parts[0][1:]
         return user if "@" in user else f"{user}@{host}"
     return text
+
+
+def _is_http_url(text: str) -> bool:
+    """An absolute http(s) URL with a host and no spaces or control characters."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        return False
+    try:
+        url = urlsplit(text)
+        return url.scheme.lower() in ("http", "https") and bool(url.hostname)
+    except ValueError:
+        return False
