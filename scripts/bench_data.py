@@ -255,6 +255,7 @@ def generate_feeds(corpus: Corpus, count: int, seed: int = 2) -> list[GeneratedF
     feeds = []
     for i in range(count):
         full_text = rng.random() < 0.3
+        authors = rng.sample(corpus.authors, rng.choice((1, 1, 1, 2, 3)))
         items = []
         for j in range(rng.randint(10, 30)):
             n = i * 1000 + j
@@ -265,7 +266,7 @@ def generate_feeds(corpus: Corpus, count: int, seed: int = 2) -> list[GeneratedF
                     "html": factory.article_html(n, full=full_text),
                     "date": EPOCH
                     - timedelta(hours=j * rng.randint(6, 72), minutes=rng.randrange(60)),
-                    "author": rng.choice(factory.corpus.authors),
+                    "author": rng.choice(authors),
                 }
             )
         title = factory.title()
