@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -85,7 +84,9 @@ class Context:
     def add(self, row: Row) -> None:
         self.rows.append(row)
         mark = {True: "pass", False: "FAIL", None: "-"}[row.passed]
-        print(f"  {row.scenario}: {row.listen} vs {row.baseline} → {row.ratio} [{mark}]", flush=True)
+        print(
+            f"  {row.scenario}: {row.listen} vs {row.baseline} → {row.ratio} [{mark}]", flush=True
+        )
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -486,9 +487,11 @@ def render_table(rows: list[Row]) -> str:
             r.baseline,
             r.ratio,
             r.target,
-            {True: "pass", False: "FAIL", None: NOT_AVAILABLE if r.listen == NOT_AVAILABLE else "-"}[
-                r.passed
-            ],
+            {
+                True: "pass",
+                False: "FAIL",
+                None: NOT_AVAILABLE if r.listen == NOT_AVAILABLE else "-",
+            }[r.passed],
         )
         for r in rows
     ]

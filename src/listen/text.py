@@ -66,10 +66,15 @@ def html_to_text(markup: str | None, limit: int = 20_000) -> str:
         except Exception:
             text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
     text = text.replace("\x00", "")
-    text = _SPACES.sub(" ", text)
+    if "  " in text or _has_other_spaces(text):  # the regex is slow even when it changes nothing
+        text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _NEWLINES.sub("\n\n", text).strip()
     return cap(text, limit)
+
+
+def _has_other_spaces(text: str) -> bool:
+    return "\t" in text or "\r" in text or "\f" in text or "\v" in text
 
 
 def _simple_markup_parts(markup: str) -> list[str] | None:
