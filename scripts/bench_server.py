@@ -77,6 +77,9 @@ def make_server(folder: Path, latency: float) -> FarmServer:
 
     class FeedHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the
+        # client's delayed ACK (~40 ms), a stall no real server adds.
+        disable_nagle_algorithm = True
 
         def setup(self) -> None:
             super().setup()
