@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -142,13 +143,17 @@ def run_totals(summary: RunSummary, *, complete: bool = True) -> dict[str, objec
 
 
 class _CollectorCache:
-    """One collector per platform, created on first use, shared by the worker threads."""
+    """One collector per platform, created on first use, shared by the worker threads.
+
+    Also keeps the run polite: at most `collect.per_host_concurrency` polls at once per server.
+    """
 
     def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
         self.config = config
         self.client = client
         self.settings = settings
         self._collectors: dict[str, Collector] = {}
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def get(self, platform: str) -> Collector:
@@ -163,7 +168,26 @@ class _CollectorCache:
             return self._collectors[platform]
 
     def collect(self, source: Source) -> CollectResult:
-        return self.get(source.platform).collect(source)
+        collector = self.get(source.platform)
+        with self._host_slot(server_of(source)):
+            return collector.collect(source)
+
+    def _host_slot(self, server: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._host_slots.get(server)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.config.collect.per_host_concurrency)
+                self._host_slots[server] = slot
+            return slot
+
+
+def server_of(source: Source) -> str:
+    """Which server a poll hits: a feed's host, a Mastodon instance, else the platform's API."""
+    if source.platform == "blog":
+        return urlsplit(source.target).hostname or source.target
+    if source.platform == "mastodon" and "@" in source.target:
+        return source.target.rsplit("@", 1)[-1].lower()
+    return source.platform
 
 
 def _store_outcome(

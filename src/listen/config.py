@@ -49,7 +49,8 @@ class CollectConfig:
     """How politely and how fast to poll."""
 
     interval_minutes: int = 60
-    concurrency: int = 8
+    concurrency: int = 16
+    per_host_concurrency: int = 8
     timeout_seconds: float = 20.0
     max_response_bytes: int = 10_000_000
     user_agent: str = "listen/0.1 (+https://github.com/listen-app/listen)"
@@ -258,6 +259,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
 def _check_values(config: Config, where: str) -> None:
     if config.collect.concurrency < 1:
         raise ConfigError(where, "must be at least 1", key="collect.concurrency")
+    if config.collect.per_host_concurrency < 1:
+        raise ConfigError(where, "must be at least 1", key="collect.per_host_concurrency")
     if config.collect.timeout_seconds <= 0:
         raise ConfigError(where, "must be positive", key="collect.timeout_seconds")
     if config.collect.max_response_bytes < 1024:
