@@ -38,6 +38,7 @@ NOT_AVAILABLE = "not yet available"
 @dataclass
 class Sizes:
     feeds: int = 500
+    hosts: int = 50  # loopback addresses the feeds are spread over (10 feeds per server)
     latency_ms: float = 50.0
     ingest_posts: int = 100_000
     classify_posts: int = 100_000
@@ -49,6 +50,7 @@ class Sizes:
 
 QUICK = Sizes(
     feeds=20,
+    hosts=4,
     latency_ms=50.0,
     ingest_posts=2_000,
     classify_posts=2_000,
@@ -124,14 +126,21 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[fl
 class FeedFarm:
     """The loopback feed server, in its own process so it does not share our CPU."""
 
-    def __init__(self, folder: Path, latency_ms: float) -> None:
+    def __init__(self, folder: Path, latency_ms: float, hosts: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "bench_server.py"), str(folder), str(latency_ms)],
+            [
+                sys.executable,
+                str(HERE / "bench_server.py"),
+                str(folder),
+                str(latency_ms),
+                str(hosts),
+            ],
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
         assert self.proc.stdout is not None
-        self.base_url = self.proc.stdout.readline().decode().strip()
+        self.base_urls = self.proc.stdout.readline().decode().split()
+        self.base_url = self.base_urls[0] if self.base_urls else ""
         if not self.base_url.startswith("http"):
             raise RuntimeError("feed server did not start")
 
@@ -187,9 +196,11 @@ def bench_feeds(ctx: Context) -> None:
     for feed in feeds:
         (folder / feed.name).write_bytes(feed.body)
     total_bytes = sum(len(f.body) for f in feeds)
-    farm = FeedFarm(folder, sizes.latency_ms)
+    farm = FeedFarm(folder, sizes.latency_ms, sizes.hosts)
     try:
-        urls = [f"{farm.base_url}/{feed.name}" for feed in feeds]
+        urls = [
+            f"{farm.base_urls[i % len(farm.base_urls)]}/{feed.name}" for i, feed in enumerate(feeds)
+        ]
         document = feed_config_document(urls)
         config_path = ctx.tmp / "feeds.toml"
         write_toml(document, config_path)
@@ -237,6 +248,8 @@ def bench_feeds(ctx: Context) -> None:
                     "server_bytes_baseline": base_stats["bytes"],
                     "latency_ms": sizes.latency_ms,
                     "concurrency": config.collect.concurrency,
+                    "per_host_concurrency": config.collect.per_host_concurrency,
+                    "servers": len(farm.base_urls),
                 },
             )
         )

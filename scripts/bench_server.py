@@ -1,7 +1,9 @@
 """A loopback feed farm for the benchmark: serves a folder of feeds with validators and latency.
 
-Run as its own process (`python scripts/bench_server.py DIR LATENCY_MS`) so its CPU does not
-compete with the code being measured; it prints its base URL on the first line of stdout.
+Run as its own process (`python scripts/bench_server.py DIR LATENCY_MS HOSTS`) so its CPU does
+not compete with the code being measured. It listens on HOSTS loopback addresses (127.0.0.1,
+127.0.0.2, ...: real feeds live on many servers) and prints their base URLs, space-separated, on
+the first line of stdout; every address serves every feed.
 Every response waits LATENCY_MS first (a remote server's round trip). Conditional GETs get 304
 (validators from `listen.demo.server.static`). `GET /_stats` returns requests, 304s and bytes
 written (status line + headers + body) since the last `GET /_reset`.
@@ -68,12 +70,9 @@ class FarmServer(ThreadingHTTPServer):
     request_queue_size = 512  # many clients connect at once; the default backlog of 5 drops SYNs
 
 
-def make_server(folder: Path, latency: float) -> FarmServer:
-    routes: dict[str, Handler] = {
-        f"/{p.name}": static(p.read_bytes(), CONTENT_TYPES.get(p.suffix, "application/xml"))
-        for p in sorted(folder.iterdir())
-    }
-    counter = _Counter()
+def make_server(
+    address: str, routes: dict[str, Handler], counter: _Counter, latency: float
+) -> FarmServer:
 
     class FeedHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -117,15 +116,27 @@ def make_server(folder: Path, latency: float) -> FarmServer:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    return FarmServer(("127.0.0.1", 0), FeedHandler)
+    return FarmServer((address, 0), FeedHandler)
 
 
 def main() -> None:
-    folder, latency_ms = Path(sys.argv[1]), float(sys.argv[2])
-    server = make_server(folder, latency_ms / 1000)
-    host, port = server.server_address[:2]
-    print(f"http://{host!s}:{port}", flush=True)
-    server.serve_forever()
+    folder, latency_ms, hosts = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    routes: dict[str, Handler] = {
+        f"/{p.name}": static(p.read_bytes(), CONTENT_TYPES.get(p.suffix, "application/xml"))
+        for p in sorted(folder.iterdir())
+    }
+    counter = _Counter()
+    servers = [
+        make_server(f"127.0.0.{n}", routes, counter, latency_ms / 1000) for n in range(1, hosts + 1)
+    ]
+    urls = []
+    for server in servers:
+        host, port = server.server_address[:2]
+        urls.append(f"http://{host!s}:{port}")
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(" ".join(urls), flush=True)
+    servers[0].serve_forever()
 
 
 if __name__ == "__main__":
