@@ -539,22 +539,21 @@ class Store:
             )
             for p in posts
         ]
-        before = self.conn.total_changes
+        # One pass: insert new posts; for known ones refresh what may legitimately change on a
+        # re-collect (edits, metrics), never the key. New rows get rowids above the current
+        # maximum, which is how the new ones are counted (total_changes counts updates too).
+        last_rowid = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM posts").fetchone()[0]
         self.conn.executemany(
             "INSERT INTO posts (id, platform, contact_id, source_id, author_handle, url, title,"
             " text, kind, created_at, collected_at, reply_to, quote_of, repost_of,"
             " comment_feed_url, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO NOTHING",
+            " ON CONFLICT (id) DO UPDATE SET text = excluded.text, title = excluded.title,"
+            " metrics = coalesce(excluded.metrics, posts.metrics)"
+            " WHERE posts.text IS NOT excluded.text OR posts.title IS NOT excluded.title",
             rows,
         )
-        inserted = self.conn.total_changes - before
-        # Refresh what may legitimately change on a re-collect (edits, metrics), never the key.
-        self.conn.executemany(
-            "UPDATE posts SET text = ?, title = ?, metrics = coalesce(?, metrics)"
-            " WHERE id = ? AND (text IS NOT ? OR title IS NOT ?)",
-            [(r[7], r[6], r[15], r[0], r[7], r[6]) for r in rows],
-        )
-        return inserted
+        new = self.conn.execute("SELECT count(*) FROM posts WHERE rowid > ?", (last_rowid,))
+        return int(new.fetchone()[0])
 
     def insert_engagements(self, engagements: Sequence[Engagement], *, now: datetime) -> int:
         """Insert engagements, ignoring ones already recorded; returns how many were new."""
