@@ -13,9 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from listen.clock import to_iso, utcnow
 from listen.errors import InputError, StorageError
@@ -28,6 +26,9 @@ from listen.types import (
     Post,
     Source,
 )
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # Columns of `sources` that mirror well-known keys of a collector's state dict.
 STATE_COLUMNS = ("etag", "last_modified", "cursor", "since_id")
@@ -200,7 +201,18 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
+        self._db: sqlite_utils.Database | None = None
+        conn.execute("PRAGMA recursive_triggers = on")  # as sqlite_utils.Database sets it
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils on this connection, created on first use: importing it costs ~0.2 s
+        (it pulls in numpy), which an idle `listen collect` from cron should not pay."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     @classmethod
     def open(cls, path: Path | str, *, migrate: bool = True, timeout: float = 30.0) -> Store:
@@ -250,7 +262,10 @@ class Store:
     # -- migrations ---------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        if not self.db["_migrations"].exists():
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+        ).fetchone()
+        if not exists:
             return 0
         row = self.conn.execute("SELECT max(version) FROM _migrations").fetchone()
         return int(row[0] or 0)
