@@ -9,18 +9,21 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from listen.clock import utcnow
 from listen.collectors.base import Collector, available_platforms, make_collector
 from listen.config import Config
 from listen.errors import ListenError, SourceError
-from listen.http import HttpSettings, make_client
 from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
+
+if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
+    import httpx
+
+    from listen.http import HttpSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ def open_store(path: Path) -> Store:
 
 
 def http_settings(config: Config) -> HttpSettings:
+    from listen.http import HttpSettings
+
     c = config.collect
     return HttpSettings(
         timeout_seconds=c.timeout_seconds,
@@ -98,6 +103,28 @@ def collect(
         on_total(len(sources))
     run_id = store.start_run(options.command, started)
     outcomes: list[SourceOutcome] = []
+    try:
+        if sources:
+            _poll(config, store, sources, outcomes, on_outcome)
+    finally:
+        finished = utcnow()
+        summary = RunSummary(run_id, tuple(outcomes), started, finished)
+        store.finish_run(
+            run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
+        )
+    return summary
+
+
+def _poll(
+    config: Config,
+    store: Store,
+    sources: list[Source],
+    outcomes: list[SourceOutcome],
+    on_outcome: OutcomeCallback | None,
+) -> None:
+    """Poll `sources` on a thread pool; store and append each outcome as it completes."""
+    from listen.http import make_client
+
     settings = http_settings(config)
     client = make_client(settings)
     collectors = _CollectorCache(config, client, settings)
@@ -115,12 +142,6 @@ def collect(
                     on_outcome(outcome)
     finally:
         client.close()
-        finished = utcnow()
-        summary = RunSummary(run_id, tuple(outcomes), started, finished)
-        store.finish_run(
-            run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
-        )
-    return summary
 
 
 def run_totals(summary: RunSummary, *, complete: bool = True) -> dict[str, object]:
