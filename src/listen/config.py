@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
 import tomllib
 import types
@@ -277,9 +278,15 @@ def _unknown(key: str, allowed: list[str]) -> str:
     return f"unknown key{hint}"
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """`typing.get_type_hints`, once per class (it is slow, and runs for every contact)."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: type, values: Mapping[str, Any], where: str, prefix: str) -> Any:
     """Instantiate dataclass `cls` from `values`, checking names and types."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
