@@ -49,9 +49,9 @@ def test_real_bodies(body: str) -> None:
 
 
 def test_the_fast_path_is_taken_for_ordinary_markup() -> None:
-    assert text._simple_markup_parts('<p>a <a href="x">b</a></p><br/>c &amp; d') == [
-        "\n", "a ", "b", "\n", "\n", "\n", "c & d",
-    ]  # fmt: skip
+    parts = text._simple_markup_parts('<p>a <a href="x">b</a></p><br/>c &amp; d')
+    assert parts is not None
+    assert "".join(parts) == "\na b\n\n\nc & d"
     assert text._simple_markup_parts("a <!-- b --> c") is None
     assert text._simple_markup_parts("a < b") is None
 

@@ -136,7 +136,8 @@ def _poll(
                 pool.submit(collectors.collect, source): source for source in sources
             }
             for future in as_completed(futures):
-                outcome = _store_outcome(config, store, futures[future], future)
+                # pop: a stored result (all its posts) can be freed before the run ends
+                outcome = _store_outcome(config, store, futures.pop(future), future)
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)

@@ -81,31 +81,32 @@ def _simple_markup_parts(markup: str) -> list[str] | None:
     """What `_TextExtractor` collects from `markup`, or None when the markup is not simple."""
     if _SPECIAL_MARKUP.search(markup):
         return None
+    # [data, closing, tag, attributes, self_closing, data, closing, ...]
+    pieces = _SIMPLE_TAG.split(markup)
     parts: list[str] = []
     skipping = 0
-    position = 0
-    for match in _SIMPLE_TAG.finditer(markup):
-        data = markup[position : match.start()]
+    for i in range(0, len(pieces) - 1, 5):
+        data, closing, tag, _, self_closing = pieces[i : i + 5]
         if "<" in data:
             return None
         if data and not skipping:
             parts.append(html.unescape(data))
-        position = match.end()
-        closing, tag, _, self_closing = match.groups()
         tag = tag.lower()
-        if closing and self_closing:
+        if tag in _SKIP_TAGS:
+            # HTMLParser reports <x/> as a start tag followed by an end tag.
+            if closing and self_closing:
+                return None
+            if not closing:
+                skipping += 1
+            if (closing or self_closing) and skipping:
+                skipping -= 1
+        elif tag in _BLOCK_TAGS:
+            if closing and self_closing:
+                return None
+            parts.append("\n\n" if self_closing else "\n")
+        elif closing and self_closing:
             return None
-        # HTMLParser reports <x/> as a start tag followed by an end tag.
-        events = ("end",) if closing else ("start", "end") if self_closing else ("start",)
-        for event in events:
-            if tag in _SKIP_TAGS:
-                if event == "start":
-                    skipping += 1
-                elif skipping:
-                    skipping -= 1
-            elif tag in _BLOCK_TAGS:
-                parts.append("\n")
-    rest = markup[position:]
+    rest = pieces[-1]
     if "<" in rest:
         return None
     if rest and not skipping:
