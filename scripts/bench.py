@@ -512,6 +512,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -563,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, "
-        f"SQLite {info['sqlite']}; total {time.perf_counter() - started:.0f} s"
+        f"SQLite {info['sqlite']}; load average {info['load_average_1m']} at the end;"
+        f" total {time.perf_counter() - started:.0f} s"
     )
     print(render_table(ctx.rows))
     if args.json:
