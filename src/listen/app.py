@@ -23,7 +23,12 @@ from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Sourc
 if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
     import httpx
 
+    from listen.budget import XReadBudget
+    from listen.digest.build import Digest
+    from listen.facts import EngagementFact, MarkFact, ShownItem
     from listen.http import HttpSettings
+    from listen.models.classifier import Metrics
+    from listen.scoring import PlatformScore
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +100,26 @@ def collect(
     options = options or CollectOptions()
     started = utcnow()
     sync_contacts(config, store)
+    if config.blog.enabled:
+        store.register_comment_sources(
+            started - timedelta(days=config.blog.comment_feed_days), now=started
+        )
     platforms = [
         p for p in enabled_platforms(config) if options.platforms is None or p in options.platforms
     ]
     sources = store.sources(due_at=started if options.only_due else None, platforms=platforms)
+    # The budget only acts on due X sources; without any, skip it (and its imports).
+    due_x = any(source.platform == "x" for source in sources)
+    x_budget = _x_read_budget(config, store, started) if due_x else None
+    if x_budget is not None:
+        sources = x_budget.admit(sources)  # defers what the month's X read cap cannot afford
     if on_total:
         on_total(len(sources))
     run_id = store.start_run(options.command, started)
     outcomes: list[SourceOutcome] = []
     try:
         if sources:
-            _poll(config, store, sources, outcomes, on_outcome)
+            _poll(config, store, sources, outcomes, on_outcome, x_budget)
     finally:
         finished = utcnow()
         summary = RunSummary(run_id, tuple(outcomes), started, finished)
@@ -121,6 +135,7 @@ def _poll(
     sources: list[Source],
     outcomes: list[SourceOutcome],
     on_outcome: OutcomeCallback | None,
+    x_budget: XReadBudget | None,
 ) -> None:
     """Poll `sources` on a thread pool; store and append each outcome as it completes."""
     from listen.http import make_client
@@ -137,7 +152,11 @@ def _poll(
             }
             for future in as_completed(futures):
                 # pop: a stored result (all its posts) can be freed before the run ends
-                outcome = _store_outcome(config, store, futures.pop(future), future)
+                source = futures.pop(future)
+                outcome = _store_outcome(config, store, source, future)
+                if x_budget is not None:
+                    result = None if future.exception() else future.result()
+                    x_budget.record(source, outcome, result, utcnow())
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
@@ -190,9 +209,22 @@ class _CollectorCache:
             return self._collectors[platform]
 
     def collect(self, source: Source) -> CollectResult:
-        collector = self.get(source.platform)
+        if source.kind == "comments":
+            collector = self._comment_feeds()
+        else:
+            collector = self.get(source.platform)
         with self._host_slot(server_of(source)):
             return collector.collect(source)
+
+    def _comment_feeds(self) -> Collector:
+        from listen.collectors.comments import CommentFeedCollector
+
+        with self._lock:
+            if "comments" not in self._collectors:
+                self._collectors["comments"] = CommentFeedCollector(
+                    self.config, self.client, self.settings
+                )
+            return self._collectors["comments"]
 
     def _host_slot(self, server: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -220,7 +252,9 @@ def _store_outcome(
     try:
         result = future.result()
     except SourceError as exc:
-        return _record_failure(config, store, source, exc.reason, exc.retry_after, now)
+        return _record_failure(
+            config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
+        )
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -250,6 +284,8 @@ def _record_failure(
     reason: str,
     retry_after: float | None,
     now: datetime,
+    *,
+    reads: int = 1,
 ) -> SourceOutcome:
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
@@ -259,7 +295,23 @@ def _record_failure(
     )
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
     log.warning("%s %s failed: %s", source.platform, source.target, reason)
-    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=1)
+    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=reads)
+
+
+# -- X read budget ------------------------------------------------------------------------------
+
+
+def _x_read_budget(config: Config, store: Store, now: datetime) -> XReadBudget:
+    from listen.budget import XReadBudget
+
+    return XReadBudget(config, store, now)
+
+
+def x_read_status(config: Config, store: Store, now: datetime | None = None) -> tuple[int, int]:
+    """(reads spent, monthly cap) on the X API this month, for the run summary."""
+    from listen.budget import month_key
+
+    return store.api_reads("x", month_key(now or utcnow())), config.x.monthly_read_cap
 
 
 def import_contacts(
@@ -273,3 +325,321 @@ def import_contacts(
         )
         count += 1
     return count
+
+
+# -- digest, participation score, LinkedIn import (issue 7) -----------------------------------
+
+
+def participation(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    window: timedelta | None = None,
+    platforms: Iterable[str] | None = None,
+) -> list[PlatformScore]:
+    """Participation score per platform over `window` (default digest.score_window_days)."""
+    return _participation_facts(config, store, now=now, window=window).scores(platforms)
+
+
+def daily_digest(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    since: timedelta | None = None,
+    record: bool = True,
+) -> Digest:
+    """Build the digest for [now - since, now] and record what it shows (so lurking is a fact)."""
+    from listen.digest.build import build_digest, summarise_activity
+    from listen.tracker import going_cold
+
+    since = since or timedelta(hours=config.digest.since_hours)
+    facts = _participation_facts(config, store, now=now)
+    activity = summarise_activity(
+        engagements=facts.engagements,
+        shown=facts.shown,
+        shown_engagements=facts.engagements,
+        marks=facts.marks,
+        since=now - since,
+        now=now,
+        response_window=facts.response_window,
+    )
+    digest = build_digest(
+        candidates=store.digest_candidates(now - since, now),
+        cold=going_cold(
+            store.contact_activity(),
+            now=now,
+            cold_after=timedelta(days=config.digest.cold_after_days),
+        ),
+        activity=activity,
+        scores=facts.scores(None),
+        now=now,
+        since=now - since,
+        top=config.digest.top,
+    )
+    if record:
+        store.record_digest_items(digest.shown_rows(), shown_at=now)
+    return digest
+
+
+@dataclass(frozen=True)
+class _ParticipationFacts:
+    shown: list[ShownItem]
+    engagements: list[EngagementFact]
+    marks: list[MarkFact]
+    now: datetime
+    window: timedelta
+    response_window: timedelta
+
+    def scores(self, platforms: Iterable[str] | None) -> list[PlatformScore]:
+        from listen.scoring import participation_scores
+
+        return participation_scores(
+            shown=self.shown,
+            engagements=self.engagements,
+            marks=self.marks,
+            now=self.now,
+            window=self.window,
+            response_window=self.response_window,
+            platforms=platforms,
+        )
+
+
+def _participation_facts(
+    config: Config, store: Store, *, now: datetime, window: timedelta | None = None
+) -> _ParticipationFacts:
+    """Everything the tracker and scorer need, each read by an indexed time range."""
+    from listen.scoring import history_start
+
+    window = window or timedelta(days=config.digest.score_window_days)
+    response_window = timedelta(days=config.digest.response_window_days)
+    start = history_start(now, window) - response_window
+    shown = store.shown_items(start, now + timedelta(seconds=1))
+    shown_ids = [s.post_id for s in shown]
+    engagements = list(
+        dict.fromkeys([*store.engagements_between(start, now), *store.engagements_on(shown_ids)])
+    )
+    return _ParticipationFacts(
+        shown=shown,
+        engagements=engagements,
+        marks=store.marks_on(shown_ids),
+        now=now,
+        window=window,
+        response_window=response_window,
+    )
+
+
+def import_linkedin_export(store: Store, directory: Path, *, now: datetime) -> ImportSummary:
+    """Record a LinkedIn export's comments, shares and reactions as engagements."""
+    from listen.linkedin_export import read_linkedin_export
+
+    reading = read_linkedin_export(directory)
+    with store.transaction():
+        added = store.insert_engagements(reading.engagements, now=now)
+    kinds: dict[str, int] = {}
+    for engagement in reading.engagements:
+        kinds[engagement.kind] = kinds.get(engagement.kind, 0) + 1
+    return ImportSummary(reading.files, len(reading.engagements), added, kinds, reading.skipped)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What `listen import linkedin` read and stored."""
+
+    files: tuple[str, ...]
+    read: int
+    added: int
+    by_kind: dict[str, int]
+    skipped: dict[str, int]
+
+
+# -- classify and train (models/) ---------------------------------------------------------------
+
+MIN_TRAINING_EXAMPLES = 20
+SEED_WEIGHT = 0.5  # the seed set is prior knowledge; the user's own history counts double
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifySummary:
+    """What `classify` did."""
+
+    scored: int
+    model_version: str
+    model_origin: str  # installed or default
+    model_problem: str | None  # why the installed model was not used
+    actions: dict[str, int]
+    seconds: float
+
+
+def data_dir(store: Store) -> Path | None:
+    """Where model files live: next to the database (None for an in-memory store)."""
+    return store.path.parent if store.path is not None else None
+
+
+def classify(
+    config: Config,
+    store: Store,
+    directory: Path | None,
+    *,
+    rescore: bool = False,
+    now: datetime | None = None,
+    batch_size: int = 2_000,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ClassifySummary:
+    """Score every unscored post (every post if `rescore`) and store the classifications."""
+    import time
+
+    from listen.models.features import post_from_row
+    from listen.models.linear import predict
+    from listen.models.model_file import load_current_model
+
+    started = time.perf_counter()
+    now = now or utcnow()
+    loaded = load_current_model(directory)
+    if loaded.problem:
+        log.warning("using the default model: %s", loaded.problem)
+    rows = store.posts_for_scoring(rescore=rescore)
+    if on_total:
+        on_total(len(rows))
+    actions: dict[str, int] = {}
+    for start in range(0, len(rows), batch_size):
+        posts = [post_from_row(row) for row in rows[start : start + batch_size]]
+        predictions = predict(loaded.model, posts, now)
+        store.save_classifications(
+            [
+                (
+                    p.post_id,
+                    loaded.model.version,
+                    p.comment_probability,
+                    p.share_probability,
+                    p.action,
+                    p.reasons,
+                )
+                for p in predictions
+            ],
+            now=now,
+        )
+        for p in predictions:
+            actions[p.action] = actions.get(p.action, 0) + 1
+        if on_progress:
+            on_progress(len(posts))
+    return ClassifySummary(
+        scored=len(rows),
+        model_version=loaded.model.version,
+        model_origin=loaded.origin,
+        model_problem=loaded.problem,
+        actions=actions,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """The comparison `listen train` prints, and whether the new model was installed."""
+
+    labels: dict[str, int]
+    train_examples: int
+    test_examples: int
+    split_at: datetime
+    rules: Metrics
+    current: Metrics
+    candidate: Metrics
+    current_version: str
+    candidate_version: str
+    installed: bool
+    path: Path | None
+    current_saw_test: bool = False  # the current model was trained on some of the test posts
+
+
+def train(
+    config: Config,
+    store: Store,
+    directory: Path | None,
+    *,
+    now: datetime | None = None,
+    test_fraction: float = 0.25,
+) -> TrainReport:
+    """Learn from the user's history; install the new model only if it beats the current one
+    on a time-ordered hold-out (trained on the past, tested on the newest posts)."""
+    import dataclasses
+
+    from listen.clock import parse_iso
+    from listen.errors import InputError
+    from listen.models.classifier import (
+        evaluate,
+        fit_model,
+        has_variety,
+        holdout_split,
+        is_improvement,
+        new_version,
+        predict_examples,
+        seed_examples,
+    )
+    from listen.models.history import history_examples
+    from listen.models.model_file import install_model, load_current_model
+
+    if directory is None:
+        raise InputError("training needs a database file: model files are saved next to it")
+    now = now or utcnow()
+    examples = history_examples(store.training_history(), now, config.digest.response_window_days)
+    labels: dict[str, int] = {}
+    for example in examples:
+        labels[example.label] = labels.get(example.label, 0) + 1
+    if len(examples) < MIN_TRAINING_EXAMPLES:
+        raise InputError(
+            f"not enough history to train: {len(examples)} labelled posts, need "
+            f"{MIN_TRAINING_EXAMPLES} (engage, or `listen mark POST skip|comment|share`)"
+        )
+    current = load_current_model(directory).model
+    past, future, current_saw_test = holdout_split(
+        examples, test_fraction, parse_iso(current.training.get("trained_until"))
+    )
+    if not has_variety(future):
+        raise InputError(
+            "not enough variety to evaluate: the newest posts need both some you engaged "
+            "with and some you skipped"
+        )
+    seeds = seed_examples()
+    version = new_version(now)
+    candidate = fit_model(
+        [*seeds, *past], version=version, weights=[SEED_WEIGHT] * len(seeds) + [1.0] * len(past)
+    )
+    rules_metrics = evaluate(predict_examples(None, future), future)
+    current_metrics = evaluate(predict_examples(current, future), future)
+    candidate_metrics = evaluate(predict_examples(candidate, future), future)
+    path = None
+    installed = is_improvement(candidate_metrics, current_metrics) and is_improvement(
+        candidate_metrics, rules_metrics, min_gain=0.0
+    )
+    if installed:
+        final = fit_model(
+            [*seeds, *examples],
+            version=version,
+            weights=[SEED_WEIGHT] * len(seeds) + [1.0] * len(examples),
+        )
+        final = dataclasses.replace(
+            final,
+            metrics={
+                "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
+                "model": candidate_metrics.as_dict(),
+                "replaced": {"version": current.version, **current_metrics.as_dict()},
+                "rules": rules_metrics.as_dict(),
+            },
+        )
+        path = install_model(final, directory)
+    return TrainReport(
+        labels=labels,
+        train_examples=len(past),
+        test_examples=len(future),
+        split_at=future[0].at,
+        rules=rules_metrics,
+        current=current_metrics,
+        candidate=candidate_metrics,
+        current_version=current.version,
+        candidate_version=version,
+        installed=installed,
+        path=path,
+        current_saw_test=current_saw_test,
+    )

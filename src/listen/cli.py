@@ -7,8 +7,9 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -20,6 +21,9 @@ from listen.config import Config, default_db_path, load_config
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.store import Store
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
+
+if TYPE_CHECKING:
+    from listen.digest.build import Digest
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -130,6 +134,7 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
         app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
     )
     render_run_summary(_console(), summary)
+    render_x_reads(_console(), obj.config, obj.store, summary)
     if summary.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
@@ -185,11 +190,21 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
     )
+    by_error: dict[tuple[str, str], list[SourceOutcome]] = {}
     for outcome in summary.failed:
-        console.print(
-            f"[red]failed[/red] {outcome.platform} {escape(outcome.target)}: "
-            f"{escape(outcome.error or '')}"
-        )
+        by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
+    for (platform, error), failed in by_error.items():
+        # One line per distinct error: a bad token fails every source of a platform alike.
+        where = escape(failed[0].target) if len(failed) == 1 else f"({len(failed)} sources)"
+        console.print(f"[red]failed[/red] {platform} {where}: {escape(error)}")
+
+
+def render_x_reads(console: Console, config: Config, store: Store, summary: RunSummary) -> None:
+    """X meters API reads by the month: show what is spent against the cap."""
+    if not any(o.platform == "x" for o in summary.outcomes) and not store.sources(platforms=["x"]):
+        return
+    spent, cap = app.x_read_status(config, store)
+    console.print(f"X API reads this month: {spent} / {cap}")
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -244,6 +259,133 @@ def mark(obj: AppContext, post_id: str, label: str) -> None:
 
     obj.store.mark_post(post_id, label, now=utcnow())
     click.echo(f"Marked {post_id} as {label}.")
+
+
+# -- classify and train ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--rescore", is_flag=True, help="Score every post again (e.g. after `listen train`).")
+@click.option(
+    "--show",
+    default=0,
+    type=click.IntRange(0, 1_000),
+    help="Then list the N most promising posts with their reasons.",
+)
+@click.pass_obj
+def classify(obj: AppContext, rescore: bool, show: int) -> None:
+    """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
+    console = _console()
+    summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
+    render_classify_summary(console, summary)
+    if show:
+        render_suggestions(console, obj.store.top_classified(show))
+
+
+def classify_with_progress(
+    config: Config, store: Store, *, rescore: bool = False, console: Console | None = None
+) -> app.ClassifySummary:
+    """Run `app.classify` with a progress bar on a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = console or Console(stderr=True)
+    with Progress(
+        TextColumn("Classifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("classify", total=None)
+        return app.classify(
+            config,
+            store,
+            app.data_dir(store),
+            rescore=rescore,
+            on_total=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.update(task, advance=done),
+        )
+
+
+def render_classify_summary(console: Console, summary: app.ClassifySummary) -> None:
+    if summary.model_problem:
+        console.print(
+            f"[yellow]warning[/yellow]: using the default model: {escape(summary.model_problem)}"
+        )
+    if not summary.scored:
+        console.print("Nothing to classify: every post is scored (use --rescore to redo them).")
+        return
+    counts = ", ".join(
+        f"{summary.actions.get(action, 0)} {action}"
+        for action in ("comment", "share", "like", "skip")
+    )
+    console.print(
+        f"Classified {summary.scored} posts with model {escape(summary.model_version)} "
+        f"({summary.model_origin}) in {summary.seconds:.1f}s: {counts}."
+    )
+
+
+def render_suggestions(console: Console, rows: list[dict[str, Any]]) -> None:
+    """The most promising posts with their suggested action and reasons."""
+    if not rows:
+        console.print("No post is worth acting on yet.")
+        return
+    table = Table()
+    for column in ("action", "p", "contact", "post", "why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        headline = row["title"] or (row["text"] or "").split("\n")[0]
+        probability = max(row["comment_probability"], row["share_probability"])
+        table.add_row(
+            row["action"],
+            f"{probability:.2f}",
+            escape(row["contact"] or row["author_handle"] or ""),
+            escape(_excerpt(headline, 60)),
+            escape("; ".join(row["reasons"])),
+        )
+    console.print(table)
+
+
+@cli.command()
+@click.pass_obj
+def train(obj: AppContext) -> None:
+    """Learn from what you engaged with; install the new model only if it does better."""
+    console = _console()
+    with console.status("Training on your history…", spinner="dots"):
+        report = app.train(obj.config, obj.store, app.data_dir(obj.store))
+    render_train_report(console, report)
+
+
+def render_train_report(console: Console, report: app.TrainReport) -> None:
+    labels = ", ".join(f"{n} {label}" for label, n in sorted(report.labels.items()))
+    console.print(
+        f"Labelled posts: {labels}. Trained on {report.train_examples}, tested on the "
+        f"{report.test_examples} newest (from {report.split_at:%Y-%m-%d %H:%M})."
+    )
+    table = Table(title="Hold-out comparison", title_justify="left")
+    for column in ("scorer", "precision@10", "recall", "ROC AUC"):
+        table.add_column(column, justify="left" if column == "scorer" else "right")
+    for name, metrics in (
+        ("rule baseline", report.rules),
+        (f"current model ({report.current_version})", report.current),
+        (f"new model ({report.candidate_version})", report.candidate),
+    ):
+        auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.3f}"
+        table.add_row(escape(name), f"{metrics.precision_at_10:.2f}", f"{metrics.recall:.2f}", auc)
+    console.print(table)
+    if report.current_saw_test:
+        console.print(
+            "Note: the current model was trained on some of these posts, which favours it; "
+            "it will be a fair race once more new posts are labelled."
+        )
+    if report.installed:
+        console.print(
+            f"[green]Installed[/green] {report.candidate_version} ({escape(str(report.path))}). "
+            "Run `listen classify --rescore` to apply it to scored posts."
+        )
+    else:
+        console.print("Kept the current model: the new one is not better on the newest posts.")
 
 
 # -- contacts -----------------------------------------------------------------------------------
@@ -363,6 +505,174 @@ def contacts_import(obj: AppContext, path: Path) -> None:
         click.echo(f"skipped {problem}", err=True)
 
 
+# -- digest, score, import (issue 7) ------------------------------------------------------------
+
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """`90m`, `24h`, `30d`, `2w` → timedelta; anything else is a usage error."""
+    text = text.strip().lower()
+    number, unit = text[:-1], text[-1:]
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) <= 0:
+        raise InputError(f"{option} takes a duration like 24h, 30d or 2w, not {text!r}")
+    return timedelta(**{_DURATION_UNITS[unit]: int(number)})
+
+
+def parse_now(text: str | None) -> datetime:
+    """`--now` (ISO 8601, for reproducible output) or the current time."""
+    from listen.clock import parse_iso, utcnow
+
+    if not text:
+        return utcnow()
+    moment = parse_iso(text)
+    if moment is None:
+        raise InputError(f"--now takes an ISO 8601 time like 2024-05-01T08:00:00Z, not {text!r}")
+    return moment
+
+
+def digest_subject(digest: Digest) -> str:
+    if digest.empty:
+        return "listen: a quiet day"
+    return (
+        f"listen: {len(digest.reply)} to reply, {len(digest.share)} to share, "
+        f"{len(digest.cold)} going cold"
+    )
+
+
+@cli.command()
+@click.option(
+    "--since", "since_text", help="Posts from this far back (default: digest.since_hours)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--email", is_flag=True, help="Mail it (text + HTML) to email.to.")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def digest(
+    obj: AppContext,
+    since_text: str | None,
+    fmt: str,
+    email: bool,
+    output: Path | None,
+    now_text: str | None,
+) -> None:
+    """The daily digest: reply, share, going cold, yesterday, participation."""
+    from listen.digest.render import render, render_html, render_text
+
+    since = parse_duration(since_text, "--since") if since_text else None
+    built = app.daily_digest(obj.config, obj.store, now=parse_now(now_text), since=since)
+    rendered = render(built, fmt)
+    if output is not None:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"Wrote the digest to {output}.", err=True)
+    elif not email:
+        click.echo(rendered, nl=False)
+    if email:
+        from listen.digest.send import send_digest
+
+        to = send_digest(
+            obj.config,
+            subject=digest_subject(built),
+            text=render_text(built),
+            html=render_html(built),
+        )
+        click.echo(f"Mailed the digest to {to}.", err=True)
+
+
+@cli.command()
+@click.option("--platform", "platforms", multiple=True, type=click.Choice(list(PLATFORMS)))
+@click.option("--window", "window_text", default=None, help="Score window (default 30d).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def score(
+    obj: AppContext,
+    platforms: tuple[str, ...],
+    window_text: str | None,
+    fmt: str,
+    now_text: str | None,
+) -> None:
+    """Participation score per platform (0-100) with its components and trend."""
+    from listen.digest.render import render_scores_text, score_to_dict
+
+    window = parse_duration(window_text, "--window") if window_text else None
+    scores = app.participation(
+        obj.config,
+        obj.store,
+        now=parse_now(now_text),
+        window=window,
+        platforms=platforms or None,
+    )
+    if fmt == "json":
+        click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
+        return
+    click.echo(render_scores_text(scores), nl=False)
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import your own activity from platforms without an API."""
+
+
+@import_group.command("linkedin")
+@click.argument("export_dir", type=click.Path(path_type=Path))
+@click.pass_obj
+def import_linkedin(obj: AppContext, export_dir: Path) -> None:
+    """Read Comments.csv, Shares.csv and Reactions.csv from an unzipped LinkedIn export."""
+    from listen.clock import utcnow
+
+    summary = app.import_linkedin_export(obj.store, export_dir, now=utcnow())
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.by_kind.items())) or "nothing"
+    click.echo(
+        f"Read {', '.join(summary.files)}: {kinds}; {summary.added} new engagements "
+        f"({summary.read - summary.added} already known)."
+    )
+    for reason, count in sorted(summary.skipped.items()):
+        click.echo(f"skipped {count} rows: {reason}", err=True)
+
+
+# The recorded demo data spans years (some items carry no real date): look back this far at most.
+DEMO_MAX_LOOKBACK_DAYS = 3650
+
+
+def demo_digest_and_scores(console: Console, config: Config, store: Store) -> None:
+    """The demo's last steps: the digest as of the newest post, then the scores."""
+    from listen.digest.render import render_scores_text, render_text
+
+    oldest, newest = store.post_time_range()
+    if oldest is None or newest is None:
+        console.print("No posts collected: no digest to show.")
+        return
+    now = newest + timedelta(hours=1)
+    since = min(now - oldest, timedelta(days=DEMO_MAX_LOOKBACK_DAYS))
+    console.print(
+        f"\n[bold]Digest[/bold] (recorded data: 'now' is {now:%Y-%m-%d %H:%M} UTC, an hour "
+        f"after the newest post, and the digest looks back {since.days} days to cover the rest)"
+    )
+    built = app.daily_digest(config, store, now=now, since=since)
+    console.print(render_text(built), markup=False, highlight=False)
+    if built.reply:
+        top = built.reply[0]
+        console.print(
+            f"[bold]Take part[/bold]: you reply to {escape(top.contact)}'s post "
+            f"(recorded with `listen mark {escape(top.post_id)} comment`)"
+        )
+        store.mark_post(top.post_id, "comment", now=now)
+    console.print("\n[bold]Participation score per platform[/bold] (last 30 days)")
+    scores = app.participation(config, store, now=now + timedelta(minutes=1))
+    console.print(render_scores_text(scores), markup=False, highlight=False)
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -384,13 +694,19 @@ def demo(obj: AppContext) -> None:
                 workspace.config, store, app.CollectOptions(only_due=False)
             )
             render_run_summary(console, summary)
+            render_x_reads(console, workspace.config, store, summary)
             console.print("\n[bold]2. Collect again[/bold] (conditional GET: unchanged → 304)")
             again = collect_with_progress(
                 workspace.config, store, app.CollectOptions(only_due=False)
             )
             render_run_summary(console, again)
+            render_x_reads(console, workspace.config, store, again)
             console.print("\n[bold]Newest posts[/bold]")
             render_posts(console, store.recent_posts(15))
+            console.print("\n[bold]3. Classify[/bold] (suggested actions, with reasons)")
+            render_classify_summary(console, classify_with_progress(workspace.config, store))
+            render_suggestions(console, store.top_classified(6))
+            demo_digest_and_scores(console, workspace.config, store)
 
 
 def main() -> NoReturn:

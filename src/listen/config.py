@@ -73,7 +73,8 @@ class BlueskyConfig:
     enabled: bool = True
     handle: str = ""
     base_url: str = "https://public.api.bsky.app"
-    pds_url: str = "https://bsky.social"
+    pds_url: str = "https://bsky.social"  # used when your DID document cannot be read
+    plc_url: str = "https://plc.directory"  # where did:plc documents are resolved
     page_limit: int = 50
     max_pages: int = 5
 
@@ -88,6 +89,7 @@ class XConfig:
     monthly_read_cap: int = 100
     page_limit: int = 100
     max_pages: int = 3
+    read_unit: str = "posts"  # what the cap counts: "posts" received (X's Post cap) or "requests"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +270,12 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must be at least 1024", key="collect.max_response_bytes")
     if config.x.monthly_read_cap < 0:
         raise ConfigError(where, "must not be negative", key="x.monthly_read_cap")
+    if config.x.read_unit not in ("posts", "requests"):
+        raise ConfigError(where, "must be 'posts' or 'requests'", key="x.read_unit")
     if config.mastodon.account and "@" not in config.mastodon.account.lstrip("@"):
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
+    if config.mastodon.scheme not in ("http", "https"):
+        raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
 
 
 def _unknown(key: str, allowed: list[str]) -> str:

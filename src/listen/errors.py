@@ -29,10 +29,20 @@ class StorageError(ListenError):
 class SourceError(ListenError):
     """One source failed; recorded on the source, the run goes on."""
 
-    def __init__(self, target: str, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        target: str,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        reads: int = 1,
+    ) -> None:
         self.target = target
         self.reason = reason
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, when the server answered with an error
+        self.reads = reads  # API requests spent before failing (metered APIs count them)
         super().__init__(f"{target}: {reason}")
 
 

@@ -121,8 +121,10 @@ def check_status(url: str, status: int, headers: dict[str, str]) -> None:
         return
     retry_after = retry_after_seconds(headers)
     if status == 429 or (status == 503 and retry_after is not None):
-        raise RateLimited(url, f"HTTP {status}: rate limited", retry_after=retry_after)
-    raise SourceError(url, f"HTTP {status}", retry_after=retry_after)
+        raise RateLimited(
+            url, f"HTTP {status}: rate limited", retry_after=retry_after, status=status
+        )
+    raise SourceError(url, f"HTTP {status}", retry_after=retry_after, status=status)
 
 
 def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:

@@ -15,8 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from listen.clock import to_iso, utcnow
+from listen.clock import parse_iso, to_iso, utcnow
 from listen.errors import InputError, StorageError
+from listen.facts import (
+    Candidate,
+    Classification,
+    ContactActivity,
+    EngagementFact,
+    MarkFact,
+    PostSummary,
+    ShownItem,
+)
 from listen.types import (
     DETECTION_METHODS,
     ENGAGEMENT_KINDS,
@@ -29,6 +38,9 @@ from listen.types import (
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+# How much of a post's text the digest reads (it shows an excerpt, never the whole post).
+EXCERPT_CHARS = 600
 
 # Columns of `sources` that mirror well-known keys of a collector's state dict.
 STATE_COLUMNS = ("etag", "last_modified", "cursor", "since_id")
@@ -169,10 +181,35 @@ def _migration_2_classify_and_digest(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_3_api_reads(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE api_reads (
+            platform TEXT NOT NULL,
+            month TEXT NOT NULL,
+            reads INTEGER NOT NULL DEFAULT 0 CHECK (reads >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, month)
+        );
+        """
+    )
+
+
+def _migration_4_digest_indexes(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS engagements_engaged ON engagements(engaged_at);
+        CREATE INDEX IF NOT EXISTS sources_post ON sources(post_id);
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
+    ("api reads per month (X read budget)", _migration_3_api_reads),
+    ("digest indexes", _migration_4_digest_indexes),
 ]
 
 
@@ -421,7 +458,7 @@ class Store:
         """Enabled sources; only those due at `due_at` when given."""
         sql = (
             "SELECT s.id, s.platform, s.kind, s.target, s.contact_id, s.state, s.error_count,"
-            " coalesce(c.priority, 2), s.etag, s.last_modified, s.cursor, s.since_id"
+            " coalesce(c.priority, 2), s.etag, s.last_modified, s.cursor, s.since_id, s.post_id"
             " FROM sources s LEFT JOIN contacts c ON c.id = s.contact_id WHERE s.enabled = 1"
         )
         params: list[Any] = []
@@ -453,6 +490,7 @@ class Store:
                     state=state,
                     error_count=row[6],
                     priority=row[7],
+                    post_id=row[12],
                 )
             )
         return result
@@ -486,6 +524,8 @@ class Store:
                 "last_error": None,
                 "next_poll_at": to_iso(next_poll_at),
             }
+            if result.resolved_id:
+                self.set_resolved_id(source.platform, source.target, result.resolved_id)
             if result.disabled_reason:
                 assignments["enabled"] = 0
                 assignments["disabled_reason"] = result.disabled_reason
@@ -662,6 +702,126 @@ class Store:
             raise ValueError(table)
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
+    # -- classifier ---------------------------------------------------------------------------
+
+    def posts_for_scoring(self, *, rescore: bool = False) -> list[dict[str, Any]]:
+        """Posts without a classification (every post if `rescore`), with what the classifier
+        needs about their author: priority, the user's last engagement with them, and how many
+        of their posts the user engaged with."""
+        cur = self.conn.execute(
+            "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at"
+            "  FROM engagements GROUP BY post_id),"
+            " per_contact AS (SELECT p.contact_id, count(*) AS posts,"
+            "  count(e.post_id) AS engaged_posts, max(e.last_at) AS last_engaged_at"
+            "  FROM posts p LEFT JOIN engaged e ON e.post_id = p.id"
+            "  WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id)"
+            " SELECT p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at,"
+            " p.collected_at, p.reply_to, p.contact_id, c.name AS contact_name,"
+            " coalesce(c.priority, 2) AS contact_priority, pc.last_engaged_at,"
+            " coalesce(pc.posts, 0) AS contact_posts,"
+            " coalesce(pc.engaged_posts, 0) AS contact_engaged_posts"
+            " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
+            " LEFT JOIN per_contact pc ON pc.contact_id = p.contact_id"
+            + (
+                ""
+                if rescore
+                else " WHERE NOT EXISTS (SELECT 1 FROM classifications k WHERE k.post_id = p.id)"
+            )
+            + " ORDER BY p.created_at IS NULL, p.created_at, p.id"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def save_classifications(
+        self, rows: Sequence[tuple[str, str, float, float, str, Sequence[str]]], *, now: datetime
+    ) -> int:
+        """Upsert (post_id, model_version, comment p, share p, action, reasons) in one batch."""
+        scored_at = to_iso(now)
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT INTO classifications (post_id, model_version, comment_probability,"
+                " share_probability, action, reasons, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (post_id) DO UPDATE SET model_version = excluded.model_version,"
+                " comment_probability = excluded.comment_probability,"
+                " share_probability = excluded.share_probability, action = excluded.action,"
+                " reasons = excluded.reasons, scored_at = excluded.scored_at",
+                [
+                    (post_id, version, comment, share, action, json.dumps(list(reasons)), scored_at)
+                    for post_id, version, comment, share, action, reasons in rows
+                ],
+            )
+        return len(rows)
+
+    def top_classified(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Classified posts worth acting on, most promising first."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.platform, p.url, p.title, p.text, p.created_at,"
+            " c.name AS contact, p.author_handle, k.action, k.comment_probability,"
+            " k.share_probability, k.reasons, k.model_version"
+            " FROM classifications k JOIN posts p ON p.id = k.post_id"
+            " LEFT JOIN contacts c ON c.id = p.contact_id WHERE k.action != 'skip'"
+            " ORDER BY max(k.comment_probability, k.share_probability) DESC, p.created_at DESC"
+            " LIMIT ?",
+            (limit,),
+        )
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur]
+        for row in rows:
+            try:
+                reasons = json.loads(row["reasons"])
+            except json.JSONDecodeError:
+                reasons = []
+            row["reasons"] = [str(r) for r in reasons] if isinstance(reasons, list) else []
+        return rows
+
+    def training_history(self) -> dict[str, Any]:
+        """Everything `listen train` learns from: posts with their author, the user's
+        engagements, when posts were first shown in a digest, and the user's marks."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at,"
+            " p.collected_at, p.reply_to, p.contact_id, c.name AS contact_name,"
+            " coalesce(c.priority, 2) AS contact_priority"
+            " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
+        )
+        names = [d[0] for d in cur.description]
+        posts = [dict(zip(names, row, strict=True)) for row in cur]
+        engagements = self.conn.execute(
+            "SELECT post_id, kind, coalesce(engaged_at, recorded_at) FROM engagements"
+            " WHERE post_id IN (SELECT id FROM posts)"
+        ).fetchall()
+        shown = dict(
+            self.conn.execute(
+                "SELECT post_id, min(shown_at) FROM digest_items GROUP BY post_id"
+            ).fetchall()
+        )
+        return {
+            "posts": posts,
+            "engagements": [tuple(row) for row in engagements],
+            "first_shown": shown,
+            "marks": self.marks(),
+        }
+
+    # -- metered API reads (X read budget) ---------------------------------------------------
+
+    def add_api_reads(self, platform: str, month: str, reads: int, *, now: datetime) -> None:
+        """Add `reads` API requests to `platform`'s count for `month` (YYYY-MM)."""
+        if reads <= 0:
+            return
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO api_reads (platform, month, reads, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, month) DO UPDATE SET reads = reads + excluded.reads,"
+                " updated_at = excluded.updated_at",
+                (platform, month, reads, to_iso(now)),
+            )
+
+    def api_reads(self, platform: str, month: str) -> int:
+        """API requests spent on `platform` in `month` (YYYY-MM)."""
+        row = self.conn.execute(
+            "SELECT reads FROM api_reads WHERE platform = ? AND month = ?", (platform, month)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
     # -- runs ---------------------------------------------------------------------------------
 
     def start_run(self, command: str, now: datetime) -> int:
@@ -679,6 +839,196 @@ class Store:
         with self.transaction():
             self.conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*values.values(), run_id])
 
+    # -- digest, tracking, participation (issue 7) ------------------------------------------
+    # Every query selects by an indexed time range (or primary key) first, so a digest over a
+    # large database reads only the rows of its window.
+
+    def digest_candidates(
+        self, start: datetime, end: datetime, *, limit: int = 5000
+    ) -> list[Candidate]:
+        """Contacts' posts created in [start, end] with classification, engagement and mark."""
+        rows = self.conn.execute(
+            "SELECT p.id, p.platform, p.contact_id, c.name, coalesce(c.priority, 2), p.url,"
+            " p.title, substr(p.text, 1, ?), p.kind, p.created_at, p.author_handle,"
+            " k.comment_probability, k.share_probability, k.action, k.reasons, k.model_version,"
+            " EXISTS (SELECT 1 FROM engagements e WHERE e.post_id = p.id), m.label"
+            " FROM posts p INDEXED BY posts_created"
+            " JOIN contacts c ON c.id = p.contact_id"
+            " LEFT JOIN classifications k ON k.post_id = p.id"
+            " LEFT JOIN marks m ON m.post_id = p.id"
+            " WHERE p.created_at >= ? AND p.created_at <= ?"
+            " ORDER BY p.created_at DESC LIMIT ?",
+            (EXCERPT_CHARS, to_iso(start), to_iso(end), limit),
+        ).fetchall()
+        result = []
+        for row in rows:
+            post = _post_summary(row[:11])
+            classification = None
+            if row[13] is not None:
+                reasons = _load_json_list(row[14])
+                classification = Classification(
+                    comment_probability=float(row[11] or 0.0),
+                    share_probability=float(row[12] or 0.0),
+                    action=row[13],
+                    reasons=tuple(str(r) for r in reasons),
+                    model_version=row[15] or "",
+                )
+            result.append(Candidate(post, classification, bool(row[16]), row[17]))
+        return result
+
+    def shown_items(self, start: datetime, end: datetime) -> list[ShownItem]:
+        """Posts shown in digests in [start, end), oldest first."""
+        rows = self.conn.execute(
+            "SELECT d.post_id, p.platform, p.contact_id, d.shown_at, d.section,"
+            " coalesce(c.name, p.author_handle, ''), p.title, p.url"
+            " FROM digest_items d INDEXED BY digest_items_shown"
+            " JOIN posts p ON p.id = d.post_id LEFT JOIN contacts c ON c.id = p.contact_id"
+            " WHERE d.shown_at >= ? AND d.shown_at < ? ORDER BY d.shown_at",
+            (to_iso(start), to_iso(end)),
+        ).fetchall()
+        items = []
+        for row in rows:
+            shown_at = parse_iso(row[3])
+            if shown_at is not None:
+                items.append(ShownItem(row[0], row[1], row[2], shown_at, *row[4:]))
+        return items
+
+    def engagements_on(self, post_ids: Iterable[str]) -> list[EngagementFact]:
+        """Every engagement recorded on these posts, whenever it happened."""
+        ids = list(dict.fromkeys(post_ids))
+        facts = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            facts.extend(
+                self._engagement_facts(
+                    f"e.post_id IN ({', '.join('?' * len(chunk))})", chunk, indexed_by=None
+                )
+            )
+        return facts
+
+    def engagements_between(self, start: datetime, end: datetime) -> list[EngagementFact]:
+        """Engagements that happened in [start, end)."""
+        return self._engagement_facts(
+            "e.engaged_at >= ? AND e.engaged_at < ?",
+            [to_iso(start), to_iso(end)],
+            indexed_by="engagements_engaged",
+        )
+
+    def _engagement_facts(
+        self, where: str, params: Sequence[Any], *, indexed_by: str | None
+    ) -> list[EngagementFact]:
+        hint = f" INDEXED BY {indexed_by}" if indexed_by else ""
+        rows = self.conn.execute(
+            "SELECT e.post_id, e.platform, e.kind, coalesce(e.engaged_at, e.recorded_at),"
+            f" p.contact_id FROM engagements e{hint} LEFT JOIN posts p ON p.id = e.post_id"
+            f" WHERE {where}",
+            list(params),
+        ).fetchall()
+        facts = []
+        for post_id, platform, kind, engaged_at, contact_id in rows:
+            moment = parse_iso(engaged_at)
+            if moment is not None:
+                facts.append(EngagementFact(post_id, platform, kind, moment, contact_id))
+        return facts
+
+    def marks_on(self, post_ids: Iterable[str]) -> list[MarkFact]:
+        """The user's marks on these posts."""
+        ids = list(dict.fromkeys(post_ids))
+        facts = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for post_id, label, marked_at in self.conn.execute(
+                "SELECT post_id, label, marked_at FROM marks"
+                f" WHERE post_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                moment = parse_iso(marked_at)
+                if moment is not None:
+                    facts.append(MarkFact(post_id, label, moment))
+        return facts
+
+    def contact_activity(self) -> list[ContactActivity]:
+        """Per contact: their latest post and the last time the user engaged with them."""
+        last_engaged = {
+            contact_id: parse_iso(moment)
+            for contact_id, moment in self.conn.execute(
+                "SELECT p.contact_id, max(coalesce(e.engaged_at, e.recorded_at))"
+                # CROSS JOIN keeps engagements (few) as the outer loop, posts by primary key.
+                " FROM engagements e CROSS JOIN posts p ON p.id = e.post_id"
+                " WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id"
+            )
+        }
+        # One statement: each contact's newest post id by an index seek on (contact_id, created_at).
+        contacts = self.conn.execute(
+            "SELECT c.id, c.name, c.priority, (SELECT p.id FROM posts p INDEXED BY"
+            " posts_contact_created WHERE p.contact_id = c.id AND p.created_at IS NOT NULL"
+            " ORDER BY p.created_at DESC LIMIT 1) FROM contacts c"
+        ).fetchall()
+        latest: dict[str, PostSummary] = {}
+        ids = [row[3] for row in contacts if row[3] is not None]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT p.id, p.platform, p.contact_id, c.name, c.priority, p.url, p.title,"
+                " substr(p.text, 1, ?), p.kind, p.created_at, p.author_handle FROM posts p"
+                f" JOIN contacts c ON c.id = p.contact_id WHERE p.id IN ({marks})",
+                [EXCERPT_CHARS, *chunk],
+            ):
+                latest[row[0]] = _post_summary(row)
+        return [
+            ContactActivity(
+                contact_id,
+                name,
+                priority,
+                last_engaged.get(contact_id),
+                latest.get(post_id) if post_id is not None else None,
+            )
+            for contact_id, name, priority, post_id in contacts
+        ]
+
+    def post_time_range(self) -> tuple[datetime | None, datetime | None]:
+        """When the oldest and the newest stored posts were created (the demo's window)."""
+        oldest = self.conn.execute("SELECT min(created_at) FROM posts").fetchone()[0]
+        newest = self.conn.execute("SELECT max(created_at) FROM posts").fetchone()[0]
+        return parse_iso(oldest), parse_iso(newest)
+
+    def record_digest_items(
+        self, items: Sequence[tuple[str, str, int, str | None]], *, shown_at: datetime
+    ) -> int:
+        """Remember what a digest showed: (post_id, section, rank, action) rows."""
+        if not items:
+            return 0
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO digest_items (post_id, shown_at, section, rank, action)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(post_id, to_iso(shown_at), s, rank, a) for post_id, s, rank, a in items],
+            )
+        return self.conn.total_changes - before
+
+    def register_comment_sources(self, created_after: datetime, *, now: datetime) -> int:
+        """A `comments` source for every blog post newer than `created_after` with a comment
+        feed; retire the ones whose post is older. Returns how many were added."""
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO sources (platform, kind, target, post_id, contact_id,"
+                " created_at) SELECT 'blog', 'comments', comment_feed_url, id, contact_id, ?"
+                " FROM posts INDEXED BY posts_platform_created WHERE platform = 'blog'"
+                " AND created_at >= ? AND comment_feed_url IS NOT NULL",
+                (to_iso(now), to_iso(created_after)),
+            )
+            added = self.conn.total_changes - before
+            self.conn.execute(
+                "UPDATE sources SET enabled = 0, disabled_reason = 'post too old to watch'"
+                " WHERE kind = 'comments' AND enabled = 1"
+                " AND (SELECT created_at FROM posts WHERE id = sources.post_id) < ?",
+                (to_iso(created_after),),
+            )
+        return added
+
 
 def normalise_handle(platform: str, handle: str) -> str:
     """Canonical form of a handle, so the same person is not added twice."""
@@ -686,6 +1036,31 @@ def normalise_handle(platform: str, handle: str) -> str:
     if platform in ("bluesky", "x", "mastodon"):
         handle = handle.lstrip("@").lower()
     return handle
+
+
+def _post_summary(row: Sequence[Any]) -> PostSummary:
+    """(id, platform, contact_id, name, priority, url, title, text, kind, created_at, author)."""
+    return PostSummary(
+        id=row[0],
+        platform=row[1],
+        contact_id=row[2],
+        contact_name=row[3] or row[10] or "",
+        priority=int(row[4] or 2),
+        url=row[5],
+        title=row[6],
+        excerpt=row[7] or "",
+        kind=row[8] or "post",
+        created_at=parse_iso(row[9]),
+        author_handle=row[10],
+    )
+
+
+def _load_json_list(text: str | None) -> list[Any]:
+    try:
+        value = json.loads(text or "[]")
+    except json.JSONDecodeError:
+        return []
+    return value if isinstance(value, list) else []
 
 
 def _load_json(text: str | None) -> dict[str, Any]:

@@ -64,6 +64,7 @@ class Source:
     state: dict[str, Any] = field(default_factory=dict)
     error_count: int = 0
     priority: int = 2
+    post_id: str | None = None  # the blog post a `comments` source belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class CollectResult:
     reads: int = 1  # API requests spent
     bytes_received: int = 0
     next_poll_after: float | None = None  # seconds; a collector's hint (rate limits)
+    resolved_id: str | None = None  # the target's stable id (a DID, a user id) for its identity
 
 
 @dataclass(frozen=True, slots=True)

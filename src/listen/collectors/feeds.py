@@ -105,7 +105,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
     fast = parse_simple_feed(content, url)
     if fast is None:
         fast = _parse_with_feedparser(content, url)
-    posts = tuple(_entry_post(url, entry, fast.author) for entry in fast.entries)
+    posts = tuple(_entry_post(url, e, fast.author) for e in fast.entries if _readable(e))
     return ParsedFeed(title=fast.title, link=fast.link, posts=posts, format=fast.version)
 
 
@@ -114,9 +114,7 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:
-        reason = getattr(parsed, "bozo_exception", None)
-        detail = str(reason).splitlines()[0][:200] if reason else "unknown error"
-        raise SourceError(url, f"malformed feed: {detail}")
+        raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     if not parsed.version and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     entries = []
@@ -135,6 +133,9 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
                 comment_feed=_str(entry.get("wfw_commentrss")) or None,
             )
         )
+    entries = [e for e in entries if _readable(e)]
+    if parsed.bozo and not entries:
+        raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     return FastFeed(
         title=_str(parsed.feed.get("title")),
         link=_str(parsed.feed.get("link")) or None,
@@ -142,6 +143,11 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
         entries=tuple(entries),
         version=parsed.version or "unknown",
     )
+
+
+def _readable(entry: FastEntry) -> bool:
+    """False for an entry with nothing a person could read or open."""
+    return bool(entry.title or entry.body or entry.link)
 
 
 def _entry_post(url: str, entry: FastEntry, feed_author: str | None) -> Post:
@@ -169,6 +175,11 @@ def blog_post_id(feed_url: str, guid: str | None, title: str, created: datetime 
         return f"{feed_url}#{guid}"[:2000]
     digest = hashlib.sha1(f"{title}|{created}".encode()).hexdigest()[:16]
     return f"{feed_url}#{digest}"
+
+
+def _bozo_reason(parsed: Any) -> str:
+    reason = parsed.get("bozo_exception")
+    return str(reason).splitlines()[0][:200] if reason else "unknown error"
 
 
 def _struct_time(value: Any) -> datetime | None:

@@ -15,7 +15,9 @@ from typing import Any
 
 from listen.config import Config, parse_config
 from listen.demo.blog import serve_blogs
+from listen.demo.bluesky import serve_bluesky
 from listen.demo.server import LoopbackServer
+from listen.demo.x import serve_x
 
 # Each returns (config sections, contacts) after registering its routes on the server.
 DemoPlatform = Callable[[LoopbackServer], tuple[dict[str, Any], list[dict[str, Any]]]]
@@ -25,7 +27,20 @@ def _blog(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return {}, serve_blogs(server)
 
 
-DEMO_PLATFORMS: list[DemoPlatform] = [_blog]
+DEMO_PLATFORMS: list[DemoPlatform] = [_blog, serve_bluesky]
+DEMO_PLATFORMS.append(serve_x)
+
+# The demo has no real credentials; fake ones let the real code paths run against 127.0.0.1.
+DEMO_ENV = {"LISTEN_X_BEARER_TOKEN": "demo-bearer-token"}
+
+
+def _mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from listen.demo.mastodon import serve_mastodon
+
+    return serve_mastodon(server)
+
+
+DEMO_PLATFORMS.append(_mastodon)
 
 
 @dataclass(frozen=True)
@@ -60,5 +75,5 @@ def demo_workspace(directory: Path | None = None) -> Iterator[DemoWorkspace]:
                     else:
                         merged[key] = value
         document["contacts"] = list(contacts.values())
-        config = parse_config(document, path=root / "config.toml", env={})
+        config = parse_config(document, path=root / "config.toml", env=dict(DEMO_ENV))
         yield DemoWorkspace(config=config, db_path=root / "listen.db", server=server)

@@ -1,0 +1,231 @@
+"""The X read budget: plan polls so a month's API reads never exceed the access tier's cap.
+
+X meters its API by the month: `x.monthly_read_cap` reads, where a read is what `x.read_unit`
+says, each post received (X's Post cap, the default) or each request. The planner is a pure
+function: given the cap, what is already spent and the X sources, it spreads the remaining reads
+over the rest of the month, polling high-priority contacts (and your own activity) more often,
+and gives each due source a hard allowance of reads so a run can never overshoot the cap.
+`XReadBudget` is the small hook `app.collect` calls: it admits or defers due X sources and
+records the reads each poll spent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from listen.collectors.x import (
+    ALLOWANCE_KEY,
+    LIKES_MIN_RESULTS,
+    LIKES_POSTS_PAGE,
+    TIMELINE_MIN_RESULTS,
+    x_credentials,
+)
+
+if TYPE_CHECKING:
+    from listen.config import Config
+    from listen.store import Store
+    from listen.types import CollectResult, Source, SourceOutcome
+
+PRIORITY_WEIGHTS = {1: 1.0, 2: 2.0, 3: 4.0}
+SELF_WEIGHT = 4.0  # your own activity counts as much as a high-priority contact
+
+
+@dataclass(frozen=True, slots=True)
+class XPollCandidate:
+    """One X source as the planner sees it; costs are in the cap's unit (posts or requests)."""
+
+    source_id: int
+    kind: str = "author"  # author | self
+    priority: int = 2
+    due: bool = True
+    minimum: int = 1  # what a poll needs to make any progress
+    typical: float = 1.0  # what a poll usually spends
+    maximum: int = 3  # what a poll may spend at most
+
+    @property
+    def weight(self) -> float:
+        return SELF_WEIGHT if self.kind == "self" else PRIORITY_WEIGHTS.get(self.priority, 2.0)
+
+    @property
+    def allowance(self) -> int:
+        """What to let a poll spend: room for three typical polls' worth, within its bounds."""
+        return min(self.maximum, max(self.minimum, math.ceil(3 * self.typical)))
+
+
+def x_candidate(
+    source: Source, *, due: bool, unit: str, page_limit: int, max_pages: int
+) -> XPollCandidate:
+    """A source's poll costs: what X meters (`unit`), its pages, and what it spent before."""
+    is_self = source.kind == "self"
+    lookup = 0 if source.state.get("user_id") else 1
+    pages = max(1, max_pages)
+    if unit == "requests":
+        minimum = (2 if is_self else 1) + lookup
+        maximum = pages + (1 if is_self else 0) + lookup
+    else:
+        page = min(100, max(TIMELINE_MIN_RESULTS, page_limit))
+        like_page = min(LIKES_POSTS_PAGE, max(LIKES_MIN_RESULTS, page_limit))
+        minimum = TIMELINE_MIN_RESULTS + (LIKES_MIN_RESULTS if is_self else 0) + lookup
+        maximum = pages * page + (like_page if is_self else 0) + lookup
+    seen = source.state.get("reads_per_poll")
+    typical = float(seen) if isinstance(seen, int | float) and seen > 0 else float(minimum)
+    return XPollCandidate(
+        source_id=source.id,
+        kind=source.kind,
+        priority=source.priority,
+        due=due,
+        minimum=minimum,
+        typical=max(typical, 1.0),
+        maximum=maximum,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class XPollPlan:
+    """What to do this run: poll (with a request allowance), defer, and how often to poll."""
+
+    allowances: dict[int, int] = field(default_factory=dict)
+    deferred: dict[int, datetime] = field(default_factory=dict)
+    intervals: dict[int, float] = field(default_factory=dict)  # seconds, per source
+    remaining: int = 0
+
+
+def month_key(moment: datetime) -> str:
+    """`2026-11`: the budget period a moment falls in (UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def next_month_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def plan_x_polls(
+    *,
+    cap: int,
+    spent: int,
+    now: datetime,
+    candidates: Sequence[XPollCandidate],
+    min_interval_seconds: float = 3600.0,
+) -> XPollPlan:
+    """Spread the month's remaining reads over the sources, weighted by priority.
+
+    Each source's interval is chosen so that, if every source keeps polling at its interval until
+    the month ends, the typical reads add up to what is left; recomputed every run, so a poll
+    that cost more than usual makes later intervals longer. Independently of that estimate, due
+    sources get allowances (highest weight first) whose sum never exceeds what is left, and the
+    collector stops at its allowance: the cap holds even if every poll is as costly as possible.
+    """
+    remaining = max(0, cap - spent)
+    month_end = next_month_start(now)
+    seconds_left = max(1.0, (month_end - now).total_seconds())
+    weighted_reads = sum(c.weight * c.typical for c in candidates)
+    intervals: dict[int, float] = {}
+    for c in candidates:
+        if remaining <= 0:
+            intervals[c.source_id] = seconds_left
+        else:
+            # Polls of c over the rest of the month ≈ seconds_left / interval_c; choose
+            # interval_c = scale / weight_c so that Σ typical_c · polls_c = remaining.
+            scale = seconds_left * weighted_reads / remaining
+            intervals[c.source_id] = max(min_interval_seconds, scale / c.weight)
+    allowances: dict[int, int] = {}
+    deferred: dict[int, datetime] = {}
+    left = remaining
+    for c in sorted((c for c in candidates if c.due), key=lambda c: (-c.weight, c.source_id)):
+        if left >= c.minimum:
+            allowance = min(left, c.allowance)
+            allowances[c.source_id] = allowance
+            left -= allowance
+        elif remaining >= c.minimum:
+            # Reads are left this month but this run's share went to higher priorities.
+            deferred[c.source_id] = min(month_end, now + timedelta(seconds=min_interval_seconds))
+        else:
+            deferred[c.source_id] = month_end
+    return XPollPlan(allowances, deferred, intervals, remaining)
+
+
+class XReadBudget:
+    """The hook `app.collect` calls around polling: admit due X sources, record their reads."""
+
+    def __init__(self, config: Config, store: Store, now: datetime) -> None:
+        self.config = config
+        self.store = store
+        self.month = month_key(now)
+        self.now = now
+        self.plan = XPollPlan()
+
+    def spent(self) -> int:
+        return self.store.api_reads("x", self.month)
+
+    def admit(self, sources: Iterable[Source]) -> list[Source]:
+        """Sources to poll: non-X ones untouched; X ones the plan allows, carrying their allowance.
+
+        The others are deferred (not polled, no error counted). Without credentials only one X
+        source is polled, so the run reports the missing token once.
+        """
+        sources = list(sources)
+        due_x = [s for s in sources if s.platform == "x"]
+        if not due_x:
+            return sources
+        if x_credentials(self.config) is None:
+            later = self.now + timedelta(minutes=self.config.collect.interval_minutes)
+            for source in due_x[1:]:
+                self.store.defer_source(source.id, later)
+            keep = {due_x[0].id}
+            return [s for s in sources if s.platform != "x" or s.id in keep]
+        due_ids = {s.id for s in due_x}
+        x = self.config.x
+        candidates = [
+            x_candidate(
+                s,
+                due=s.id in due_ids,
+                unit=x.read_unit,
+                page_limit=x.page_limit,
+                max_pages=x.max_pages,
+            )
+            for s in self.store.sources(platforms=["x"])
+        ]
+        self.plan = plan_x_polls(
+            cap=x.monthly_read_cap,
+            spent=self.spent(),
+            now=self.now,
+            candidates=candidates,
+            min_interval_seconds=self.config.collect.interval_minutes * 60.0,
+        )
+        for source_id, until in self.plan.deferred.items():
+            self.store.defer_source(source_id, until)
+        admitted = []
+        for source in sources:
+            if source.platform != "x":
+                admitted.append(source)
+            elif source.id in self.plan.allowances:
+                state = {**source.state, ALLOWANCE_KEY: self.plan.allowances[source.id]}
+                admitted.append(dataclasses.replace(source, state=state))
+        return admitted
+
+    def record(
+        self,
+        source: Source,
+        outcome: SourceOutcome,
+        result: CollectResult | None,
+        now: datetime,
+    ) -> None:
+        """Count the reads a poll spent; schedule its next poll at the planned interval."""
+        if source.platform != "x":
+            return
+        self.store.add_api_reads("x", self.month, outcome.reads, now=now)
+        if result is None or outcome.error:
+            return
+        interval = self.plan.intervals.get(source.id)
+        if interval is not None:
+            self.store.defer_source(source.id, now + timedelta(seconds=interval))
+        user_id = result.state.get("user_id")
+        if source.kind == "author" and isinstance(user_id, str):
+            self.store.set_resolved_id("x", source.target, user_id)

@@ -1,0 +1,48 @@
+"""The demo's X part runs the real collector against the loopback server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from listen import app
+from listen.demo import demo_workspace
+from listen.store import Store
+
+
+def test_demo_collects_x_posts_and_engagements_within_the_budget() -> None:
+    with demo_workspace() as workspace, Store.open(workspace.db_path) as store:
+        options = app.CollectOptions(only_due=False, platforms=("x",))
+        first = app.collect(workspace.config, store, options)
+        second = app.collect(workspace.config, store, options)
+
+        assert not first.failed and not second.failed
+        assert first.new_posts_by_platform() == {"x": 3}
+        # Your reply and quote, and a 25-post page of likes (posts are what X meters).
+        assert sum(o.new_engagements for o in first.outcomes) == 2 + 25
+        assert sum(o.new_posts + o.new_engagements for o in second.outcomes) == 0
+        spent, cap = app.x_read_status(workspace.config, store)
+        # Run 1: lookup + 2 + 1 tweets for @Twitter; lookup + 1 own tweet + 25 likes for you.
+        # Run 2: nothing newer on either timeline, the same 25 likes read again.
+        assert spent == sum(o.reads for o in first.outcomes + second.outcomes) == 31 + 25
+        assert spent <= cap
+        since = [r.arg("since_id") for r in workspace.server.requests if r.path.endswith("/tweets")]
+        assert len(since) == 5 and all(since[-2:])  # run 2 asked only for newer tweets
+
+
+def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "COLUMNS": "120"}
+    env.pop("LISTEN_X_BEARER_TOKEN", None)  # the demo brings its own fake token
+    done = subprocess.run(
+        [sys.executable, "-m", "listen", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "X API reads this month: 31 / 1500" in done.stdout
+    assert "X API reads this month: 56 / 1500" in done.stdout
+    assert "failed x" not in done.stdout

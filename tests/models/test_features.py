@@ -1,0 +1,106 @@
+"""Feature extraction on hand-written posts."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from listen.models.features import (
+    ENGINEERED_NAMES,
+    PostForScoring,
+    engineered_vector,
+    model_text,
+    post_cues,
+    text_terms,
+)
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def post(text: str, **kwargs: object) -> PostForScoring:
+    return PostForScoring(
+        id="p1", platform=str(kwargs.pop("platform", "bluesky")), text=text, **kwargs
+    )  # type: ignore[arg-type]
+
+
+def feature(vector: list[float], name: str) -> float:
+    return vector[ENGINEERED_NAMES.index(name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Anyone know a good Rust web framework? Looking for recommendations.",
+            {"request", "question"},
+        ),
+        ("Can someone recommend a book on negotiation", {"request"}),
+        ("Some personal news: I've joined Globex as Staff Engineer!", {"new_role"}),
+        ("Today is my first day at Initech.", {"new_role"}),
+        ("I was laid off this week; open to work in data roles.", {"open_to_work"}),
+        ("We just launched v2.0 of our scheduler", {"launch"}),
+        ("Our paper was accepted at NeurIPS", {"publication"}),
+        ("10 years at Globex today", {"anniversary"}),
+        ("A free guide to threat modelling, bookmark it", {"resource"}),
+        ("Coffee number three. It's one of those days.", set()),
+    ],
+)
+def test_cues(text: str, expected: set[str]) -> None:
+    assert set(post_cues(post(text)).flags) == expected
+
+
+def test_question_mark_inside_a_link_is_not_a_question() -> None:
+    cues = post_cues(post("Worth a look https://example.com/page?id=3&x=1"))
+    assert "question" not in cues.flags
+    assert cues.question_marks == 0
+    assert cues.links == 1
+
+
+def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() -> None:
+    p = post(
+        "Thanks, that's a great point!",
+        kind="reply",
+        reply_to="p0",
+        created_at=NOW - timedelta(hours=5),
+        contact_priority=3,
+        last_engaged_at=NOW - timedelta(days=30),
+        contact_posts=15,
+        contact_engaged_posts=5,
+    )
+    vector = engineered_vector(p, NOW)
+    assert len(vector) == len(ENGINEERED_NAMES)
+    assert feature(vector, "is_reply") == 1.0
+    assert feature(vector, "priority") == 1.0
+    assert feature(vector, "log_days_since_engaged") == pytest.approx(math.log1p(30))
+    assert feature(vector, "never_engaged") == 0.0
+    assert feature(vector, "contact_engagement_rate") == pytest.approx(5 / 20)
+    assert feature(vector, "log_age_hours") == pytest.approx(math.log1p(5))
+    assert feature(vector, "cue_gratitude") == 1.0
+    assert feature(vector, "polarity") > 0.5
+    assert feature(vector, "platform_bluesky") == 1.0
+    assert feature(vector, "log_chars") == pytest.approx(math.log1p(len(p.text)))
+
+
+def test_engineered_vector_for_a_contact_never_engaged_with() -> None:
+    vector = engineered_vector(post("Monday. Let's go.", contact_priority=1), NOW)
+    assert feature(vector, "never_engaged") == 1.0
+    assert feature(vector, "priority") == -1.0
+    assert feature(vector, "is_reply") == 0.0
+    assert feature(vector, "links") == 0.0
+
+
+def test_long_text_is_capped() -> None:
+    long = post("word " * 50_000, platform="blog", kind="article")
+    assert len(model_text(long)) <= 2_000
+    assert feature(engineered_vector(long, NOW), "log_chars") == pytest.approx(math.log1p(2_000))
+
+
+def test_text_terms_match_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    text = model_text(post("Anyone know a GOOD tool? See https://example.com/x — it's naïve; a b"))
+    analyzer = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
+    assert text_terms(text) == analyzer(text)
+    assert "linkurl" in text_terms(text)

@@ -1,0 +1,31 @@
+"""The Bluesky part of `listen demo`: real collectors against the loopback AppView/PDS."""
+
+from __future__ import annotations
+
+from listen import app
+from listen.demo import demo_workspace
+from listen.store import Store
+
+
+def test_demo_collects_bluesky_posts_and_the_demo_users_engagements() -> None:
+    with demo_workspace() as workspace, Store.open(workspace.db_path) as store:
+        options = app.CollectOptions(only_due=False, platforms=("bluesky",))
+        first = app.collect(workspace.config, store, options)
+        assert not first.failed
+        assert first.new_posts_by_platform() == {"bluesky": 15}
+        matched = store.conn.execute(
+            "SELECT e.kind, p.author_handle FROM engagements e JOIN posts p ON p.id = e.post_id"
+            " ORDER BY e.kind, p.author_handle"
+        ).fetchall()
+        assert matched == [
+            ("like", "alice.test"),
+            ("like", "alice.test"),
+            ("quote", "alice.test"),
+            ("reply", "alice.test"),
+            ("repost", "test.marshal.dev"),
+        ]
+        requests_before = len(workspace.server.requests)
+        again = app.collect(workspace.config, store, options)
+        assert sum(o.new_posts + o.new_engagements for o in again.outcomes) == 0
+        # A routine run: one feed page per contact, one listRecords page per collection.
+        assert len(workspace.server.requests) - requests_before == 2 + 3
