@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import random
 import re
 import sqlite3
@@ -393,12 +394,25 @@ def _attr(value: str) -> str:
 
 
 def build_large_db(
-    path: Path, corpus: Corpus, *, posts: int, contacts: int, engagements: int, seed: int = 3
+    path: Path,
+    corpus: Corpus,
+    *,
+    posts: int,
+    contacts: int,
+    engagements: int,
+    classified_days: float = 0,
+    shown_days: int = 0,
+    days: int = 365,
+    seed: int = 3,
 ) -> None:
     """A migrated listen database filled in bulk: one transaction, executemany per table.
 
-    Posts are generated from a pool of distinct texts (varied, not identical) so building a
-    million rows stays fast; ids, dates, contacts and reply links are unique per row.
+    Posts span `days` days before EPOCH (a year: 1M posts from 5,000 contacts is about one
+    post per contact every two days), newest first, generated from a pool of distinct texts
+    (varied, not identical) so building a million rows stays fast; ids, dates, contacts and
+    reply links are unique per row. As a daily cron leaves it: posts of the last
+    `classified_days` carry a classification, and each of the last `shown_days` days has ten
+    posts shown in that day's digest.
     """
     from listen.store import Store
 
@@ -450,11 +464,11 @@ def build_large_db(
         ),
     )
 
+    span = days * 86400
     metrics = [json.dumps(p.metrics) if p.metrics else None for p in pool]
     platform_offset = {name: i for i, name in enumerate(platforms)}
 
     def post_rows() -> Iterator[tuple[object, ...]]:
-        span = 60 * 86400
         for n in range(posts):
             p = pool[n % len(pool)]
             # contact (and source) i has an identity on platforms[i % 4]: keep posts on it
@@ -496,13 +510,56 @@ def build_large_db(
                 f"p{(i * 7919) % posts:07d}",
                 pool[(i * 7919) % posts % len(pool)].platform,
                 kinds[i % len(kinds)],
-                (EPOCH - timedelta(minutes=i % 86400)).isoformat(),
+                # within two days after the post appeared (never after EPOCH)
+                (
+                    EPOCH
+                    - timedelta(seconds=((i * 7919) % posts) * span // posts)
+                    + timedelta(
+                        seconds=min(rng.randrange(2 * 86400), ((i * 7919) % posts) * span // posts)
+                    )
+                ).isoformat(),
                 now,
             )
             for i in range(engagements)
+        ),
+    )
+    recent = min(posts, int(posts * classified_days * 86400 / span))
+    actions = ("skip", "skip", "skip", "like", "like", "comment", "share")
+    conn.executemany(
+        "INSERT INTO classifications (post_id, model_version, comment_probability,"
+        " share_probability, action, reasons, scored_at) VALUES (?, 'bench', ?, ?, ?, ?, ?)",
+        (
+            (
+                f"p{n:07d}",
+                round(rng.random(), 3),
+                round(rng.random() * 0.8, 3),
+                rng.choice(actions),
+                '["asks a question", "from a close contact"]',
+                now,
+            )
+            for n in range(recent)
+        ),
+    )
+    per_day = posts * 86400 // span
+    conn.executemany(
+        "INSERT INTO digest_items (post_id, shown_at, section, rank, action)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            (
+                f"p{(day * per_day + rank * 97) % posts:07d}",
+                (EPOCH - timedelta(days=day, hours=-7)).isoformat(),
+                "reply" if rank < 5 else "share",
+                rank,
+                "comment" if rank < 5 else "share",
+            )
+            for day in range(1, shown_days + 1)
+            for rank in range(10)
         ),
     )
     for _, sql in indexes:
         conn.execute(sql)
     conn.execute("COMMIT")
     conn.close()
+    # Written with synchronous=OFF: flush now, or the first fsync of whoever opens the database
+    # next (a checkpoint when `listen digest` closes it) pays for writing the whole file.
+    os.sync()
