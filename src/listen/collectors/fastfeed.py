@@ -12,6 +12,7 @@ falls back to feedparser. `tests/collectors/test_fastfeed.py` checks the two agr
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -373,6 +374,8 @@ def _is_author_hint(tag: str) -> bool:
 
 def _fix(text: str) -> str:
     """feedparser's repairs for UTF-8 documents: double-encoded UTF-8 and C1 characters."""
+    if text.isascii():
+        return text  # nothing to repair
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         text = text.encode("iso-8859-1").decode("utf-8")
     return text.translate(_CP1252) if _C1_CONTROLS.search(text) else text
@@ -383,6 +386,7 @@ def _fix_link(link: str) -> str:
     return _AMP_REFERENCE.sub(r"&\g<1>", link.replace("&amp;", "&"))
 
 
+@functools.lru_cache(maxsize=4096)  # an RSS guid is usually the item's link: joined twice
 def _resolve(base: str, uri: str) -> str:
     uri = _URI_FIXER.sub(r"\1\3", uri)
     try:
