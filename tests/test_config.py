@@ -77,3 +77,25 @@ def test_single_blog_string_is_accepted() -> None:
         {"contacts": [{"name": "A", "blog": "https://a.example/feed"}]}, path=None, env={}
     )
     assert config.contacts[0].blog == ["https://a.example/feed"]
+
+
+def test_config_round_trips_through_toml(tmp_path):
+    from listen.config import config_to_toml, load_config, parse_config
+
+    original = parse_config(
+        {
+            "collect": {"concurrency": 3, "timeout_seconds": 2.5},
+            "mastodon": {"account": "me@example.social"},
+            "contacts": [{"name": 'Ann "Q" Lee', "priority": 3, "blog": ["https://a.example/f"]}],
+        },
+        path=None,
+        env={},
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(config_to_toml(original), encoding="utf-8")
+    loaded = load_config(path, {})
+    assert (loaded.collect, loaded.mastodon, loaded.contacts) == (
+        original.collect,
+        original.mastodon,
+        original.contacts,
+    )

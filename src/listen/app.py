@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,10 @@ from listen.clock import utcnow
 from listen.collectors.base import Collector, available_platforms, make_collector
 from listen.config import Config
 from listen.errors import ListenError, SourceError
+from listen.health import SourceHealth, assess_sources
+from listen.lock import run_lock
+from listen.logfile import FILE_ONLY
+from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
@@ -44,9 +49,9 @@ class CollectOptions:
     command: str = "collect"
 
 
-def open_store(path: Path) -> Store:
-    """Open the database, applying migrations."""
-    return Store.open(path)
+def open_store(path: Path, *, timeout: float = 30.0) -> Store:
+    """Open the database, applying migrations; waits up to `timeout` s for a busy database."""
+    return Store.open(path, timeout=timeout)
 
 
 def http_settings(config: Config) -> HttpSettings:
@@ -258,7 +263,9 @@ def _store_outcome(
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
-        log.exception("unexpected error polling %s %s", source.platform, source.target)
+        log.exception(
+            "unexpected error polling %s %s", source.platform, source.target, extra=FILE_ONLY
+        )
         return _record_failure(
             config, store, source, f"internal error: {type(exc).__name__}: {exc}", None, now
         )
@@ -273,7 +280,9 @@ def _store_outcome(
         not_modified=result.not_modified,
         bytes_received=result.bytes_received,
         reads=result.reads,
-        error=f"disabled: {result.disabled_reason}" if result.disabled_reason else None,
+        error=f"disabled: {Redactor.from_env(config.env)(result.disabled_reason)}"
+        if result.disabled_reason
+        else None,
     )
 
 
@@ -287,6 +296,7 @@ def _record_failure(
     *,
     reads: int = 1,
 ) -> SourceOutcome:
+    reason = Redactor.from_env(config.env)(reason)  # sources.last_error must hold no secret
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
         error_count=source.error_count + 1,
@@ -294,8 +304,9 @@ def _record_failure(
         max_backoff_hours=config.collect.max_backoff_hours,
     )
     store.record_source_error(source, reason, now=now, next_poll_at=now + timedelta(seconds=delay))
-    log.warning("%s %s failed: %s", source.platform, source.target, reason)
-    return SourceOutcome(source.id, source.platform, source.target, error=reason, reads=reads)
+    log.info("%s %s failed: %s", source.platform, source.target, reason)
+    target = Redactor.from_env(config.env)(source.target)  # runs.errors must hold no secret
+    return SourceOutcome(source.id, source.platform, target, error=reason, reads=reads)
 
 
 # -- X read budget ------------------------------------------------------------------------------
@@ -325,6 +336,112 @@ def import_contacts(
         )
         count += 1
     return count
+
+
+# -- `listen run`: the cron pipeline, one source-failure-tolerant pass -------------------------
+
+
+@contextmanager
+def exclusive_run(store: Store) -> Iterator[None]:
+    """Hold the run lock beside the database (LockHeld if taken); tidy up after killed runs."""
+    with run_lock(store.path) if store.path else nullcontext():
+        interrupted = store.mark_interrupted_runs(utcnow())
+        if interrupted:
+            log.warning("%d earlier run(s) were interrupted (killed?); resuming", interrupted)
+        yield
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """How one post-collection step of `listen run` went."""
+
+    name: str
+    detail: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineReport:
+    """What `listen run` did: the collection, then each step."""
+
+    collect: RunSummary
+    steps: tuple[StepResult, ...]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.collect.failed) or any(step.error for step in self.steps)
+
+
+PipelineStep = Callable[[Config, Store], str]
+
+
+def _classify_step(config: Config, store: Store) -> str:
+    """Score the posts collected since the last run."""
+    summary = classify(config, store, data_dir(store))
+    return f"{summary.scored} posts scored"
+
+
+# Steps after collection. Collection itself detects participation: it polls your own accounts
+# (`self` sources) and blog comment feeds. LEAD: extend this list; each step gets
+# (config, store), returns a one-line summary and raises ListenError on failure (the run goes
+# on to the next step and exits 1).
+RUN_STEPS: list[tuple[str, PipelineStep]] = [
+    ("classify", _classify_step),
+]
+
+
+def run_pipeline(
+    config: Config, store: Store, *, on_outcome: OutcomeCallback | None = None
+) -> PipelineReport:
+    """Collect due sources, then run `RUN_STEPS`, under the run lock (raises LockHeld)."""
+    redact = Redactor.from_env(config.env)
+    with exclusive_run(store):
+        summary = collect(config, store, CollectOptions(command="run"), on_outcome=on_outcome)
+        steps = []
+        for name, step in RUN_STEPS:
+            try:
+                steps.append(StepResult(name, step(config, store)))
+            except ListenError as exc:
+                steps.append(StepResult(name, error=redact(str(exc))))
+            except Exception as exc:  # a bug in one step must not hide the others' results
+                log.exception("step %s crashed", name, extra=FILE_ONLY)
+                steps.append(StepResult(name, error=redact(f"internal error: {exc!r}")))
+            if steps[-1].error:
+                log.error("step %s failed: %s", name, steps[-1].error, extra=FILE_ONLY)
+    return PipelineReport(summary, tuple(steps))
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """`listen status`: every source's health, the last run, and read budgets."""
+
+    sources: tuple[SourceHealth, ...]
+    last_run: dict[str, object] | None
+    budgets: dict[str, object]  # platform → budget details (e.g. X monthly reads)
+
+    @property
+    def alerts(self) -> tuple[SourceHealth, ...]:
+        return tuple(s for s in self.sources if s.alert)
+
+
+def status_report(config: Config, store: Store) -> StatusReport:
+    """Source health with long-failing sources flagged, plus budgets when a platform has one."""
+    health = assess_sources(
+        store.source_rows(),
+        utcnow(),
+        failing_after_errors=config.collect.failing_after_errors,
+        failing_after=timedelta(hours=config.collect.failing_after_hours),
+    )
+    budgets: dict[str, object] = {}
+    if config.x.enabled and any(h.platform == "x" for h in health):
+        spent, cap = x_read_status(config, store)
+        budgets["x"] = {
+            "reads_this_month": spent,
+            "monthly_cap": cap,
+            "left": max(0, cap - spent),
+            "unit": config.x.read_unit,
+        }
+    return StatusReport(tuple(health), store.last_run(), budgets)
 
 
 # -- digest, participation score, LinkedIn import (issue 7) -----------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,9 +61,18 @@ class AppContext:
         return self._config
 
     @property
+    def resolved_db_path(self) -> Path:
+        return self.db_path or default_db_path(self.env)
+
+    @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = app.open_store(self.db_path or default_db_path(self.env))
+            from listen.logfile import attach_log_file
+
+            attach_log_file(self.resolved_db_path, self.env)
+            self._store = app.open_store(
+                self.resolved_db_path, timeout=self.config.collect.db_busy_timeout_seconds
+            )
         return self._store
 
     def close(self) -> None:
@@ -74,11 +84,22 @@ class ListenGroup(click.Group):
     """Turns `ListenError` into one line on stderr and a documented exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from listen.logfile import FILE_ONLY
+        from listen.redact import Redactor
+
+        env = ctx.obj.env if isinstance(ctx.obj, AppContext) else dict(os.environ)
         try:
             return super().invoke(ctx)
         except ListenError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            message = Redactor.from_env(env)(str(exc))
+            logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
+            click.echo(f"Error: {message}", err=True)
             ctx.exit(exit_code_for(exc))
+        except sqlite3.Error as exc:  # e.g. locked or corrupt database outside a transaction
+            message = Redactor.from_env(env)(f"database error: {exc}")
+            logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
+            click.echo(f"Error: {message}", err=True)
+            ctx.exit(EXIT_SOURCES_FAILED)
 
 
 def _console() -> Console:
@@ -103,12 +124,10 @@ def _console() -> Console:
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: int) -> None:
     """Stop lurking: collect your contacts' posts and see where to take part."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from listen.logfile import configure_logging
+
     context = AppContext(config_path, db_path, verbose)
+    configure_logging(verbose, context.env)
     ctx.obj = context
     ctx.call_on_close(context.close)
 
@@ -128,11 +147,12 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
 @click.pass_obj
 def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None:
     """Poll due sources for new posts and your own activity."""
-    summary = collect_with_progress(
-        obj.config,
-        obj.store,
-        app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
-    )
+    with app.exclusive_run(obj.store):
+        summary = collect_with_progress(
+            obj.config,
+            obj.store,
+            app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
+        )
     render_run_summary(_console(), summary)
     render_x_reads(_console(), obj.config, obj.store, summary)
     if summary.failed:
@@ -503,6 +523,129 @@ def contacts_import(obj: AppContext, path: Path) -> None:
     click.echo(f"Imported {saved} contacts from {path}.")
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)
+
+
+# -- run, status, cron (cron-driven operation) ------------------------------------------------
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: AppContext) -> None:
+    """Collect due sources, detect participation and classify: the command for cron.
+
+    Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
+    Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
+    """
+    from listen.logfile import FILE_ONLY
+
+    report = app.run_pipeline(obj.config, obj.store)
+    for outcome in report.collect.failed:
+        click.echo(f"failed: {outcome.platform} {outcome.target}: {outcome.error}", err=True)
+    for step in report.steps:
+        if step.error:
+            click.echo(f"failed: {step.name}: {step.error}", err=True)
+    if obj.verbose:
+        click.echo(run_summary_line(report))
+    logging.getLogger("listen").info("%s", run_summary_line(report), extra=FILE_ONLY)
+    if report.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+def run_summary_line(report: app.PipelineReport) -> str:
+    """`run 7: 12 sources polled (1 failed), 30 new posts, 2 new engagements; classify: …`."""
+    summary = report.collect
+    outcomes = summary.outcomes
+    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    parts = [
+        f"run {summary.run_id}: {len(outcomes)} sources polled ({len(summary.failed)} failed)",
+        f"{sum(o.new_posts for o in outcomes)} new posts",
+        f"{sum(o.new_engagements for o in outcomes)} new engagements",
+    ]
+    steps = [f"{s.name}: {'failed' if s.error else s.detail or 'ok'}" for s in report.steps]
+    return ", ".join(parts) + "".join(f"; {step}" for step in steps) + f" in {seconds:.1f}s"
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+def status(obj: AppContext, fmt: str) -> None:
+    """Each source's health: last success, errors, next poll; long-failing ones flagged."""
+    import dataclasses
+
+    report = app.status_report(obj.config, obj.store)
+    if fmt == "json":
+        document = {
+            "sources": [dataclasses.asdict(s) for s in report.sources],
+            "alerts": len(report.alerts),
+            "last_run": report.last_run,
+            "budgets": report.budgets,
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        return
+    console = _console()
+    if report.last_run:
+        run_row = report.last_run
+        console.print(
+            f"Last run {run_row['id']} ({run_row['command']}): {run_row['status']}, started "
+            f"{run_row['started_at']}, {run_row['sources_polled']} polled, "
+            f"{run_row['sources_failed']} failed."
+        )
+    else:
+        console.print("No run yet: `listen run` (see `listen cron` to schedule it).")
+    for platform, budget in report.budgets.items():
+        if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
+            console.print(
+                f"{platform} reads this month: {budget['reads_this_month']} of "
+                f"{budget['monthly_cap']} {budget.get('unit', '')} ({budget.get('left', '?')} left)"
+            )
+        else:
+            console.print(f"{platform} read budget: {escape(str(budget))}")
+    if not report.sources:
+        console.print("No sources: add contacts first.")
+        return
+    table = Table()
+    for column in ("platform", "kind", "target", "last success", "errors", "last error", "next"):
+        table.add_column(column, overflow="fold", justify="right" if column == "errors" else "left")
+    for s in report.sources:
+        style = "red" if s.alert else None
+        table.add_row(
+            s.platform,
+            s.kind,
+            escape(_excerpt(s.target, 60)),
+            (s.last_success_at or "never")[:16],
+            str(s.error_count),
+            escape(_excerpt(s.alert or s.last_error or "", 60)),
+            (s.next_poll_at or "now")[:16] if s.enabled else "disabled",
+            style=style,
+        )
+    console.print(table)
+    if report.alerts:
+        console.print(f"[red]{len(report.alerts)} source(s) need attention.[/red]")
+
+
+@cli.command()
+@click.option("--systemd", is_flag=True, help="Print systemd user units instead of crontab lines.")
+@click.option("--digest-hour", default=7, show_default=True, type=click.IntRange(0, 23))
+@click.pass_obj
+def cron(obj: AppContext, systemd: bool, digest_hour: int) -> None:
+    """Print crontab lines (or systemd user timers) for hourly runs and a daily digest."""
+    from listen.config import default_config_path
+    from listen.cron import Schedule, crontab, listen_command, systemd_units
+
+    config_path = obj.config_path
+    if config_path is None and default_config_path(obj.env).exists():
+        config_path = default_config_path(obj.env)
+    schedule = Schedule(listen_command(), config_path, obj.resolved_db_path)
+    if not systemd:
+        click.echo("# Add with `crontab -e`:")
+        click.echo(crontab(schedule, digest_hour=digest_hour))
+        return
+    for name, text in systemd_units(schedule, digest_hour=digest_hour).items():
+        click.echo(f"# ~/.config/systemd/user/{name}")
+        click.echo(text)
+    click.echo("# Secrets: LISTEN_...=value lines in ~/.config/listen/env (chmod 600). Then:")
+    click.echo("# systemctl --user daemon-reload")
+    click.echo("# systemctl --user enable --now listen-run.timer listen-digest.timer")
 
 
 # -- digest, score, import (issue 7) ------------------------------------------------------------

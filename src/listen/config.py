@@ -56,6 +56,10 @@ class CollectConfig:
     max_response_bytes: int = 10_000_000
     user_agent: str = "listen/0.1 (+https://github.com/listen-app/listen)"
     max_backoff_hours: float = 24.0
+    # Reliability: `listen status` flags a source failing this many times or this long.
+    failing_after_errors: int = 5
+    failing_after_hours: float = 24.0
+    db_busy_timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,3 +332,22 @@ def _coerce(value: Any, hint: Any, where: str, key: str) -> Any:
         names = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
         raise ConfigError(where, f"must be {names.get(hint, hint.__name__)}", key=key)
     return value
+
+
+def config_to_toml(config: Config) -> str:
+    """The config as TOML text `load_config` reads back (secrets stay in the environment)."""
+    import json
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return json.dumps(v)  # strings, numbers and lists of strings are valid TOML this way
+
+    lines: list[str] = []
+    for name in SECTIONS:
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {value(v)}" for k, v in dataclasses.asdict(getattr(config, name)).items()]
+    for contact in config.contacts:
+        lines.append("[[contacts]]")
+        lines += [f"{k} = {value(v)}" for k, v in dataclasses.asdict(contact).items()]
+    return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+import zlib
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -45,7 +47,8 @@ def make_client(settings: HttpSettings) -> httpx.Client:
         timeout=httpx.Timeout(settings.timeout_seconds),
         follow_redirects=True,
         max_redirects=settings.max_redirects,
-        headers={"User-Agent": settings.user_agent},
+        # Only codings `BoundedDecoder` can inflate under the size cap.
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
     )
 
@@ -71,25 +74,20 @@ def fetch(
     if last_modified:
         request_headers["If-Modified-Since"] = last_modified
     deadline = time.monotonic() + settings.timeout_seconds * 3
+    cap = settings.max_response_bytes
     try:
         with client.stream("GET", url, headers=request_headers, params=params) as response:
             if response.status_code == 304:
                 return Fetched(str(response.url), 304, b"", dict(response.headers))
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > settings.max_response_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > cap:
                 raise SourceError(url, f"response too large ({declared} bytes)")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > settings.max_response_bytes:
-                    raise SourceError(
-                        url, f"response too large (over {settings.max_response_bytes} bytes)"
-                    )
+            decoder = BoundedDecoder(url, response.headers.get("content-encoding", ""), cap)
+            for chunk in response.iter_raw():
+                decoder.feed(chunk)
                 if time.monotonic() > deadline:
                     raise SourceError(url, "response too slow (body still arriving)")
-                chunks.append(chunk)
-            content = b"".join(chunks)
+            content = decoder.finish()
     except httpx.TooManyRedirects:
         raise SourceError(url, "too many redirects") from None
     except httpx.TimeoutException:
@@ -115,6 +113,72 @@ def fetch(
     return result
 
 
+class BoundedDecoder:
+    """Undo gzip/deflate Content-Encoding without ever holding more than `cap` decoded bytes.
+
+    httpx's own decoders inflate a whole network chunk at once, so a small gzip bomb could
+    expand to gigabytes before a size check runs; here each step is bounded by `max_length`.
+    """
+
+    def __init__(self, url: str, encoding: str, cap: int) -> None:
+        self.url = url
+        self.cap = cap
+        self.parts: list[bytes] = []
+        self.size = 0
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise SourceError(url, f"unsupported Content-Encoding: {encoding[:50]}")
+        self.coding = codings[0] if codings else None
+        self._inflater = self._new_inflater()
+        self._raw_deflate = False
+
+    def _new_inflater(self, raw: bool = False) -> zlib._Decompress | None:
+        if self.coding is None:
+            return None
+        if self.coding == "deflate":
+            return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> None:
+        inflater = self._inflater
+        if inflater is None:
+            self._keep(data)
+            return
+        while data:
+            try:
+                out = inflater.decompress(data, self.cap + 1 - self.size)
+            except zlib.error as exc:
+                if self.coding == "deflate" and not self._raw_deflate and not self.size:
+                    # Some servers send raw deflate without the zlib header.
+                    self._raw_deflate = True
+                    inflater = self._inflater = self._new_inflater(raw=True)
+                    assert inflater is not None
+                    continue
+                raise SourceError(self.url, f"cannot decode response: {exc}") from None
+            self._keep(out)
+            if inflater.unconsumed_tail:
+                data = inflater.unconsumed_tail
+            elif inflater.eof and inflater.unused_data:
+                data = inflater.unused_data  # a second gzip member
+                inflater = self._inflater = self._new_inflater(raw=self._raw_deflate)
+                assert inflater is not None
+            else:
+                data = b""
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise SourceError(self.url, f"response too large (over {self.cap} bytes)")
+        if data:
+            self.parts.append(data)
+
+    def finish(self) -> bytes:
+        if self._inflater is not None:
+            self._keep(self._inflater.flush(self.cap + 1 - self.size))
+        return b"".join(self.parts)
+
+
 def check_status(url: str, status: int, headers: dict[str, str]) -> None:
     """Raise the right error for a non-success status (410 is left to the caller)."""
     if status < 400 or status == 410:
@@ -128,17 +192,27 @@ def check_status(url: str, status: int, headers: dict[str, str]) -> None:
 
 
 def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from Retry-After (delta or date) or x-/ratelimit-reset (epoch)."""
+    """Seconds to wait from Retry-After (delta or date) or x-/ratelimit-reset (epoch).
+
+    Always None or a finite number >= 0, whatever the server sent.
+    """
+    seconds = _retry_after(headers, now)
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _retry_after(headers: dict[str, str], now: float | None) -> float | None:
     lowered = {k.lower(): v for k, v in headers.items()}
     now = time.time() if now is None else now
     value = lowered.get("retry-after")
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return float(value)
         try:
             return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             pass
     for key in ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"):
         value = lowered.get(key)
@@ -146,7 +220,7 @@ def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> fl
             continue
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             from listen.clock import parse_iso
 
             moment = parse_iso(value)

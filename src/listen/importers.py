@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from listen.errors import InputError
 
@@ -59,25 +61,31 @@ def read_contacts_file(path: Path) -> list[ImportedContact]:
 
 def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
     """Generic CSV with a header row, or LinkedIn's export (notes lines before the header)."""
-    lines = text.splitlines()
-    start = 0
-    for i, line in enumerate(lines[:20]):
+    # LinkedIn puts notes above the header; skip them without re-joining lines, so line breaks
+    # inside quoted fields survive as they were.
+    start = offset = 0
+    for i, line in enumerate(text.splitlines(keepends=True)[:20]):
         lowered = line.lower()
         if all(word in lowered for word in _LINKEDIN_HEADER):
-            start = i
+            start, text = i, text[offset:]
             break
-    reader = csv.DictReader(io.StringIO("\n".join(lines[start:])))
-    if not reader.fieldnames:
+        offset += len(line)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(f"{where}: not valid CSV: {exc}") from None
+    if not fieldnames:
         raise InputError(f"{where}: no header row")
-    headers = {h: _fold(h) for h in reader.fieldnames if h}
+    headers = {h: _fold(h) for h in fieldnames if h}
     is_linkedin = {"firstname", "lastname"} <= set(headers.values())
     if not is_linkedin and "name" not in {_COLUMN_ALIASES.get(v) for v in headers.values()}:
         raise InputError(
             f"{where}: needs a 'name' column (or LinkedIn's 'First Name'/'Last Name'); "
-            f"found {', '.join(reader.fieldnames)}"
+            f"found {', '.join(fieldnames)}"
         )
     contacts = []
-    for row_number, row in enumerate(reader, start=start + 2):
+    for row_number, row in enumerate(_rows(reader, where), start=start + 2):
         fields = {headers[k]: (v or "").strip() for k, v in row.items() if k in headers}
         if is_linkedin:
             name = f"{fields.get('firstname', '')} {fields.get('lastname', '')}".strip()
@@ -127,6 +135,14 @@ def parse_opml(data: bytes, where: str = "<opml>") -> list[ImportedContact]:
     if not by_name and root.tag != "opml":
         raise InputError(f"{where}: not an OPML document")
     return list(by_name.values())
+
+
+def _rows(reader: csv.DictReader[str], where: str) -> Iterator[dict[str | Any, Any]]:
+    """The reader's rows, with a malformed line reported as `InputError`."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(f"{where}: not valid CSV (line {reader.line_num}): {exc}") from None
 
 
 def _fold(header: str) -> str:

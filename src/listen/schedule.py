@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
+
+# A server may ask us to wait, but not forever: a bogus Retry-After is capped at a week.
+MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0
 
 
 def next_poll_delay(
@@ -26,6 +30,6 @@ def next_poll_delay(
         delay = min(base * (2 ** min(error_count, 30)), max_backoff_hours * 3600.0)
         jitter = (rng or random).uniform(0.8, 1.2)
         delay *= jitter
-    if retry_after is not None:
-        delay = max(delay, retry_after)
+    if retry_after is not None and not math.isnan(retry_after):
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER_SECONDS))
     return delay

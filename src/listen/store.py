@@ -506,7 +506,8 @@ class Store:
         """Every source with its health, for `listen status`."""
         cur = self.conn.execute(
             "SELECT s.id, s.platform, s.kind, s.target, c.name AS contact, s.enabled,"
-            " s.disabled_reason, s.last_success_at, s.error_count, s.last_error, s.next_poll_at"
+            " s.disabled_reason, s.last_success_at, s.error_count, s.last_error, s.next_poll_at,"
+            " s.created_at, s.last_polled_at"
             " FROM sources s LEFT JOIN contacts c ON c.id = s.contact_id"
             " ORDER BY s.platform, s.kind, s.target"
         )
@@ -837,6 +838,25 @@ class Store:
                 "INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, to_iso(now))
             )
         return int(cur.lastrowid or 0)
+
+    def mark_interrupted_runs(self, now: datetime) -> int:
+        """Runs still 'running' when the run lock is free were killed: say so; returns how many."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?)"
+                " WHERE status = 'running'",
+                (to_iso(now),),
+            )
+        return cur.rowcount
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest `runs` row, for `listen status`."""
+        cur = self.conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+        row = cur.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, row, strict=True))
 
     def finish_run(self, run_id: int, now: datetime, totals: dict[str, Any]) -> None:
         values = {**totals, "finished_at": to_iso(now)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -96,12 +97,33 @@ def parse_json_feed(content: bytes, url: str) -> ParsedFeed:
     )
 
 
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_:]")
+_ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+
+
+def refuse_entity_declarations(content: bytes, url: str) -> None:
+    """Raise `SourceError` if the prolog declares entities (billion laughs, external entities).
+
+    Feeds have no use for a DTD internal subset; refusing it before parsing means memory never
+    depends on the XML library's own expansion limits.
+    """
+    if content[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        content = content.decode("utf-32", errors="replace").encode("utf-8")
+    elif content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        content = content.decode("utf-16", errors="replace").encode("utf-8")
+    root = _ROOT_ELEMENT.search(content)
+    prolog = content[: root.start()] if root else content
+    if _ENTITY_DECLARATION.search(prolog):
+        raise SourceError(url, "feed declares XML entities in its DOCTYPE (refused)")
+
+
 def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0 or Atom, tolerating recoverable damage.
 
     Plain UTF-8 RSS 2.0 and Atom 1.0 take the fast path (`fastfeed`, same results); everything
     else goes through feedparser.
     """
+    refuse_entity_declarations(content, url)
     fast = parse_simple_feed(content, url)
     if fast is None:
         fast = _parse_with_feedparser(content, url)
@@ -115,7 +137,7 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:
         raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     entries = []
     for entry in parsed.entries:
@@ -141,7 +163,7 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
         link=_str(parsed.feed.get("link")) or None,
         author=_str(parsed.feed.get("author")) or None,
         entries=tuple(entries),
-        version=parsed.version or "unknown",
+        version=parsed.get("version") or "unknown",
     )
 
 

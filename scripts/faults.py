@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""Fault injection: run the real `listen` CLI against misbehaving loopback servers.
+
+Every scenario polls one healthy feed (a real recorded feed, the control) next to the fault, then
+checks what the user would see (exit code, stderr, `sources.last_error`) and what the database
+holds: rows lost (control posts missing) and duplicates must both be 0.
+
+    .venv/bin/python scripts/faults.py          # prints a table; exit 1 if any row fails
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from listen.clock import parse_iso
+from listen.collectors.feeds import parse_feed
+from listen.demo.faults import (
+    Behaviour,
+    FaultServer,
+    delayed,
+    feed,
+    gzip_bomb,
+    hang,
+    refused_url,
+    respond,
+    trickle,
+    truncated,
+)
+from listen.errors import SourceError
+
+ROOT = Path(__file__).resolve().parents[1]
+FEEDS = ROOT / "tests" / "data" / "feeds"
+CONTROL_FILE = "feed-rs_atom_mediarss_reddit_1.xml"
+CONTROL = (FEEDS / CONTROL_FILE).read_bytes()
+SECRET = "sekrit-token-0123456789"
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    expected: str
+    observed: str
+    ok: bool
+    lost: int
+    duplicates: int
+
+
+@dataclass
+class Workspace:
+    """A config + database in a temp dir, with the control feed and the given fault feeds."""
+
+    root: Path
+    server: FaultServer
+    feeds: dict[str, str]
+    collect: Mapping[str, object]
+    control: bool = True  # the healthy control feed is in the config
+    compared: tuple[int, int] = (0, 0)  # (lost, extra) rows against a never-killed reference
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def db(self) -> Path:
+        return self.root / "listen.db"
+
+    def write(self) -> None:
+        control = self.server.add("/control.xml", feed(CONTROL, "application/atom+xml"))
+        lines = ["[collect]"]
+        settings = {"timeout_seconds": 2.0, "concurrency": 8, **self.collect}
+        lines += [f"{key} = {value!r}" for key, value in settings.items()]
+        for name, url in {"Control": control, **self.feeds}.items():
+            lines += ["", "[[contacts]]", f'name = "{name}"', f'blog = ["{url}"]']
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def argv(self, *args: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "listen",
+            "--config",
+            str(self.config),
+            "--db",
+            str(self.db),
+            *args,
+        ]
+
+    def listen(
+        self, *args: str, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*args),
+            capture_output=True,
+            text=True,
+            env=cli_env(env),
+            timeout=120,
+            check=False,
+        )
+
+    def sql(self, query: str, *params: object) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def last_error(self, name: str) -> str:
+        rows = self.sql("SELECT last_error FROM sources WHERE target = ?", self.feeds[name])
+        return str(rows[0][0]) if rows else "(no source)"
+
+    def lost_and_duplicates(self) -> tuple[int, int]:
+        control_url = self.server.base_url + "/control.xml"
+        expected = {p.id for p in parse_feed(CONTROL, control_url).posts} if self.control else set()
+        stored = {str(r[0]) for r in self.sql("SELECT id FROM posts")}
+        total, distinct = self.sql(
+            "SELECT count(*), count(DISTINCT platform || '|' || coalesce(url, '') || '|'"
+            " || coalesce(title, '') || '|' || coalesce(created_at, '')) FROM posts"
+        )[0]
+        lost, extra = self.compared
+        return len(expected - stored) + lost, int(str(total)) - int(str(distinct)) + extra
+
+
+def cli_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LISTEN_")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    env.update(extra or {})
+    return env
+
+
+Scenario = Callable[[Path, FaultServer], tuple[str, bool, Workspace]]
+
+
+def single_fault(
+    name: str,
+    behaviour_or_url: Behaviour | str,
+    *,
+    expect_exit: int,
+    expect_error: str | None,
+    collect: Mapping[str, object] | None = None,
+    check: Callable[[Workspace], tuple[bool, str]] | None = None,
+) -> Scenario:
+    """One fault feed next to the control feed; `listen run` once."""
+
+    def scenario(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+        url = (
+            behaviour_or_url
+            if isinstance(behaviour_or_url, str)
+            else server.add(f"/{name}", behaviour_or_url)
+        )
+        ws = Workspace(root, server, {"Fault": url}, collect or {})
+        ws.write()
+        result = ws.listen("run")
+        error = ws.last_error("Fault")
+        observed = (
+            f"exit {result.returncode}; {'error: ' + error if error != 'None' else 'no error'}"
+        )
+        ok = result.returncode == expect_exit and "Traceback" not in result.stderr
+        wanted_error = error == "None" if expect_error is None else expect_error in error
+        ok = ok and wanted_error
+        if check:
+            extra_ok, extra = check(ws)
+            ok, observed = ok and extra_ok, f"{observed}; {extra}"
+        return observed, ok, ws
+
+    return scenario
+
+
+def backed_off(at_least_hours: float) -> Callable[[Workspace], tuple[bool, str]]:
+    def check(ws: Workspace) -> tuple[bool, str]:
+        (next_poll,) = ws.sql(
+            "SELECT next_poll_at FROM sources WHERE target = ?", ws.feeds["Fault"]
+        )[0]
+        moment = parse_iso(str(next_poll))
+        waited = (moment.timestamp() - time.time()) / 3600 if moment else 0.0
+        return waited >= at_least_hours - 0.01, f"next poll in {waited:.1f}h"
+
+    return check
+
+
+def stored_text(contains: str, absent: str) -> Callable[[Workspace], tuple[bool, str]]:
+    def check(ws: Workspace) -> tuple[bool, str]:
+        rows = ws.sql(
+            "SELECT title || ' | ' || text FROM posts"
+            " WHERE source_id = (SELECT id FROM sources WHERE target = ?)",
+            ws.feeds["Fault"],
+        )
+        text = str(rows[0][0]) if rows else ""
+        return (contains in text and absent not in text), f"stored {text[:40]!r}"
+
+    return check
+
+
+def rss(title: str, description: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><guid>http://example.org/1</guid><title>{title}</title>"
+        f"<description>{description}</description></item></channel></rss>"
+    ).encode()
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+    + ']><rss version="2.0"><channel><title>&j;</title>'
+    + "<item><title>&j;</title></item></channel></rss>"
+).encode()
+
+
+def db_locked(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    ws = Workspace(root, server, {}, {"db_busy_timeout_seconds": 0.5})
+    ws.write()
+    ws.listen("run")
+    ws.sql("UPDATE sources SET next_poll_at = NULL")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, time\n"
+            f"c = sqlite3.connect({str(ws.db)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        holder.stdout.readline()
+        result = ws.listen("run")
+    finally:
+        holder.kill()
+        holder.wait()
+    message = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+    ok = (
+        result.returncode == 1
+        and "database is busy" in message
+        and "Traceback" not in result.stderr
+    )
+    after = ws.listen("run")
+    ok = ok and after.returncode == 0
+    return f"exit {result.returncode}: {message[:45]}; next run exit {after.returncode}", ok, ws
+
+
+def concurrent_runs(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    ws = Workspace(
+        root,
+        server,
+        {
+            "Slow": server.add(
+                "/slow-concurrent",
+                delayed(3.0, feed((FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes())),
+            )
+        },
+        {"timeout_seconds": 10.0},
+    )
+    ws.write()
+    first = subprocess.Popen(
+        ws.argv("run"), env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 20
+    while not server.hits.get("/slow-concurrent") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = ws.listen("run")
+    first.communicate(timeout=60)
+    ok = first.returncode == 0 and second.returncode == 3 and second.stdout == ""
+    return f"first exit {first.returncode}, second exit {second.returncode}", ok, ws
+
+
+def kill_and_resume(saved_sources: int) -> Scenario:
+    """SIGKILL `listen run` once `saved_sources` are stored (0: at once), rerun, compare."""
+
+    def scenario(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+        feeds = {}
+        for i, path in enumerate(p for p in parseable_feeds() if p.name != CONTROL_FILE):
+            content_type = (
+                "application/feed+json" if path.suffix == ".json" else "application/rss+xml"
+            )
+            behaviour = feed(path.read_bytes(), content_type)
+            route = f"/kill{saved_sources}/{path.name}"
+            feeds[f"Contact {i}"] = server.add(route, delayed(0.2 + 0.3 * (i % 4), behaviour))
+        reference = Workspace(root / "reference", server, feeds, {"concurrency": 4})
+        reference.root.mkdir()
+        reference.write()
+        reference.listen("run")
+        ws = Workspace(root / "killed", server, feeds, {"concurrency": 4})
+        ws.root.mkdir()
+        ws.write()
+        victim = subprocess.Popen(ws.argv("run"), env=cli_env())
+        wait_for_saved_sources(ws, saved_sources)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        partial = ws.sql("SELECT count(*) FROM posts")[0][0] if ws.db.exists() else 0
+        resumed = ws.listen("run")
+        want = snapshot(reference.db)
+        got = snapshot(ws.db)
+        lost = len(want - got)
+        extra = len(got - want)
+        integrity = ws.sql("PRAGMA integrity_check")[0][0]
+        ws.compared = (lost, extra)
+        ok = resumed.returncode == 0 and lost == 0 and extra == 0 and integrity == "ok"
+        observed = (
+            f"{partial} rows at kill, {len(got)}/{len(want)} after resume; integrity {integrity}"
+        )
+        return observed, ok, ws
+
+    return scenario
+
+
+def wait_for_saved_sources(ws: Workspace, wanted: int, timeout: float = 30) -> None:
+    """Until `wanted` sources have been polled and stored (0: until the run has started)."""
+    query = (
+        "SELECT count(*) FROM runs"
+        if wanted == 0
+        else "SELECT count(*) FROM sources WHERE last_polled_at IS NOT NULL"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        with contextlib.suppress(sqlite3.Error):
+            if ws.db.exists() and int(str(ws.sql(query)[0][0])) >= max(wanted, 1):
+                return
+
+
+def demo_kill_and_resume(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    """The demo's blogs, Bluesky, Mastodon and X (posts and your engagements), killed mid-run."""
+    from listen.config import config_to_toml
+    from listen.demo import demo_workspace
+    from listen.demo.server import DemoRequest, DemoResponse, Handler
+
+    def slow(handler: Handler, seconds: float) -> Handler:
+        def respond_later(request: DemoRequest) -> DemoResponse:
+            time.sleep(seconds)
+            return handler(request)
+
+        return respond_later
+
+    with demo_workspace(root / "demo") as demo:
+        for i, path in enumerate(sorted(demo.server.routes)):
+            demo.server.routes[path] = slow(demo.server.routes[path], 0.1 + 0.3 * (i % 3))
+        env = dict(demo.config.env)  # the demo's fake X bearer token
+        spaces = []
+        for name in ("reference", "killed"):
+            ws = Workspace(root / name, server, {}, {}, control=False)
+            ws.root.mkdir()
+            ws.config.write_text(config_to_toml(demo.config), encoding="utf-8")
+            spaces.append(ws)
+        reference, ws = spaces
+        first = reference.listen("run", env=env)
+        victim = subprocess.Popen(ws.argv("run"), env=cli_env(env))
+        deadline = time.monotonic() + 30
+        partial = 0
+        while not partial and time.monotonic() < deadline:
+            time.sleep(0.02)
+            with contextlib.suppress(sqlite3.Error):
+                partial = (
+                    int(str(ws.sql("SELECT count(*) FROM posts")[0][0])) if ws.db.exists() else 0
+                )
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        resumed = ws.listen("run", env=env)
+    want, got = snapshot(reference.db), snapshot(ws.db)
+    ws.compared = (len(want - got), len(got - want))
+    engagements = sum(1 for row in want if row[0] == "engagement")
+    ok = resumed.returncode == first.returncode and want == got and engagements > 0
+    observed = (
+        f"{partial} posts at kill; {len(got)}/{len(want)} rows after resume "
+        f"({engagements} engagements)"
+    )
+    return observed, ok, ws
+
+
+def parseable_feeds() -> list[Path]:
+    """The recorded feeds that yield posts (some are recorded broken on purpose)."""
+    found = []
+    for path in sorted(FEEDS.iterdir()):
+        content_type = "application/feed+json" if path.suffix == ".json" else ""
+        try:
+            parse_feed(path.read_bytes(), f"http://127.0.0.1/{path.name}", content_type)
+        except SourceError:
+            continue
+        found.append(path)
+    return found
+
+
+def snapshot(db: Path) -> set[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        posts = conn.execute(
+            "SELECT id, url, title, text, created_at, contact_id FROM posts"
+        ).fetchall()
+        engagements = conn.execute("SELECT id, post_id, kind FROM engagements").fetchall()
+    return set(posts) | {("engagement", *e) for e in engagements}
+
+
+def secrets_stay_out(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    ws = Workspace(
+        root,
+        server,
+        {
+            "Leaky": server.add("/leaky", respond(500, b"no")) + f"?access_token={SECRET}",
+            "Refused": refused_url() + f"?k={SECRET}",
+        },
+        {},
+    )
+    ws.write()
+    result = ws.listen("-vv", "run", env={"LISTEN_MASTODON_ACCESS_TOKEN": SECRET})
+    places = {
+        "stderr": result.stderr,
+        "log": (ws.root / "listen.log").read_text(),
+        "sources.last_error": json.dumps(ws.sql("SELECT last_error FROM sources")),
+        "runs.errors": json.dumps(ws.sql("SELECT errors FROM runs")),
+    }
+    leaked = [where for where, text in places.items() if SECRET in text]
+    ok = result.returncode == 1 and not leaked and "[REDACTED]" in places["log"]
+    return f"exit {result.returncode}; leaked in: {', '.join(leaked) or 'nowhere'}", ok, ws
+
+
+SCENARIOS: list[tuple[str, str, Scenario]] = [
+    (
+        "HTTP 500",
+        "exit 1, error kept, backoff >= 1.6h",
+        single_fault(
+            "500",
+            respond(500, b"boom"),
+            expect_exit=1,
+            expect_error="HTTP 500",
+            check=backed_off(1.6),
+        ),
+    ),
+    (
+        "HTTP 503 + Retry-After: 7200",
+        "exit 1, rate limited, next poll >= 2h",
+        single_fault(
+            "503",
+            respond(503, b"", {"Retry-After": "7200"}),
+            expect_exit=1,
+            expect_error="rate limited",
+            check=backed_off(2.0),
+        ),
+    ),
+    (
+        "HTTP 429 + Retry-After: 30",
+        "exit 1, rate limited, backoff",
+        single_fault(
+            "429",
+            respond(429, b"", {"Retry-After": "30"}),
+            expect_exit=1,
+            expect_error="rate limited",
+            check=backed_off(1.6),
+        ),
+    ),
+    (
+        "connection refused",
+        "exit 1, cannot connect",
+        single_fault("refused", refused_url(), expect_exit=1, expect_error="cannot connect"),
+    ),
+    (
+        "server never answers",
+        "exit 1, timed out",
+        single_fault(
+            "hang",
+            hang(),
+            expect_exit=1,
+            expect_error="timed out",
+            collect={"timeout_seconds": 1.0},
+        ),
+    ),
+    (
+        "slow-loris body",
+        "exit 1, too slow (deadline)",
+        single_fault(
+            "loris",
+            trickle(0.2),
+            expect_exit=1,
+            expect_error="too slow",
+            collect={"timeout_seconds": 1.0},
+        ),
+    ),
+    (
+        "truncated body",
+        "exit 1, connection broken",
+        single_fault(
+            "cut",
+            truncated(b"<rss><channel><item><title>half", 10_000),
+            expect_exit=1,
+            expect_error="connection broken",
+        ),
+    ),
+    (
+        "gzip bomb (500 MB inflated)",
+        "exit 1, too large",
+        single_fault("bomb", gzip_bomb(500_000_000), expect_exit=1, expect_error="too large"),
+    ),
+    (
+        "oversize body (20 MB)",
+        "exit 1, too large",
+        single_fault(
+            "huge", respond(200, b"x" * 20_000_000), expect_exit=1, expect_error="too large"
+        ),
+    ),
+    (
+        "invalid UTF-8",
+        "exit 0, post stored",
+        single_fault(
+            "utf8",
+            respond(200, rss("caf\u00e9 ok", "x").replace("caf\u00e9".encode(), b"caf\xff")),
+            expect_exit=0,
+            expect_error=None,
+            check=stored_text("ok", "\x00"),
+        ),
+    ),
+    (
+        "billion laughs (XML entities)",
+        "exit 1, refused before parsing",
+        single_fault(
+            "laughs", respond(200, LAUGHS), expect_exit=1, expect_error="declares XML entities"
+        ),
+    ),
+    (
+        "HTML/script injected in a post",
+        "exit 0, stored as plain text",
+        single_fault(
+            "inject",
+            respond(
+                200,
+                rss(
+                    "Hi &lt;b&gt;there&lt;/b&gt;",
+                    "&lt;script&gt;alert(1)&lt;/script&gt;Hello &lt;img src=x onerror=alert(2)&gt;",
+                ),
+            ),
+            expect_exit=0,
+            expect_error=None,
+            check=stored_text("Hi there | Hello", "<"),
+        ),
+    ),
+    ("database locked by another process", "exit 1, one-line error, no traceback", db_locked),
+    ("two `listen run` at once", "one exits 0, the other exits 3", concurrent_runs),
+    ("SIGKILL as the run starts, rerun", "same rows as a never-killed run", kill_and_resume(0)),
+    ("SIGKILL after 1 source saved, rerun", "same rows as a never-killed run", kill_and_resume(1)),
+    (
+        "SIGKILL after 12 sources saved, rerun",
+        "same rows as a never-killed run",
+        kill_and_resume(12),
+    ),
+    (
+        "SIGKILL mid-run: demo blogs, Bluesky, Mastodon, X",
+        "posts + engagements = never-killed run",
+        demo_kill_and_resume,
+    ),
+    ("secrets in URLs and env", "in no log, stderr or DB row", secrets_stay_out),
+]
+
+
+def main() -> int:
+    console = Console(width=max(Console().width, 170))
+    rows: list[Row] = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="listen-faults-") as tmp, FaultServer() as server:
+        for i, (name, expected, scenario) in enumerate(SCENARIOS):
+            root = Path(tmp) / f"s{i}"
+            root.mkdir()
+            try:
+                observed, ok, ws = scenario(root, server)
+                lost, duplicates = ws.lost_and_duplicates() if ws.db.exists() else (0, 0)
+            except Exception as exc:  # a broken scenario is a failed row, not a crash
+                observed, ok, lost, duplicates = (
+                    f"scenario crashed: {type(exc).__name__}: {exc}",
+                    False,
+                    -1,
+                    -1,
+                )
+            rows.append(
+                Row(
+                    name, expected, observed, ok and lost == 0 and duplicates == 0, lost, duplicates
+                )
+            )
+    table = Table(
+        title=f"listen fault injection ({time.monotonic() - started:.0f}s)", title_justify="left"
+    )
+    for column in ("scenario", "expected", "observed", "rows lost", "duplicates", "result"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.scenario,
+            row.expected,
+            row.observed,
+            str(row.lost),
+            str(row.duplicates),
+            "[green]PASS[/green]" if row.ok else "[red]FAIL[/red]",
+        )
+    console.print(table)
+    failed = [row for row in rows if not row.ok]
+    console.print(f"{len(rows) - len(failed)}/{len(rows)} scenarios passed.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Per-source health for `listen status`: which sources have been failing for too long (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from listen.clock import parse_iso
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One source's polling health."""
+
+    id: int
+    platform: str
+    kind: str
+    target: str
+    contact: str | None
+    enabled: bool
+    last_success_at: str | None
+    error_count: int
+    last_error: str | None
+    next_poll_at: str | None
+    failing_since: str | None
+    alert: str | None  # why the user should look at this source; None when healthy
+
+
+def assess_sources(
+    rows: Iterable[Mapping[str, Any]],
+    now: datetime,
+    *,
+    failing_after_errors: int = 5,
+    failing_after: timedelta = timedelta(days=1),
+) -> list[SourceHealth]:
+    """Flag sources disabled, or failing `failing_after_errors` times / for over `failing_after`."""
+    result = []
+    for row in rows:
+        errors = int(row.get("error_count") or 0)
+        enabled = bool(row.get("enabled", 1))
+        failing_since = None
+        if errors:
+            failing_since = row.get("last_success_at") or row.get("created_at")
+        alert = None
+        if not enabled:
+            alert = f"disabled: {row.get('disabled_reason') or 'unknown reason'}"
+        elif errors:
+            since = parse_iso(failing_since)
+            long_failing = since is not None and now - since > failing_after
+            if errors >= failing_after_errors or long_failing:
+                when = f" since {failing_since}" if failing_since else ""
+                alert = f"failing: {errors} errors in a row{when}"
+        result.append(
+            SourceHealth(
+                id=int(row["id"]),
+                platform=str(row["platform"]),
+                kind=str(row["kind"]),
+                target=str(row["target"]),
+                contact=row.get("contact"),
+                enabled=enabled,
+                last_success_at=row.get("last_success_at"),
+                error_count=errors,
+                last_error=row.get("last_error"),
+                next_poll_at=row.get("next_poll_at"),
+                failing_since=failing_since,
+                alert=alert,
+            )
+        )
+    return result
