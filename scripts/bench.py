@@ -610,13 +610,7 @@ def bench_digest(ctx: Context) -> None:
         if line.startswith("SCAN") and _plan_table(line, p["sql"]) in DIGEST_TABLES
     ]
     indexes = sorted(
-        {
-            word.rstrip(")")
-            for p in plans
-            for line in p["plan"]
-            for word in line.split()
-            if "_" in word and ("INDEX" in line) and not word.startswith("(")
-        }
+        {match for p in plans for line in p["plan"] for match in re.findall(r"INDEX (\w+)", line)}
     )
     ctx.add(
         Row(
