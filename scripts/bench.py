@@ -705,12 +705,30 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def write_doc(path: Path, info: dict[str, Any], table: str, started: float) -> None:
+    """Replace the block between the bench-table markers of `path` with this run's table."""
+    start, end = "<!-- bench-table -->", "<!-- /bench-table -->"
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    block = (
+        f"{start}\nRun {when} on {info['nproc']} CPUs ({info['cpu']}), Python {info['python']},"
+        f" SQLite {info['sqlite']}, {info['platform']}; load average {info['load_average_1m']}"
+        f" at the end; {time.perf_counter() - started:.0f} s in all.\n\n{table}\n{end}"
+    )
+    path.write_text(head + block + tail, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--only", action="append", choices=sorted(SCENARIOS), help="repeatable")
     parser.add_argument("--keep", type=Path, help="build data in this folder and keep it")
+    parser.add_argument(
+        "--write-doc", type=Path, help="put the table into this Markdown file (docs/performance.md)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else Sizes()
     chosen = args.only or list(SCENARIOS)
@@ -732,6 +750,8 @@ def main(argv: list[str] | None = None) -> int:
         f" total {time.perf_counter() - started:.0f} s"
     )
     print(render_table(ctx.rows))
+    if args.write_doc:
+        write_doc(args.write_doc, info, render_table(ctx.rows), started)
     if args.json:
         args.json.write_text(
             json.dumps(
