@@ -126,9 +126,12 @@ def main() -> None:
         for p in sorted(folder.iterdir())
     }
     counter = _Counter()
-    servers = [
-        make_server(f"127.0.0.{n}", routes, counter, latency_ms / 1000) for n in range(1, hosts + 1)
-    ]
+    servers = []
+    for n in range(1, hosts + 1):
+        try:
+            servers.append(make_server(f"127.0.0.{n}", routes, counter, latency_ms / 1000))
+        except OSError:  # only 127.0.0.1 is configured (macOS): more ports on it instead
+            servers.append(make_server("127.0.0.1", routes, counter, latency_ms / 1000))
     urls = []
     for server in servers:
         host, port = server.server_address[:2]
