@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import httpx
+from urllib.parse import urlsplit
 
 from listen.clock import utcnow
 from listen.collectors.base import Collector, available_platforms, make_collector
 from listen.config import Config
 from listen.errors import ConfigError, InputError, ListenError, SourceError
 from listen.health import SourceHealth, assess_sources
-from listen.http import HttpSettings, make_client
 from listen.lock import run_lock
 from listen.logfile import FILE_ONLY
 from listen.redact import Redactor
@@ -27,10 +25,13 @@ from listen.schedule import next_poll_delay
 from listen.store import Store
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
+    import httpx
+
     from listen.budget import XReadBudget
     from listen.digest.build import Digest
     from listen.facts import EngagementFact, MarkFact, ShownItem
+    from listen.http import HttpSettings
     from listen.models.classifier import Metrics
     from listen.scoring import PlatformScore
 
@@ -54,6 +55,8 @@ def open_store(path: Path, *, timeout: float = 30.0) -> Store:
 
 
 def http_settings(config: Config) -> HttpSettings:
+    from listen.http import HttpSettings
+
     c = config.collect
     return HttpSettings(
         timeout_seconds=c.timeout_seconds,
@@ -114,13 +117,38 @@ def collect(
         p for p in enabled_platforms(config) if options.platforms is None or p in options.platforms
     ]
     sources = store.sources(due_at=started if options.only_due else None, platforms=platforms)
-    x_budget = _x_read_budget(config, store, started) if "x" in platforms else None
+    # The budget only acts on due X sources; without any, skip it (and its imports).
+    due_x = any(source.platform == "x" for source in sources)
+    x_budget = _x_read_budget(config, store, started) if due_x else None
     if x_budget is not None:
         sources = x_budget.admit(sources)  # defers what the month's X read cap cannot afford
     if on_total:
         on_total(len(sources))
     run_id = store.start_run(options.command, started)
     outcomes: list[SourceOutcome] = []
+    try:
+        if sources:
+            _poll(config, store, sources, outcomes, on_outcome, x_budget)
+    finally:
+        finished = utcnow()
+        summary = RunSummary(run_id, tuple(outcomes), started, finished)
+        store.finish_run(
+            run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
+        )
+    return summary
+
+
+def _poll(
+    config: Config,
+    store: Store,
+    sources: list[Source],
+    outcomes: list[SourceOutcome],
+    on_outcome: OutcomeCallback | None,
+    x_budget: XReadBudget | None,
+) -> None:
+    """Poll `sources` on a thread pool; store and append each outcome as it completes."""
+    from listen.http import make_client
+
     settings = http_settings(config)
     client = make_client(settings)
     collectors = _CollectorCache(config, client, settings)
@@ -132,21 +160,17 @@ def collect(
                 pool.submit(collectors.collect, source): source for source in sources
             }
             for future in as_completed(futures):
-                outcome = _store_outcome(config, store, futures[future], future)
+                # pop: a stored result (all its posts) can be freed before the run ends
+                source = futures.pop(future)
+                outcome = _store_outcome(config, store, source, future)
                 if x_budget is not None:
                     result = None if future.exception() else future.result()
-                    x_budget.record(futures[future], outcome, result, utcnow())
+                    x_budget.record(source, outcome, result, utcnow())
                 outcomes.append(outcome)
                 if on_outcome:
                     on_outcome(outcome)
     finally:
         client.close()
-        finished = utcnow()
-        summary = RunSummary(run_id, tuple(outcomes), started, finished)
-        store.finish_run(
-            run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
-        )
-    return summary
 
 
 def run_totals(summary: RunSummary, *, complete: bool = True) -> dict[str, object]:
@@ -169,13 +193,17 @@ def run_totals(summary: RunSummary, *, complete: bool = True) -> dict[str, objec
 
 
 class _CollectorCache:
-    """One collector per platform, created on first use, shared by the worker threads."""
+    """One collector per platform, created on first use, shared by the worker threads.
+
+    Also keeps the run polite: at most `collect.per_host_concurrency` polls at once per server.
+    """
 
     def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
         self.config = config
         self.client = client
         self.settings = settings
         self._collectors: dict[str, Collector] = {}
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def get(self, platform: str) -> Collector:
@@ -191,8 +219,11 @@ class _CollectorCache:
 
     def collect(self, source: Source) -> CollectResult:
         if source.kind == "comments":
-            return self._comment_feeds().collect(source)
-        return self.get(source.platform).collect(source)
+            collector = self._comment_feeds()
+        else:
+            collector = self.get(source.platform)
+        with self._host_slot(server_of(source)):
+            return collector.collect(source)
 
     def _comment_feeds(self) -> Collector:
         from listen.collectors.comments import CommentFeedCollector
@@ -203,6 +234,23 @@ class _CollectorCache:
                     self.config, self.client, self.settings
                 )
             return self._collectors["comments"]
+
+    def _host_slot(self, server: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._host_slots.get(server)
+            if slot is None:
+                slot = threading.BoundedSemaphore(self.config.collect.per_host_concurrency)
+                self._host_slots[server] = slot
+            return slot
+
+
+def server_of(source: Source) -> str:
+    """Which server a poll hits: a feed's host, a Mastodon instance, else the platform's API."""
+    if source.platform == "blog":
+        return urlsplit(source.target).hostname or source.target
+    if source.platform == "mastodon" and "@" in source.target:
+        return source.target.rsplit("@", 1)[-1].lower()
+    return source.platform
 
 
 def _store_outcome(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
 import tomllib
 import types
@@ -50,7 +51,8 @@ class CollectConfig:
     """How politely and how fast to poll."""
 
     interval_minutes: int = 60
-    concurrency: int = 8
+    concurrency: int = 16
+    per_host_concurrency: int = 8
     timeout_seconds: float = 20.0
     max_response_bytes: int = 10_000_000
     user_agent: str = "listen/0.1 (+https://github.com/listen-app/listen)"
@@ -272,6 +274,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
 def _check_values(config: Config, where: str) -> None:
     if config.collect.concurrency < 1:
         raise ConfigError(where, "must be at least 1", key="collect.concurrency")
+    if config.collect.per_host_concurrency < 1:
+        raise ConfigError(where, "must be at least 1", key="collect.per_host_concurrency")
     if config.collect.timeout_seconds <= 0:
         raise ConfigError(where, "must be positive", key="collect.timeout_seconds")
     if config.collect.max_response_bytes < 1024:
@@ -342,9 +346,15 @@ def _unknown(key: str, allowed: list[str]) -> str:
     return f"unknown key{hint}"
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """`typing.get_type_hints`, once per class (it is slow, and runs for every contact)."""
+    return typing.get_type_hints(cls)
+
+
 def _build(cls: type, values: Mapping[str, Any], where: str, prefix: str) -> Any:
     """Instantiate dataclass `cls` from `values`, checking names and types."""
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in values.items():

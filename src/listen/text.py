@@ -10,6 +10,19 @@ _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _NEWLINES = re.compile(r"\n\s*\n+")
+# Fast path for ordinary markup: well-formed tags with plainly quoted attributes. Anything that
+# HTMLParser treats specially (comments, declarations, raw-text elements, odd tag names, a stray
+# `<`) makes `_simple_markup_parts` return None and the HTMLParser path run instead.
+_SIMPLE_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
+    r"((?:[ \t\n\r\f]+[^ \t\n\r\f\"'<>/=]+"
+    r"(?:[ \t\n\r\f]*=[ \t\n\r\f]*(?:\"[^\"]*\"|'[^']*'|[^ \t\n\r\f\"'=<>`]+))?)*)"
+    r"[ \t\n\r\f]*(/?)>"
+)
+_SPECIAL_MARKUP = re.compile(
+    r"<[!?]|<(?:script|style|title|textarea|plaintext|xmp|iframe|noembed|noframes)\b",
+    re.IGNORECASE,
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -42,6 +55,8 @@ def html_to_text(markup: str | None, limit: int = 20_000) -> str:
     markup = markup[: limit * 4]
     if "<" not in markup and "&" not in markup:
         text = markup
+    elif (parts := _simple_markup_parts(markup)) is not None:
+        text = "".join(parts)
     else:
         parser = _TextExtractor()
         try:
@@ -51,10 +66,52 @@ def html_to_text(markup: str | None, limit: int = 20_000) -> str:
         except Exception:
             text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
     text = text.replace("\x00", "")
-    text = _SPACES.sub(" ", text)
+    if "  " in text or _has_other_spaces(text):  # the regex is slow even when it changes nothing
+        text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _NEWLINES.sub("\n\n", text).strip()
     return cap(text, limit)
+
+
+def _has_other_spaces(text: str) -> bool:
+    return "\t" in text or "\r" in text or "\f" in text or "\v" in text
+
+
+def _simple_markup_parts(markup: str) -> list[str] | None:
+    """What `_TextExtractor` collects from `markup`, or None when the markup is not simple."""
+    if _SPECIAL_MARKUP.search(markup):
+        return None
+    # [data, closing, tag, attributes, self_closing, data, closing, ...]
+    pieces = _SIMPLE_TAG.split(markup)
+    parts: list[str] = []
+    skipping = 0
+    for i in range(0, len(pieces) - 1, 5):
+        data, closing, tag, _, self_closing = pieces[i : i + 5]
+        if "<" in data:
+            return None
+        if data and not skipping:
+            parts.append(html.unescape(data))
+        tag = tag.lower()
+        if tag in _SKIP_TAGS:
+            # HTMLParser reports <x/> as a start tag followed by an end tag.
+            if closing and self_closing:
+                return None
+            if not closing:
+                skipping += 1
+            if (closing or self_closing) and skipping:
+                skipping -= 1
+        elif tag in _BLOCK_TAGS:
+            if closing and self_closing:
+                return None
+            parts.append("\n\n" if self_closing else "\n")
+        elif closing and self_closing:
+            return None
+    rest = pieces[-1]
+    if "<" in rest:
+        return None
+    if rest and not skipping:
+        parts.append(html.unescape(rest))
+    return parts
 
 
 def cap(text: str | None, limit: int) -> str:

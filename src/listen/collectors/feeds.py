@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from listen.clock import parse_iso
+from listen.collectors.fastfeed import FastEntry, FastFeed, parse_simple_feed
 from listen.errors import SourceError
 from listen.text import cap, html_to_text
 from listen.types import MAX_TEXT_CHARS, MAX_TITLE_CHARS, Post
@@ -117,54 +118,74 @@ def refuse_entity_declarations(content: bytes, url: str) -> None:
 
 
 def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
-    """Parse RSS 0.9x/1.0/2.0 or Atom with feedparser, tolerating recoverable damage."""
-    import feedparser
+    """Parse RSS 0.9x/1.0/2.0 or Atom, tolerating recoverable damage.
 
+    Plain UTF-8 RSS 2.0 and Atom 1.0 take the fast path (`fastfeed`, same results); everything
+    else goes through feedparser.
+    """
     refuse_entity_declarations(content, url)
+    fast = parse_simple_feed(content, url)
+    if fast is None:
+        fast = _parse_with_feedparser(content, url)
+    posts = tuple(_entry_post(url, e, fast.author) for e in fast.entries if _readable(e))
+    return ParsedFeed(title=fast.title, link=fast.link, posts=posts, format=fast.version)
+
+
+def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
+    import feedparser
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:
         raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     if not parsed.get("version") and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
-    feed_author = _str(parsed.feed.get("author"))
-    posts = []
+    entries = []
     for entry in parsed.entries:
-        raw_link = _str(entry.get("link"))
-        link = urljoin(url, raw_link) if raw_link else None
-        guid = _str(entry.get("id")) or link
-        title = _str(entry.get("title"))
-        created = _struct_time(entry.get("published_parsed")) or _struct_time(
-            entry.get("updated_parsed")
-        )
-        body = ""
         contents = entry.get("content") or []
-        if contents:
-            body = _str(contents[0].get("value"))
-        body = body or _str(entry.get("summary"))
-        comment_feed = _str(entry.get("wfw_commentrss"))
-        if not (title or body or link):
-            continue  # nothing a person could read or open
-        posts.append(
-            Post(
-                id=blog_post_id(url, guid, title, created),
-                platform="blog",
-                url=link,
-                author_handle=_str(entry.get("author")) or feed_author or None,
-                title=cap(html_to_text(title, MAX_TITLE_CHARS), MAX_TITLE_CHARS) or None,
-                text=html_to_text(body, MAX_TEXT_CHARS),
-                created_at=created,
-                comment_feed_url=urljoin(url, comment_feed) if comment_feed else None,
-                raw_kind="article",
+        body = _str(contents[0].get("value")) if contents else ""
+        entries.append(
+            FastEntry(
+                id=_str(entry.get("id")) or None,
+                link=_str(entry.get("link")) or None,
+                title=_str(entry.get("title")) or None,
+                body=body or _str(entry.get("summary")),
+                author=_str(entry.get("author")) or None,
+                created=_struct_time(entry.get("published_parsed"))
+                or _struct_time(entry.get("updated_parsed")),
+                comment_feed=_str(entry.get("wfw_commentrss")) or None,
             )
         )
-    if parsed.bozo and not posts:
+    entries = [e for e in entries if _readable(e)]
+    if parsed.bozo and not entries:
         raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
-    return ParsedFeed(
+    return FastFeed(
         title=_str(parsed.feed.get("title")),
         link=_str(parsed.feed.get("link")) or None,
-        posts=tuple(posts),
-        format=parsed.get("version") or "unknown",
+        author=_str(parsed.feed.get("author")) or None,
+        entries=tuple(entries),
+        version=parsed.get("version") or "unknown",
+    )
+
+
+def _readable(entry: FastEntry) -> bool:
+    """False for an entry with nothing a person could read or open."""
+    return bool(entry.title or entry.body or entry.link)
+
+
+def _entry_post(url: str, entry: FastEntry, feed_author: str | None) -> Post:
+    link = urljoin(url, entry.link) if entry.link else None
+    guid = entry.id or link
+    title = entry.title or ""
+    return Post(
+        id=blog_post_id(url, guid, title, entry.created),
+        platform="blog",
+        url=link,
+        author_handle=entry.author or feed_author or None,
+        title=cap(html_to_text(title, MAX_TITLE_CHARS), MAX_TITLE_CHARS) or None,
+        text=html_to_text(entry.body, MAX_TEXT_CHARS),
+        created_at=entry.created,
+        comment_feed_url=urljoin(url, entry.comment_feed) if entry.comment_feed else None,
+        raw_kind="article",
     )
 
 

@@ -123,6 +123,15 @@ CUES: dict[str, re.Pattern[str]] = {
     "gratitude": _cue(r"\bthank(?:s| you)\b", r"\bgrateful\b", r"\bshout-?out\b"),
 }
 CUE_NAMES: tuple[str, ...] = tuple(CUES)
+# Each cue without its hoisted leading word boundary: it matches wherever the cue does (and
+# more), yet runs ~2.5x faster (the regex engine can skip to the alternatives' first letters).
+# Most posts show no cue, so `post_cues` asks it first and runs the real pattern only on a hit.
+_CUE_PREFILTERS: dict[str, re.Pattern[str] | None] = {
+    name: re.compile(pattern.pattern.removeprefix(r"\b"))
+    if pattern.pattern.startswith(r"\b(?:")
+    else None
+    for name, pattern in CUES.items()
+}
 
 PLATFORM_NAMES: tuple[str, ...] = ("blog", "bluesky", "x", "mastodon", "linkedin")
 
@@ -194,9 +203,14 @@ def post_cues(post: PostForScoring) -> PostCues:
     """The cues in a post's title and text."""
     raw = f"{post.title}\n{post.text}" if post.title else post.text
     raw = raw[:MODEL_TEXT_CHARS]
-    links = len(_URL.findall(raw)) + (1 if post.url and post.kind == "article" else 0)
-    text = _URL.sub(" ", raw).lower()
-    flags = frozenset(name for name, pattern in CUES.items() if pattern.search(text))
+    text, found_links = _URL.subn(" ", raw)  # one pass: the links counted as they go
+    text = text.lower()
+    links = found_links + (1 if post.url and post.kind == "article" else 0)
+    flags = frozenset(
+        name
+        for name, pattern in CUES.items()
+        if ((pre := _CUE_PREFILTERS[name]) is None or pre.search(text)) and pattern.search(text)
+    )
     return PostCues(flags=flags, question_marks=text.count("?"), links=links)
 
 

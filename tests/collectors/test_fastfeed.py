@@ -1,0 +1,131 @@
+"""The fast feed path must give exactly what the feedparser path gives, or step aside."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from listen.collectors import feeds
+from listen.collectors.fastfeed import parse_simple_feed
+from listen.types import Post
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
+ROOT = Path(__file__).resolve().parents[2]
+URL = "http://127.0.0.1:8080/blog/feed.xml"
+XML_FEEDS = sorted(p for p in DATA.iterdir() if p.suffix == ".xml")
+# Real feeds that are plain enough for the fast path (it must not quietly refuse everything).
+EXPECTED_FAST = {
+    "feed-rs_rss_2.0_cloudflare.xml",
+    "feed-rs_rss_2.0_element_io.xml",
+    "feed-rs_rss_2.0_example_4.xml",
+    "feed-rs_rss_2.0_ghost_2.xml",
+    "feed-rs_rss_2.0_kdist.xml",
+    "feed-rs_rss_2.0_wirecutter.xml",
+    "feed-rs_atom_mediarss_reddit_1.xml",
+}
+
+
+def via_feedparser(content: bytes, url: str = URL) -> tuple[str, str | None, str, list[Post]]:
+    parsed = feeds._parse_with_feedparser(content, url)
+    posts = [feeds._entry_post(url, e, parsed.author) for e in parsed.entries]
+    return parsed.title, parsed.link, parsed.version, posts
+
+
+def via_fast_path(content: bytes, url: str = URL) -> tuple[str, str | None, str, list[Post]] | None:
+    parsed = parse_simple_feed(content, url)
+    if parsed is None:
+        return None
+    posts = [feeds._entry_post(url, e, parsed.author) for e in parsed.entries]
+    return parsed.title, parsed.link, parsed.version, posts
+
+
+@pytest.mark.parametrize("path", XML_FEEDS, ids=lambda p: p.name)
+def test_real_feeds_agree_with_feedparser(path: Path) -> None:
+    content = path.read_bytes()
+    fast = via_fast_path(content)
+    if path.name in EXPECTED_FAST:
+        assert fast is not None, "the fast path refused a plain feed"
+    if fast is not None:
+        assert fast == via_feedparser(content)
+        assert fast[3], "a feed with items gave no posts"
+
+
+def _example(replacements: dict[str, str]) -> bytes:
+    """The WordPress sample with the first match of each regex (in its first item) replaced."""
+    text = (DATA / "feed-rs_rss_2.0_example_4.xml").read_text(encoding="utf-8")
+    head, item = text.split("<item>", 1)
+    for pattern, new in replacements.items():
+        item, count = re.subn(pattern, new, item, count=1, flags=re.DOTALL)
+        if not count:
+            head, count = re.subn(pattern, new, head, count=1, flags=re.DOTALL)
+        assert count, pattern
+    return (head + "<item>" + item).encode("utf-8")
+
+
+LINK = r"<link>.*?</link>"
+GUID = r"<guid[^>]*>.*?</guid>"
+VARIANTS = {
+    "relative link": {LINK: "<link>/2019/08/06/quake/</link>"},
+    "numeric guid, not a permalink": {GUID: '<guid isPermaLink="false">12137</guid>'},
+    "guid that is the link": {LINK: "", GUID: "<guid>http://quakes.example/12137</guid>"},
+    "relative guid that is the link": {LINK: "", GUID: "<guid> /p/12137 </guid>"},
+    "double-encoded UTF-8 title": {"<title>Minor": "<title>CafÃ© Minor"},
+    "C1 control characters": {"<title>Minor": "<title>\u0093quoted\u0094 Minor"},
+    "escaped ampersand in link query": {
+        LINK: "<link>http://x.example/?a=1&amp;amp;b=2&amp;c;</link>"
+    },
+    "author with an e-mail": {"<dc:creator>": "<dc:creator>jo@example.com "},
+    "author with a handle": {"<dc:creator>": "<dc:creator>@jo "},
+    "unusual date": {"<pubDate>Tue, 06 Aug 2019": "<pubDate>06 August 2019 Tue"},
+    "numeric time zone": {r"\+0000</pubDate>": "-0730</pubDate>"},
+    "unknown element": {"<dc:creator>": "<media:title>Not the title</media:title><dc:creator>"},
+    "ISO-8859-1 declared": {'encoding="UTF-8"': 'encoding="ISO-8859-1"'},
+}
+
+
+FALLS_BACK = {"author with an e-mail", "unusual date", "unknown element", "ISO-8859-1 declared"}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_variants_agree_with_feedparser(name: str) -> None:
+    content = _example(VARIANTS[name])
+    expected = via_feedparser(content)
+    fast = via_fast_path(content)
+    assert (fast is None) == (name in FALLS_BACK)
+    assert fast is None or fast == expected
+    result = feeds.parse_xml_feed(content, URL)
+    assert (result.title, result.link, result.format, list(result.posts)) == expected
+
+
+def test_fast_path_steps_aside_for_what_it_does_not_model() -> None:
+    atom_xhtml = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        b"<title>t</title><entry><id>urn:x:1</id><title>a</title>"
+        b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>x</p></div></content>'
+        b"</entry></feed>"
+    )
+    assert parse_simple_feed(atom_xhtml, URL) is None
+    doctype = b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "b">]><rss version="2.0"/>'
+    assert parse_simple_feed(doctype, URL) is None
+    assert parse_simple_feed(b"<rss version='0.91'><channel/></rss>", URL) is None
+    assert parse_simple_feed(b"<rss version='2.0'><channel><item>", URL) is None
+
+
+def test_generated_benchmark_feeds_agree_with_feedparser() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench_data
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    corpus = bench_data.load_corpus()
+    generated = [f for f in bench_data.generate_feeds(corpus, 40) if not f.name.endswith(".json")]
+    fast_count = 0
+    for feed in generated:
+        fast = via_fast_path(feed.body)
+        if fast is not None:
+            fast_count += 1
+            assert fast == via_feedparser(feed.body), feed.name
+    assert fast_count >= len(generated) * 0.8
