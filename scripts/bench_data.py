@@ -403,6 +403,7 @@ def build_large_db(
     classified_days: float = 0,
     shown_days: int = 0,
     days: int = 365,
+    engagement_days: int | None = None,
     seed: int = 3,
 ) -> None:
     """A migrated listen database filled in bulk: one transaction, executemany per table.
@@ -410,7 +411,9 @@ def build_large_db(
     Posts span `days` days before EPOCH (a year: 1M posts from 5,000 contacts is about one
     post per contact every two days), newest first, generated from a pool of distinct texts
     (varied, not identical) so building a million rows stays fast; ids, dates, contacts and
-    reply links are unique per row. As a daily cron leaves it: posts of the last
+    reply links are unique per row. Engagements are on posts spread over the whole span, or
+    only on posts of the last `engagement_days` days (a heavy, recent history: far more of them
+    fall in the digest's score windows). As a daily cron leaves it: posts of the last
     `classified_days` carry a classification, and each of the last `shown_days` days has ten
     posts shown in that day's digest.
     """
@@ -501,27 +504,28 @@ def build_large_db(
         post_rows(),
     )
     kinds = ("like", "like", "like", "reply", "repost", "quote", "comment", "share")
+    # posts are numbered newest first: the engaged ones are among the first `engaged_span`
+    engaged_span = posts if engagement_days is None else min(posts, posts * engagement_days // days)
+
+    def engagement_rows() -> Iterator[tuple[object, ...]]:
+        for i in range(engagements):
+            n = (i * 7919) % engaged_span
+            posted = n * span // posts  # seconds before EPOCH
+            # within two days after the post appeared (never after EPOCH)
+            engaged = EPOCH - timedelta(seconds=posted - min(rng.randrange(2 * 86400), posted))
+            yield (
+                f"e{i}",
+                f"p{n:07d}",
+                pool[n % len(pool)].platform,
+                kinds[i % len(kinds)],
+                engaged.isoformat(),
+                now,
+            )
+
     conn.executemany(
         "INSERT INTO engagements (id, post_id, platform, kind, engaged_at, detected_by, url, text,"
         " recorded_at) VALUES (?, ?, ?, ?, ?, 'api', NULL, '', ?)",
-        (
-            (
-                f"e{i}",
-                f"p{(i * 7919) % posts:07d}",
-                pool[(i * 7919) % posts % len(pool)].platform,
-                kinds[i % len(kinds)],
-                # within two days after the post appeared (never after EPOCH)
-                (
-                    EPOCH
-                    - timedelta(seconds=((i * 7919) % posts) * span // posts)
-                    + timedelta(
-                        seconds=min(rng.randrange(2 * 86400), ((i * 7919) % posts) * span // posts)
-                    )
-                ).isoformat(),
-                now,
-            )
-            for i in range(engagements)
-        ),
+        engagement_rows(),
     )
     recent = min(posts, int(posts * classified_days * 86400 / span))
     actions = ("skip", "skip", "skip", "like", "like", "comment", "share")

@@ -190,3 +190,132 @@ def test_generated_30_day_history_matches_hand_computed_scores() -> None:
     # Nothing happened before May: the previous window scores 0.
     assert score.previous_total == 0
     assert score.trend == pytest.approx(score.total)
+
+
+def reference_window(
+    platform: str,
+    shown_items: list[ShownItem],
+    engagements: list[EngagementFact],
+    marks: list[MarkFact],
+    start: datetime,
+    end: datetime,
+) -> tuple[object, ...]:
+    """The components computed the plain way (one pass over every fact per window): what the
+    indexed `_PlatformFacts` must reproduce exactly."""
+    from collections import Counter
+
+    from listen.scoring import COMPONENT_MAX, DEPTH_WEIGHTS
+    from listen.tracker import track
+
+    mine = [s for s in shown_items if s.platform == platform]
+    ids = {s.post_id for s in mine}
+    own = [e for e in engagements if e.platform == platform]
+    window_days = max(1, round((end - start) / timedelta(days=1)))
+    tracked = [
+        t
+        for t in track(
+            mine, own, [m for m in marks if m.post_id in ids], now=end, response_window=RESPONSE
+        )
+        if start <= t.first_shown_at < end
+    ]
+    statuses = Counter(t.status for t in tracked)
+    decided = statuses["participated"] + statuses["lurked"]
+    in_window = [e for e in own if start <= e.engaged_at < end]
+    depth = (
+        COMPONENT_MAX * sum(DEPTH_WEIGHTS.get(e.kind, 0.0) for e in in_window) / len(in_window)
+        if in_window
+        else 0.0
+    )
+    posting = {s.contact_id for s in mine if s.contact_id is not None and start <= s.shown_at < end}
+    reached = {e.contact_id for e in in_window if e.contact_id is not None} & posting
+    active = {int((e.engaged_at - start) / timedelta(days=1)) for e in in_window}
+    active_days = len({d for d in active if 0 <= d < window_days})
+    return (
+        COMPONENT_MAX * statuses["participated"] / decided if decided else 0.0,
+        depth,
+        COMPONENT_MAX * len(reached) / len(posting) if posting else 0.0,
+        COMPONENT_MAX * active_days / window_days,
+        dict(statuses),
+        dict(sorted(Counter(e.kind for e in in_window).items())),
+        len(reached),
+        len(posting),
+        active_days,
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_indexed_windows_equal_the_plain_computation(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    platforms = ("bluesky", "blog", "x")
+    kinds = ("like", "reply", "comment", "repost", "quote", "share", "mention", "follow")
+    span = 90 * 86400
+
+    def moment() -> datetime:
+        # whole seconds and odd microseconds, some exactly on day boundaries of the windows
+        if rng.random() < 0.1:
+            return NOW - timedelta(days=rng.randrange(90))
+        return NOW - timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(2) * 7)
+
+    posts = [f"p{i}" for i in range(60)]
+    shown_items = [
+        ShownItem(
+            rng.choice(posts), rng.choice(platforms), rng.choice((1, 2, 3, None)), moment(), "reply"
+        )
+        for _ in range(rng.randrange(0, 80))
+    ]
+    engagements = [
+        EngagementFact(
+            rng.choice(posts),
+            rng.choice(platforms),
+            rng.choice(kinds),
+            moment(),
+            rng.choice((1, 2, 3, 4, None)),
+        )
+        for _ in range(rng.randrange(0, 400))
+    ]
+    marks = [
+        MarkFact(rng.choice(posts), rng.choice(("done", "skip", "like")), moment())
+        for _ in range(rng.randrange(0, 10))
+    ]
+    for platform in platforms:
+        for end in (NOW, NOW - timedelta(days=7), NOW - timedelta(days=30, hours=5)):
+            for window in (
+                WINDOW,
+                timedelta(days=7),
+                timedelta(days=2, hours=12),
+                timedelta(days=2, hours=18),
+            ):
+                got = score_window(
+                    platform,
+                    shown=shown_items,
+                    engagements=engagements,
+                    marks=marks,
+                    start=end - window,
+                    end=end,
+                    response_window=RESPONSE,
+                )
+                want = reference_window(
+                    platform, shown_items, engagements, marks, end - window, end
+                )
+                statuses = {
+                    k: v
+                    for k, v in (
+                        ("participated", got.participated),
+                        ("lurked", got.lurked),
+                        ("open", got.open),
+                    )
+                    if v
+                }
+                assert (
+                    got.response,
+                    got.depth,
+                    got.breadth,
+                    got.consistency,
+                    statuses,
+                    got.engagements_by_kind,
+                    got.contacts_engaged,
+                    got.contacts_posting,
+                    got.active_days,
+                ) == want

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from listen.store import Store
 from listen.types import Post
@@ -89,3 +90,72 @@ def test_contact_activity_latest_post_and_last_engagement(store: Store) -> None:
     assert activity["Bob"].last_engaged_at == NOW - timedelta(days=8)
     assert activity["Bob"].priority == 3
     assert activity["Quiet"].latest_post is None and activity["Quiet"].last_engaged_at is None
+
+
+def engagement_contacts(store: Store) -> dict[str, int | None]:
+    return dict(store.conn.execute("SELECT id, contact_id FROM engagements").fetchall())
+
+
+def test_engagement_contact_follows_posts_that_arrive_later_and_marks(store: Store) -> None:
+    from listen.types import Engagement
+
+    # Seen on the user's own timeline first: the post is not collected yet.
+    store.insert_engagements(
+        [
+            Engagement("early", "later", "blog", "comment", engaged_at=NOW - timedelta(days=2)),
+            Engagement("undated", "later", "blog", "like", engaged_at=None),
+            Engagement("elsewhere", "never", "blog", "like", engaged_at=NOW),
+        ],
+        now=NOW - timedelta(days=1),
+    )
+    assert set(engagement_contacts(store).values()) == {None}
+    bob = add_contact_posts(
+        store,
+        "Bob",
+        "blog",
+        "https://bob.example/feed/",
+        [blog_post("later", 3, None), blog_post("other", 1, None)],
+        now=NOW,
+    )
+    assert engagement_contacts(store) == {"early": bob, "undated": bob, "elsewhere": None}
+    # the undated engagement counts when it was recorded (a day before NOW), after `early`
+    activity = {a.name: a for a in store.contact_activity()}
+    assert activity["Bob"].last_engaged_at == NOW - timedelta(days=1)
+    store.mark_post("other", "like", now=NOW)
+    assert engagement_contacts(store)["manual:like:other"] == bob
+    activity = {a.name: a for a in store.contact_activity()}
+    assert activity["Bob"].last_engaged_at == NOW
+    store.remove_contact("Bob")
+    assert set(engagement_contacts(store).values()) == {None}
+
+
+def test_engagement_contact_is_backfilled_by_the_migration(tmp_path: Path) -> None:
+    from listen.store import MIGRATIONS
+    from listen.types import Engagement
+
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        bob = add_contact_posts(
+            store, "Bob", "blog", "https://bob.example/feed/", [blog_post("p", 3, None)], now=NOW
+        )
+        store.insert_engagements(
+            [
+                Engagement("on-p", "p", "blog", "comment", engaged_at=NOW - timedelta(days=2)),
+                Engagement("orphan", "q", "blog", "like", engaged_at=NOW),
+            ],
+            now=NOW,
+        )
+        # back to the schema before migration 8
+        version = len(MIGRATIONS)
+        assert MIGRATIONS[7][1].__name__ == "_migration_8_engagement_contact"
+        store.conn.executescript(
+            "DROP INDEX engagements_contact_engaged; DROP INDEX engagements_time;"
+            " CREATE INDEX engagements_engaged ON engagements(engaged_at);"
+            " ALTER TABLE engagements DROP COLUMN contact_id;"
+            " DELETE FROM _migrations WHERE version >= 8;"
+        )
+    with Store.open(path) as upgraded:
+        assert upgraded.schema_version() == version
+        assert engagement_contacts(upgraded) == {"on-p": bob, "orphan": None}
+        activity = {a.name: a for a in upgraded.contact_activity()}
+        assert activity["Bob"].last_engaged_at == NOW - timedelta(days=2)

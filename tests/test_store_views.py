@@ -100,6 +100,21 @@ def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> No
     assert [v[0] for v in views] == ["activity", "opportunities"]
 
 
+def copy_rows(old: Store, source: Path) -> None:
+    """Copy every table's rows from `source` into `old`, keeping the columns `old` has."""
+    old.conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    tables = [
+        name
+        for (name,) in old.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_migrations'"
+        )
+    ]
+    for table in tables:
+        columns = ", ".join(row[1] for row in old.conn.execute(f"PRAGMA table_info({table})"))
+        old.conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM src.{table}")
+    old.conn.execute("DETACH DATABASE src")
+
+
 def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with Store.open(path, migrate=False) as old:
@@ -113,7 +128,11 @@ def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: P
                 "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')",
                 (version, name),
             )
-        fill(old)  # marks at://ann/2 through the real code path
+        # marks at://ann/2 through the real code path (today's schema), then the rows are
+        # copied into the old schema's columns, as the code of that time wrote them
+        with Store.open(tmp_path / "today.db") as today:
+            fill(today)
+        copy_rows(old, tmp_path / "today.db")
     with Store.open(path) as upgraded:
         assert upgraded.marks() == {"at://ann/2": "share"}
         foreign = upgraded.conn.execute("PRAGMA foreign_key_list(marks)").fetchall()

