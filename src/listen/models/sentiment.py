@@ -56,17 +56,75 @@ def _with_lowered_emoticons(source: str) -> str:
     return source.replace(_EMOTICON_LOOKUP, _EMOTICON_LOOKUP_FAST) + _LOWER_EMOTICONS
 
 
-def _fast_analyzer() -> SentimentFn:
+# `find_tokens` (three quarters of the sentiment time) runs seven regex substitutions for
+# contractions, two for line breaks, and walks every token through tuple startswith/endswith
+# checks. The same answers, sooner: a contraction pattern that is a plain string and does not
+# occur substitutes nothing; "\r\n" is a plain replace; the paragraph pattern needs a "\n";
+# a token that neither starts with punctuation nor ends with punctuation or "." leaves the
+# loop unchanged. Each edit applies only where the shipped code reads exactly as expected;
+# tests compare the patched tokenizer with the shipped one on real and tricky texts.
+_TOKENIZER_EDITS = (
+    (
+        """    for a, b in list(replace.items()):
+        string = re.sub(a, b, string)""",
+        """    for a, b in list(replace.items()):
+        if a in string or re.escape(a) != a:
+            string = re.sub(a, b, string)""",
+    ),
+    (
+        """    string = re.sub("\\r\\n", "\\n", string)
+    string = re.sub(linebreak, " %s " % EOS, string)""",
+        """    string = string.replace("\\r\\n", "\\n")
+    if "\\n" in string or linebreak != r"\\n{2,}":
+        string = re.sub(linebreak, " %s " % EOS, string)""",
+    ),
+    (
+        """    tokens = []
+    for t in TOKEN.findall(string + " "):
+        if len(t) > 0:""",
+        """    tokens = []
+    _starts = frozenset(punctuation)
+    _ends = _starts | {"."}
+    for t in TOKEN.findall(string + " "):
+        if t[0] not in _starts and t[-1] not in _ends:  # a plain word
+            tokens.append(t)
+            continue
+        if len(t) > 0:""",
+    ),
+)
+
+
+def _with_faster_tokenizer(source: str) -> str:
+    for old, new in _TOKENIZER_EDITS:
+        if source.count(old) == 1:
+            source = source.replace(old, new)
+    return source
+
+
+def _textblob_root() -> Path:
     spec = importlib.util.find_spec("textblob")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("textblob is not installed")
-    root = Path(next(iter(spec.submodule_search_locations)))
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def text_module(*, edited: bool = True) -> Any:
+    """`textblob/_text.py` loaded by path, with the edits above (or as shipped)."""
+    root = _textblob_root()
     text_spec = importlib.util.spec_from_file_location("_listen_textblob_text", root / "_text.py")
     if text_spec is None or text_spec.loader is None:
         raise ImportError("textblob/_text.py not found")
     module = importlib.util.module_from_spec(text_spec)
     source = (root / "_text.py").read_text(encoding="utf-8")
-    exec(compile(_with_lowered_emoticons(source), str(root / "_text.py"), "exec"), vars(module))
+    if edited:
+        source = _with_faster_tokenizer(_with_lowered_emoticons(source))
+    exec(compile(source, str(root / "_text.py"), "exec"), vars(module))
+    return module
+
+
+def _fast_analyzer() -> SentimentFn:
+    root = _textblob_root()
+    module = text_module()
     lexicon_dir = root / "en"
 
     base: Any = module.Sentiment
