@@ -46,3 +46,31 @@ def test_an_idle_collect_loads_no_http_stack(tmp_path: Path) -> None:
     assert stdout.strip().endswith("[]"), stdout
     with Store.open(db) as store:
         assert store.count("runs") == 1  # the idle run is still recorded
+
+
+def test_an_idle_run_loads_no_model(tmp_path: Path) -> None:
+    """`listen run` with nothing due and every post scored: no HTTP stack, no numpy."""
+    from listen.types import CollectResult, Post
+
+    config = tmp_path / "config.toml"
+    config.write_text('[[contacts]]\nname = "Ada"\nblog = ["http://127.0.0.1:9/feed.xml"]\n')
+    db = tmp_path / "listen.db"
+    now = utcnow()
+    with Store.open(db) as store:
+        store.upsert_contact("Ada", identities=[("blog", "http://127.0.0.1:9/feed.xml")])
+        store.sync_sources({}, ["blog"])
+        (source,) = store.sources()
+        post = Post("https://ada.example/1", "blog", text="Hello", created_at=now)
+        store.save_result(
+            source, CollectResult(posts=(post,)), now=now, next_poll_at=now + timedelta(hours=1)
+        )
+    argv = ["listen", "--config", str(config), "--db", str(db), "run"]
+    code = f"import sys\nsys.argv = {argv!r}\nfrom listen.cli import main\nmain()"
+    first, stderr = loaded_by(code)  # scores the new post: the model is loaded
+    assert first.strip().endswith("['numpy']"), stderr
+    with Store.open(db) as store:
+        assert store.count("classifications") == 1
+    stdout, stderr = loaded_by(code)
+    assert stdout.strip().endswith("[]"), stdout + stderr
+    with Store.open(db) as store:
+        assert store.count("runs") == 2 and store.last_run()["status"] == "ok"  # type: ignore[index]

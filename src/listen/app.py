@@ -589,7 +589,7 @@ class ClassifySummary:
 
     scored: int
     model_version: str
-    model_origin: str  # installed or default
+    model_origin: str  # installed or default; none when there was nothing to score
     model_problem: str | None  # why the installed model was not used
     actions: dict[str, int]
     seconds: float
@@ -620,6 +620,11 @@ def classify(
 
     started = time.perf_counter()
     now = now or utcnow()
+    if not rescore and store.all_posts_scored():
+        # An idle cron run: no model to load (numpy alone is ~0.1 s).
+        if on_total:
+            on_total(0)
+        return ClassifySummary(0, "", "none", None, {}, time.perf_counter() - started)
     loaded = load_current_model(directory)
     if loaded.problem:
         log.warning("using the default model: %s", loaded.problem)

@@ -815,6 +815,14 @@ class Store:
 
     # -- classifier ---------------------------------------------------------------------------
 
+    def all_posts_scored(self) -> bool:
+        """True when every post has a classification: two counts, not a join (every
+        classification is of a distinct stored post: its key, a foreign key with cascade)."""
+        posts, scored = self.conn.execute(
+            "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM classifications)"
+        ).fetchone()
+        return int(posts) <= int(scored)
+
     def posts_for_scoring(self, *, rescore: bool = False) -> list[dict[str, Any]]:
         """Posts without a classification (every post if `rescore`), with what the classifier
         needs about their author: priority, the user's last engagement with them, and how many
