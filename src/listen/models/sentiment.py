@@ -68,7 +68,7 @@ _TOKENIZER_EDITS = (
         """    for a, b in list(replace.items()):
         string = re.sub(a, b, string)""",
         """    for a, b in list(replace.items()):
-        if a in string or re.escape(a) != a:
+        if a in string or a not in _LISTEN_LITERAL_PATTERNS:
             string = re.sub(a, b, string)""",
     ),
     (
@@ -94,11 +94,19 @@ _TOKENIZER_EDITS = (
 )
 
 
+# The contraction patterns that match only themselves (all of TextBlob's).
+_LITERAL_PATTERNS = (
+    "\n_LISTEN_LITERAL_PATTERNS = frozenset(k for k in replacements if re.escape(k) == k)\n"
+)
+
+
 def _with_faster_tokenizer(source: str) -> str:
+    if "\nreplacements = {" not in source:
+        return source
     for old, new in _TOKENIZER_EDITS:
         if source.count(old) == 1:
             source = source.replace(old, new)
-    return source
+    return source + _LITERAL_PATTERNS
 
 
 def _textblob_root() -> Path:
