@@ -125,10 +125,13 @@ def test_digest_queries_use_indexes_not_table_scans(filled: Store) -> None:
     for sql in selects:
         for row in filled.conn.execute("EXPLAIN QUERY PLAN " + sql):
             detail = row[-1]
-            # posts and digest_items are the big tables: reach them by key, by contact or by
-            # an indexed time range, never by walking them.
-            if re.match(r"(SCAN|SEARCH) (posts|p|digest_items|d)\b", detail) and not re.search(
-                r"\((id=\?|contact_id=\?|created_at>\?|shown_at>\?)", detail
+            # posts, engagements and digest_items are the big tables: reach them by key, by
+            # contact or by an indexed time range, never by walking them.
+            if re.match(
+                r"(SCAN|SEARCH) (posts|p|digest_items|d|engagements|e)\b", detail
+            ) and not re.search(
+                r"\((id=\?|post_id=\?|contact_id=\?|created_at>\?|shown_at>\?|engaged_at[>=]\?)",
+                detail,
             ):
                 bad.append((sql[:80], detail))
     assert bad == []
