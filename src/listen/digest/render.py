@@ -17,19 +17,12 @@ from typing import Any
 from listen.clock import to_iso
 from listen.digest.build import Activity, Digest, DigestItem
 from listen.scoring import PlatformScore
+from listen.text import printable
 from listen.tracker import ColdContact
 
 FORMATS = ("text", "markdown", "html", "json")
 SPARK = "▁▂▃▄▅▆▇█"
 TITLE = "Your listen digest"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Drop control characters (terminal escapes hidden in post text), keep newlines and tabs."""
-    return _CONTROL.sub("", text)
 
 
 def render(digest: Digest, fmt: str) -> str:

@@ -1,0 +1,193 @@
+"""`listen run` and `listen status` as cron and their reader see them: failures recorded in
+`runs.errors` (steps too), remote error text made harmless, a status that fits 60 columns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from listen import app
+from listen.cli import cli
+from listen.demo.faults import FaultServer, feed, respond
+from listen.errors import InputError
+from tests.reliability_helpers import FEEDS, SRC, cli_env, listen_argv, run_listen
+from tests.reliability_helpers import write_feeds_config as feeds_config
+
+HEATED = (FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes()
+# What a hostile server might put in an error message: set the window title, clear the screen,
+# then fake a line of output.
+HOSTILE = "\x1b]0;pwned\x07\x1b[2Jservice down\nrun 99: all fine\r\x9b31m"
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer() as s:
+        yield s
+
+
+def last_run(db: Path) -> tuple[str, list[dict[str, object]]]:
+    with sqlite3.connect(db) as conn:
+        status, errors = conn.execute(
+            "SELECT status, errors FROM runs ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    return status, json.loads(errors)
+
+
+def test_a_failing_step_is_recorded_in_runs_errors(
+    tmp_path: Path, server: FaultServer, monkeypatch
+):
+    def classify(config, store, directory):
+        raise InputError("model file is damaged")
+
+    monkeypatch.setattr(app, "classify", classify)
+    feeds = {"Ok": server.add("/ok", feed(HEATED)), "Bad": server.add("/bad", respond(500))}
+    config = feeds_config(tmp_path / "c.toml", feeds)
+    db = tmp_path / "l.db"
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", str(db), "run"])
+    assert result.exit_code == 1
+    status, errors = last_run(db)
+    assert status == "partial"
+    assert [(e["step"], e["error"]) for e in errors] == [
+        ("collect", "HTTP 500"),
+        ("classify", "model file is damaged"),
+    ]
+    assert errors[0]["target"] == feeds["Bad"]
+    document = json.loads(
+        CliRunner()
+        .invoke(cli, ["--config", str(config), "--db", str(db), "status", "--format", "json"])
+        .output
+    )
+    assert document["last_run"]["errors"] == errors  # nested JSON, not a string inside JSON
+    text = CliRunner().invoke(cli, ["--config", str(config), "--db", str(db), "status"])
+    assert "partial (classify failed)" in text.output
+
+
+def test_a_failing_step_marks_an_otherwise_clean_run_partial(
+    tmp_path: Path, server: FaultServer, monkeypatch
+):
+    def classify(config, store, directory):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(app, "classify", classify)
+    config = feeds_config(tmp_path / "c.toml", {"Ok": server.add("/ok", feed(HEATED))})
+    db = tmp_path / "l.db"
+    CliRunner().invoke(cli, ["--config", str(config), "--db", str(db), "run"])
+    assert last_run(db) == (
+        "partial",
+        [{"step": "classify", "error": "internal error: ZeroDivisionError('bug')"}],
+    )
+
+
+def test_status_fits_60_columns(tmp_path: Path, server: FaultServer):
+    long_path = "/feeds/" + "a-rather-long-feed-name-" * 3 + "atom.xml"
+    feeds = {
+        "Ok": server.add(long_path, feed(HEATED)),
+        "Bad": server.add("/bad", respond(500)),
+    }
+    config = feeds_config(tmp_path / "c.toml", feeds, collect={"failing_after_errors": 2})
+    db = tmp_path / "l.db"
+    args = ["--config", str(config), "--db", str(db)]
+    for _ in range(2):
+        CliRunner().invoke(cli, [*args, "collect", "--all"])
+    result = CliRunner().invoke(cli, [*args, "status"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 60 for line in lines), "\n".join(lines)
+    assert lines[0].startswith("Last run 2 (collect): partial, started ")
+    header = next(line for line in lines if line.split()[:1] == ["source"])
+    assert header.split() == ["source", "last", "ok", "errors", "next", "poll"]
+    rows = [line.split() for line in lines if line.startswith(" blog")]
+    assert sorted(row[-3] for row in rows) == ["0", "2"], rows  # the errors column
+    # The long feed URL folds in its column instead of being cut off with an ellipsis.
+    assert "a-rather-long-feed-name-" * 3 in "".join(line.strip() for line in lines)
+    assert "…" not in result.output
+    flattened = " ".join(" ".join(lines).split())
+    assert f"! blog {feeds['Bad']}: failing: 2 errors in a row since" in flattened
+    assert "; last error: HTTP 500" in flattened
+    assert lines[-1] == "1 source(s) need attention."
+
+
+def x_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[blog]\nenabled = false\n[bluesky]\nenabled = false\n[mastodon]\nenabled = false\n"
+        f'[x]\nbase_url = "{httpserver.url_for("/").rstrip("/")}"\n\n'
+        '[[contacts]]\nname = "Twitter"\nx = "Twitter"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_remote_error_text_is_stripped_of_terminal_escapes(tmp_path: Path, httpserver: HTTPServer):
+    httpserver.expect_request("/2/users/by/username/twitter").respond_with_json(
+        {"errors": [{"message": HOSTILE}]}, status=503
+    )
+    config = x_config(tmp_path, httpserver)
+    db = tmp_path / "listen.db"
+    env = {"LISTEN_X_BEARER_TOKEN": "test-bearer-0123456789"}
+    result = run_listen(config, db, "run", env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "failed: x twitter: HTTP 503 from X: service down run 99: all fine"
+    ]
+    with sqlite3.connect(db) as conn:
+        stored = [conn.execute("SELECT last_error FROM sources").fetchone()[0]]
+        stored += [
+            e["error"] for e in json.loads(conn.execute("SELECT errors FROM runs").fetchone()[0])
+        ]
+    assert stored == ["HTTP 503 from X: service down run 99: all fine"] * 2
+    for command in (("collect", "--all"), ("status",), ("status", "--format", "json")):
+        shown = run_listen(config, db, *command, env=env)
+        out = shown.stdout + shown.stderr
+        assert "service down" in out, command
+        assert not any(ch in out for ch in "\x1b\x07\x9b\r"), (command, out)
+        assert "pwned" not in out and "[2J" not in out
+
+
+def test_old_rows_with_escapes_are_cleaned_when_shown(tmp_path: Path, server: FaultServer):
+    """Rows stored before errors were cleaned at the source are cleaned on display."""
+    config = feeds_config(tmp_path / "c.toml", {"Bad": server.add("/bad", respond(500))})
+    db = tmp_path / "l.db"
+    run_listen(config, db, "collect", "--all")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sources SET last_error = ?", (HOSTILE,))
+    shown = run_listen(config, db, "status")
+    assert "service down run 99: all fine" in shown.stdout
+    assert not any(ch in shown.stdout for ch in "\x1b\x07\x9b\r")
+
+
+def test_a_crashing_collector_is_one_line_on_stderr_and_a_traceback_in_the_log(tmp_path: Path):
+    config = feeds_config(tmp_path / "c.toml", {"A": "http://127.0.0.1:9/a"})
+    db = tmp_path / "l.db"
+    crash = (
+        "import sys; from listen.collectors import base;"
+        " base.REGISTRY['blog'] = 'tests.test_run_pipeline:ExplodingCollector';"
+        " from listen.cli import main; sys.argv[0] = 'listen'; main()"
+    )
+    argv = listen_argv(config, db, "run")
+    env = cli_env()
+    env["PYTHONPATH"] = f"{SRC}:{SRC.parent}"
+    result = subprocess.run(
+        [sys.executable, "-c", crash, *argv[3:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "failed: blog http://127.0.0.1:9/a: internal error: KeyError: 'a parser bug'"
+    ]
+    log = (tmp_path / "listen.log").read_text()
+    assert "Traceback" in log and "KeyError: 'a parser bug'" in log
