@@ -104,7 +104,8 @@ def test_status_fits_60_columns(tmp_path: Path, server: FaultServer):
     assert lines[0].startswith("Last run 2 (collect): partial, started ")
     header = next(line for line in lines if line.split()[:1] == ["source"])
     assert header.split() == ["source", "last", "ok", "errors", "next", "poll"]
-    rows = [line.split() for line in lines if line.startswith(" blog")]
+    assert "blog" in [line.strip() for line in lines]  # the platform heading
+    rows = [line.split() for line in lines if line.startswith("   127.0.0.1:")]
     assert sorted(row[-3] for row in rows) == ["0", "2"], rows  # the errors column
     # The long feed URL folds in its column instead of being cut off with an ellipsis.
     assert "a-rather-long-feed-name-" * 3 in "".join(line.strip() for line in lines)
@@ -191,3 +192,33 @@ def test_a_crashing_collector_is_one_line_on_stderr_and_a_traceback_in_the_log(t
     ]
     log = (tmp_path / "listen.log").read_text()
     assert "Traceback" in log and "KeyError: 'a parser bug'" in log
+
+
+def test_run_takes_v_after_the_command_too(tmp_path: Path, server: FaultServer):
+    config = feeds_config(tmp_path / "c.toml", {"Ok": server.add("/ok", feed(HEATED))})
+    db = tmp_path / "l.db"
+    result = run_listen(config, db, "run", "-v")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("run 1: 1 sources polled (0 failed), ")
+    assert run_listen(config, db, "run").stdout == ""  # still silent without it
+
+
+def test_status_before_the_first_run_says_what_to_do(tmp_path: Path):
+    config = feeds_config(
+        tmp_path / "c.toml", {"A": "http://127.0.0.1:9/a", "B": "http://127.0.0.1:9/b"}
+    )
+    args = ["--db", str(tmp_path / "l.db"), "status"]
+    configured = CliRunner().invoke(cli, ["--config", str(config), *args])
+    assert "No sources polled yet: `listen run` polls your 2 contact(s)." in configured.output
+    (tmp_path / "empty.toml").write_text("")
+    empty = CliRunner().invoke(cli, ["--config", str(tmp_path / "empty.toml"), *args])
+    assert "No sources: add contacts first (`listen contacts add`)." in empty.output
+
+
+def test_score_with_nothing_to_score_does_not_send_the_user_to_digest(tmp_path: Path):
+    (tmp_path / "empty.toml").write_text("")
+    args = ["--config", str(tmp_path / "empty.toml"), "--db", str(tmp_path / "l.db"), "score"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0
+    assert result.output.startswith("No activity to score yet: no posts from your contacts")
+    assert "`listen run` collects both" in result.output and "listen digest" not in result.output

@@ -598,15 +598,21 @@ def contacts_import(obj: AppContext, path: Path) -> None:
 
 
 @cli.command()
+@click.option(
+    "-v", "--verbose", "verbose", count=True, help="Print the summary line (same as `listen -v`)."
+)
 @click.pass_obj
-def run(obj: AppContext) -> None:
+def run(obj: AppContext, verbose: int) -> None:
     """Collect due sources, detect participation and classify: the command for cron.
 
     Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
     Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
     """
-    from listen.logfile import FILE_ONLY
+    from listen.logfile import FILE_ONLY, configure_logging
 
+    if verbose:  # `listen run -v` as well as `listen -v run`
+        obj.verbose += verbose
+        configure_logging(obj.verbose, obj.env)
     report = app.run_pipeline(obj.config, obj.store)
     for outcome in report.collect.failed:  # error text comes from remote servers: one_line
         where = f"{outcome.platform} {one_line(outcome.target)}"
@@ -685,7 +691,11 @@ def status(obj: AppContext, fmt: str) -> None:
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
     if not report.sources:
-        console.print("No sources: add contacts first.")
+        if obj.config.contacts:  # sources are made from the config's contacts at each run
+            count = len(obj.config.contacts)
+            console.print(f"No sources polled yet: `listen run` polls your {count} contact(s).")
+        else:
+            console.print("No sources: add contacts first (`listen contacts add`).")
         return
     render_source_health(console, report.sources)
     if report.alerts:
@@ -693,15 +703,20 @@ def status(obj: AppContext, fmt: str) -> None:
 
 
 def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> None:
-    """A table narrow enough for 60 columns (the source folds), then one line per problem."""
+    """A table narrow enough for 60 columns (grouped by platform, long targets fold), then one
+    line per problem."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
     table.add_column("source", overflow="fold", ratio=1)
     table.add_column("last ok", no_wrap=True)
     table.add_column("errors", justify="right", no_wrap=True)
     table.add_column("next poll", no_wrap=True)
+    platform = None
     for s in sources:
+        if s.platform != platform:
+            platform = s.platform
+            table.add_row(f"[bold]{escape(platform)}[/bold]")
         table.add_row(
-            escape(_source_label(s)),
+            "  " + escape(_source_label(s, with_platform=False)),
             _short_time(s.last_success_at) or "never",
             str(s.error_count),
             (_short_time(s.next_poll_at) or "due") if s.enabled else "disabled",
@@ -716,9 +731,12 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
 
-def _source_label(source: SourceHealth) -> str:
+def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
     kind = f" ({source.kind})" if source.kind in ("self", "comments") else ""
-    return f"{source.platform} {one_line(source.target)}{kind}"
+    target = one_line(source.target)
+    if not with_platform:  # in the table, under a platform heading: the scheme is noise
+        target = target.removeprefix("https://").removeprefix("http://")
+    return f"{source.platform} {target}{kind}" if with_platform else f"{target}{kind}"
 
 
 def _short_time(iso: str | None) -> str | None:

@@ -509,7 +509,11 @@ def render_json(digest: Digest) -> str:
 def render_scores_text(scores: list[PlatformScore]) -> str:
     """`listen score` in text."""
     if not scores:
-        return "No activity to score yet: run `listen digest`, then take part.\n"
+        return (
+            "No activity to score yet: no posts from your contacts and none of your replies,"
+            " likes or shares in this window. `listen run` collects both; `--window 90d` looks"
+            " further back.\n"
+        )
     out = []
     for score in scores:
         c = score.current
