@@ -222,3 +222,28 @@ def test_score_with_nothing_to_score_does_not_send_the_user_to_digest(tmp_path: 
     assert result.exit_code == 0
     assert result.output.startswith("No activity to score yet: no posts from your contacts")
     assert "`listen run` collects both" in result.output and "listen digest" not in result.output
+
+
+def test_posts_and_suggestions_do_not_pass_terminal_escapes_from_post_text(
+    tmp_path: Path, server: FaultServer
+):
+    items = [
+        {
+            "id": f"https://evil.example/{n}",
+            "url": f"https://evil.example/{n}",
+            "title": f"Question {n}?\x1b]0;pwned\x07\x1b[2J what do you think",
+            "content_text": "Anyone going to the meetup? \x1b[31mred\x1b[0m",
+            "date_published": "2026-11-20T10:00:00Z",
+        }
+        for n in range(2)
+    ]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "E", "items": items})
+    url = server.add("/feed.json", feed(body.encode(), "application/feed+json"))
+    config = feeds_config(tmp_path / "c.toml", {"Eve": url})
+    args = ["--config", str(config), "--db", str(tmp_path / "l.db")]
+    assert CliRunner().invoke(cli, [*args, "run"]).exit_code == 0
+    for command in (["posts"], ["classify", "--rescore", "--show", "5"]):
+        result = CliRunner().invoke(cli, [*args, *command], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert "Question 1? what do you think" in result.output, command
+        assert not any(ch in result.output for ch in "\x1b\x07"), (command, result.output)

@@ -305,7 +305,7 @@ def linked(text: str, url: str | None) -> Text:
 
 
 def _excerpt(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)  # post text is untrusted: no terminal escapes
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
