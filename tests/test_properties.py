@@ -295,3 +295,18 @@ def test_one_line_drops_whole_escape_sequences():
     assert one_line("HTTP 500: \x1b[2J\x1b]0;pwned\x07oops\n\x1b[31mred\x1b[0m\x9b1m") == (
         "HTTP 500: oops red"
     )
+
+
+_ORDINARY_WORDS = [
+    "password", "passwd", "api_key", "token", "secret", "session", "key", "sig", "auth",
+    "/etc/passwd", "~/.config/listen/config.toml", "collect.password", "x.api_key", "file",
+    "is", "not", "a", "database", ":", ";", ",", "unknown", "missing", "expected", "HTTP", "500",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_ORDINARY_WORDS), max_size=12), st.sampled_from([" ", ": ", " "]))
+def test_ordinary_words_and_paths_survive_redaction(words: list[str], separator: str):
+    from listen.redact import Redactor
+
+    text = separator.join(words)
+    assert Redactor.from_env({"LISTEN_SMTP_PASSWORD": "hunter22"})(text) == text
