@@ -247,3 +247,20 @@ def test_posts_and_suggestions_do_not_pass_terminal_escapes_from_post_text(
         assert result.exit_code == 0, result.output
         assert "Question 1? what do you think" in result.output, command
         assert not any(ch in result.output for ch in "\x1b\x07"), (command, result.output)
+
+
+def test_score_fits_a_60_column_terminal(tmp_path: Path):
+    from tests.test_cli_digest import NOW_ARG, fill
+
+    db = tmp_path / "listen.db"
+    fill(db)
+    args = ["--db", str(db)]
+    CliRunner().invoke(cli, [*args, "digest", "--now", NOW_ARG])  # an opportunity shown
+    CliRunner().invoke(cli, [*args, "mark", "at://ann/1", "comment"])
+    score = [*args, "score", "--now", "2026-12-01T00:00:00Z", "--window", "3650d"]
+    narrow = CliRunner().invoke(cli, score, env={"COLUMNS": "60"}).output
+    wide = CliRunner().invoke(cli, score, env={"COLUMNS": "200"}).output
+    assert max(len(line) for line in narrow.splitlines()) <= 60, narrow
+    assert max(len(line) for line in wide.splitlines()) > 60  # the same text, not cut
+    assert narrow.split() == wide.split()
+    assert all(line.startswith("          ") for line in narrow.splitlines()[1:])

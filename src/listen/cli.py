@@ -925,7 +925,10 @@ def score(
     if fmt == "json":
         click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
         return
-    click.echo(render_scores_text(scores), nl=False)
+    import shutil
+
+    width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
+    click.echo(render_scores_text(scores, width=width), nl=False)
 
 
 @cli.group("import")
