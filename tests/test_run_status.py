@@ -156,7 +156,8 @@ def test_remote_error_text_is_stripped_of_terminal_escapes(tmp_path: Path, https
 
 def test_old_rows_with_escapes_are_cleaned_when_shown(tmp_path: Path, server: FaultServer):
     """Rows stored before errors were cleaned at the source are cleaned on display."""
-    config = feeds_config(tmp_path / "c.toml", {"Bad": server.add("/bad", respond(500))})
+    feeds = {"Bad": server.add("/bad", respond(500))}
+    config = feeds_config(tmp_path / "c.toml", feeds)
     db = tmp_path / "l.db"
     run_listen(config, db, "collect", "--all")
     with sqlite3.connect(db) as conn:
@@ -164,6 +165,13 @@ def test_old_rows_with_escapes_are_cleaned_when_shown(tmp_path: Path, server: Fa
     shown = run_listen(config, db, "status")
     assert "service down run 99: all fine" in shown.stdout
     assert not any(ch in shown.stdout for ch in "\x1b\x07\x9b\r")
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE sources SET enabled = 0, disabled_reason = 'HTTP 410', last_error = NULL"
+        )
+    shown = run_listen(config, db, "status")
+    assert f"! blog {feeds['Bad']}: disabled: HTTP 410\n" in shown.stdout
+    assert "last error" not in shown.stdout and "disabled" in shown.stdout.split("\n!")[0]
 
 
 def test_a_crashing_collector_is_one_line_on_stderr_and_a_traceback_in_the_log(tmp_path: Path):

@@ -726,7 +726,8 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
     for s in sources:
         if not (s.alert or s.last_error):
             continue
-        problem = "; ".join(one_line(p) for p in (s.alert, f"last error: {s.last_error}") if p)
+        last_error = f"last error: {s.last_error}" if s.last_error else None
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error) if p)
         label = escape(_source_label(s))
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
