@@ -272,3 +272,13 @@ def test_score_fits_a_60_column_terminal(tmp_path: Path):
     assert max(len(line) for line in wide.splitlines()) > 60  # the same text, not cut
     assert narrow.split() == wide.split()
     assert all(line.startswith("          ") for line in narrow.splitlines()[1:])
+
+
+def test_short_times_keep_the_year_when_it_is_not_this_one():
+    from listen.cli import _short_time
+    from listen.clock import utcnow
+
+    year = utcnow().year
+    assert _short_time(f"{year}-03-04T05:06:07+00:00") == "03-04 05:06"
+    assert _short_time(f"{year - 1}-03-04T05:06:07+00:00") == f"{year - 1}-03-04"
+    assert _short_time(None) is None

@@ -741,10 +741,15 @@ def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
 
 
 def _short_time(iso: str | None) -> str | None:
-    """`2026-11-25T17:40:12+00:00` → `11-25 17:40` (UTC, like the database)."""
-    if not iso:
-        return None
-    return iso[5:16].replace("T", " ") if len(iso) >= 16 else iso
+    """`2026-11-25T17:40:12+00:00` → `11-25 17:40` (UTC, like the database); another year's
+    time → `2025-11-25`."""
+    from listen.clock import utcnow
+
+    if not iso or len(iso) < 16:
+        return iso or None
+    if iso[:4] != str(utcnow().year):
+        return iso[:10]
+    return iso[5:16].replace("T", " ")
 
 
 @cli.command()
