@@ -278,3 +278,35 @@ def test_an_env_secret_never_survives_redaction(secret: str, fragments: list[str
     text = secret.join(fragments) + secret
     redacted = Redactor.from_env({"LISTEN_MASTODON_ACCESS_TOKEN": secret})(text)
     assert secret not in redacted
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_one_line_leaves_no_escape_or_line_break(before: str, after: str):
+    from listen.text import one_line
+
+    text = one_line(f"{before}\x1b]0;pwned\x07\x1b[2J\r\n{after}")
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in text)
+    assert "\n" not in text and "\t" not in text
+
+
+def test_one_line_drops_whole_escape_sequences():
+    from listen.text import one_line
+
+    assert one_line("HTTP 500: \x1b[2J\x1b]0;pwned\x07oops\n\x1b[31mred\x1b[0m\x9b1m") == (
+        "HTTP 500: oops red"
+    )
+
+
+_ORDINARY_WORDS = [
+    "password", "passwd", "api_key", "token", "secret", "session", "key", "sig", "auth",
+    "/etc/passwd", "~/.config/listen/config.toml", "collect.password", "x.api_key", "file",
+    "is", "not", "a", "database", ":", ";", ",", "unknown", "missing", "expected", "HTTP", "500",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_ORDINARY_WORDS), max_size=12), st.sampled_from([" ", ": ", " "]))
+def test_ordinary_words_and_paths_survive_redaction(words: list[str], separator: str):
+    from listen.redact import Redactor
+
+    text = separator.join(words)
+    assert Redactor.from_env({"LISTEN_SMTP_PASSWORD": "hunter22"})(text) == text

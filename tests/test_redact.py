@@ -76,3 +76,57 @@ def test_log_file_rotates(tmp_path: Path):
     logs = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("listen.log"))
     assert logs == ["listen.log", *(f"listen.log.{i}" for i in range(1, 6))]
     assert all((tmp_path / name).stat().st_size <= 1_000_100 for name in logs)
+
+
+def test_redactor_still_masks_credentials_in_other_shapes():
+    redact = Redactor([])
+    cases = {
+        "Authorization: ghp_0123456789abcdef": "Authorization: " + MASK,
+        '{"session": "s3ss10n", "n": 1}': '{"session": "' + MASK + '", "n": 1}',
+        "{'api_key': 'k-999'}": "{'api_key': '" + MASK + "'}",
+        "https://h/x?sig=abc&key=k1": f"https://h/x?sig={MASK}&key={MASK}",
+        "posted password=hunter2 in the form": f"posted password={MASK} in the form",
+        "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAA": "Bearer " + MASK,
+    }
+    for raw, expected in cases.items():
+        assert redact(raw) == expected, raw
+
+
+ORDINARY_TEXT = [
+    "cannot open database /etc/passwd: file is not a database",
+    "/tmp/c.toml: x.api_key: unknown key; expected one of enabled, username",
+    "/tmp/c.toml: collect.password: unknown key",
+    "email.password is a secret, read only from the environment: set LISTEN_SMTP_PASSWORD",
+    "bearer token missing: set LISTEN_X_BEARER_TOKEN",
+    "uses basic settings, authorization: denied by the server",
+    "session: expired; secret: not shown; token: none given",
+    "sort key=name, 3 posts in /home/me/secret-notes/passwords.txt",
+    "HTTP 401 Unauthorized from https://example.org/api/v1/accounts/verify_credentials",
+]
+
+
+def test_redactor_leaves_ordinary_words_and_paths_alone():
+    redact = Redactor.from_env(ENV)
+    for text in ORDINARY_TEXT:
+        assert redact(text) == text
+
+
+def test_cli_errors_name_files_and_config_keys_unmasked(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from listen.cli import cli
+
+    not_a_db = tmp_path / "passwd"
+    not_a_db.write_text("root:x:0:0:root:/root:/bin/bash\n" * 50)
+    result = CliRunner().invoke(cli, ["--db", str(not_a_db), "status"], env=ENV)
+    assert result.exit_code != 0
+    assert f"{not_a_db}: file is not a database" in result.output
+    assert MASK not in result.output
+    for key in ("api_key", "password", "session"):
+        config = tmp_path / "config.toml"
+        config.write_text(f"[collect]\n{key} = 3\n")
+        args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "status"]
+        result = CliRunner().invoke(cli, args, env=ENV)
+        assert result.exit_code == 2
+        assert f"collect.{key}: unknown key" in result.output
+        assert MASK not in result.output

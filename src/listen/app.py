@@ -23,6 +23,7 @@ from listen.logfile import FILE_ONLY
 from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
+from listen.text import one_line
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
 
 if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
@@ -186,7 +187,13 @@ def run_totals(summary: RunSummary, *, complete: bool = True) -> dict[str, objec
         "bytes_received": sum(o.bytes_received for o in outcomes),
         "reads": sum(o.reads for o in outcomes),
         "errors": [
-            {"source_id": o.source_id, "platform": o.platform, "target": o.target, "error": o.error}
+            {
+                "step": "collect",
+                "source_id": o.source_id,
+                "platform": o.platform,
+                "target": o.target,
+                "error": o.error,
+            }
             for o in summary.failed
         ],
     }
@@ -300,7 +307,8 @@ def _record_failure(
     *,
     reads: int = 1,
 ) -> SourceOutcome:
-    reason = Redactor.from_env(config.env)(reason)  # sources.last_error must hold no secret
+    # sources.last_error must hold no secret, nor a server's terminal escapes
+    reason = one_line(Redactor.from_env(config.env)(reason))
     delay = next_poll_delay(
         interval_minutes=config.collect.interval_minutes,
         error_count=source.error_count + 1,
@@ -406,12 +414,19 @@ def run_pipeline(
             try:
                 steps.append(StepResult(name, step(config, store)))
             except ListenError as exc:
-                steps.append(StepResult(name, error=redact(str(exc))))
+                steps.append(StepResult(name, error=one_line(redact(str(exc)))))
             except Exception as exc:  # a bug in one step must not hide the others' results
                 log.exception("step %s crashed", name, extra=FILE_ONLY)
-                steps.append(StepResult(name, error=redact(f"internal error: {exc!r}")))
+                error = one_line(redact(f"internal error: {exc!r}"))
+                steps.append(StepResult(name, error=error))
             if steps[-1].error:
                 log.error("step %s failed: %s", name, steps[-1].error, extra=FILE_ONLY)
+        failed_steps = [{"step": s.name, "error": s.error} for s in steps if s.error]
+        if failed_steps:  # beside the sources' errors, so Datasette shows every failure
+            try:
+                store.add_run_errors(summary.run_id, failed_steps)
+            except ListenError as exc:  # e.g. a busy database: still report the steps
+                log.error("could not record step errors: %s", exc)
     return PipelineReport(summary, tuple(steps))
 
 
@@ -445,7 +460,20 @@ def status_report(config: Config, store: Store) -> StatusReport:
             "left": max(0, cap - spent),
             "unit": config.x.read_unit,
         }
-    return StatusReport(tuple(health), store.last_run(), budgets)
+    last_run = store.last_run()
+    if last_run is not None:  # the `errors` column holds a JSON list: give it as one
+        last_run["errors"] = _json_list(last_run.get("errors"))
+    return StatusReport(tuple(health), last_run, budgets)
+
+
+def _json_list(text: object) -> list[object]:
+    import json
+
+    try:
+        value = json.loads(str(text or "[]"))
+    except ValueError:
+        return [str(text)]
+    return value if isinstance(value, list) else [value]
 
 
 # -- digest, participation score, LinkedIn import (issue 7) -----------------------------------

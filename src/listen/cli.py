@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,10 +25,12 @@ from listen import app
 from listen.config import Config, default_db_path, load_config
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.store import Store
+from listen.text import one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
 
 if TYPE_CHECKING:
     from listen.digest.build import Digest
+    from listen.health import SourceHealth
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -235,8 +238,9 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
         by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
     for (platform, error), failed in by_error.items():
         # One line per distinct error: a bad token fails every source of a platform alike.
-        where = escape(failed[0].target) if len(failed) == 1 else f"({len(failed)} sources)"
-        console.print(f"[red]failed[/red] {platform} {where}: {escape(error)}")
+        target = escape(one_line(failed[0].target))
+        where = target if len(failed) == 1 else f"({len(failed)} sources)"
+        console.print(f"[red]failed[/red] {platform} {where}: {escape(one_line(error))}")
 
 
 def render_x_reads(console: Console, config: Config, store: Store, summary: RunSummary) -> None:
@@ -301,7 +305,7 @@ def linked(text: str, url: str | None) -> Text:
 
 
 def _excerpt(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)  # post text is untrusted: no terminal escapes
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -594,21 +598,28 @@ def contacts_import(obj: AppContext, path: Path) -> None:
 
 
 @cli.command()
+@click.option(
+    "-v", "--verbose", "verbose", count=True, help="Print the summary line (same as `listen -v`)."
+)
 @click.pass_obj
-def run(obj: AppContext) -> None:
+def run(obj: AppContext, verbose: int) -> None:
     """Collect due sources, detect participation and classify: the command for cron.
 
     Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
     Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
     """
-    from listen.logfile import FILE_ONLY
+    from listen.logfile import FILE_ONLY, configure_logging
 
+    if verbose:  # `listen run -v` as well as `listen -v run`
+        obj.verbose += verbose
+        configure_logging(obj.verbose, obj.env)
     report = app.run_pipeline(obj.config, obj.store)
-    for outcome in report.collect.failed:
-        click.echo(f"failed: {outcome.platform} {outcome.target}: {outcome.error}", err=True)
+    for outcome in report.collect.failed:  # error text comes from remote servers: one_line
+        where = f"{outcome.platform} {one_line(outcome.target)}"
+        click.echo(f"failed: {where}: {one_line(outcome.error or '')}", err=True)
     for step in report.steps:
         if step.error:
-            click.echo(f"failed: {step.name}: {step.error}", err=True)
+            click.echo(f"failed: {step.name}: {one_line(step.error)}", err=True)
     if obj.verbose:
         click.echo(run_summary_line(report))
     logging.getLogger("listen").info("%s", run_summary_line(report), extra=FILE_ONLY)
@@ -653,12 +664,20 @@ def status(obj: AppContext, fmt: str) -> None:
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
         return
-    console = _console()
+    console = Console(highlight=False)  # wraps long lines: the status must fit 60 columns
     if report.last_run:
         run_row = report.last_run
+        errors = run_row.get("errors")
+        failed_steps = [
+            str(e["step"])
+            for e in (errors if isinstance(errors, list) else [])
+            if isinstance(e, dict) and e.get("step") not in (None, "collect")
+        ]
+        steps = f" ({', '.join(failed_steps)} failed)" if failed_steps else ""
+        started = _short_time(str(run_row["started_at"]))
         console.print(
-            f"Last run {run_row['id']} ({run_row['command']}): {run_row['status']}, started "
-            f"{run_row['started_at']}, {run_row['sources_polled']} polled, "
+            f"Last run {run_row['id']} ({run_row['command']}): {run_row['status']}{steps}, "
+            f"started {started} UTC, {run_row['sources_polled']} sources polled, "
             f"{run_row['sources_failed']} failed."
         )
     else:
@@ -672,26 +691,65 @@ def status(obj: AppContext, fmt: str) -> None:
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
     if not report.sources:
-        console.print("No sources: add contacts first.")
+        if obj.config.contacts:  # sources are made from the config's contacts at each run
+            count = len(obj.config.contacts)
+            console.print(f"No sources polled yet: `listen run` polls your {count} contact(s).")
+        else:
+            console.print("No sources: add contacts first (`listen contacts add`).")
         return
-    table = Table()
-    for column in ("platform", "kind", "target", "last success", "errors", "last error", "next"):
-        table.add_column(column, overflow="fold", justify="right" if column == "errors" else "left")
-    for s in report.sources:
-        style = "red" if s.alert else None
-        table.add_row(
-            s.platform,
-            s.kind,
-            escape(_excerpt(s.target, 60)),
-            (s.last_success_at or "never")[:16],
-            str(s.error_count),
-            escape(_excerpt(s.alert or s.last_error or "", 60)),
-            (s.next_poll_at or "now")[:16] if s.enabled else "disabled",
-            style=style,
-        )
-    console.print(table)
+    render_source_health(console, report.sources)
     if report.alerts:
         console.print(f"[red]{len(report.alerts)} source(s) need attention.[/red]")
+
+
+def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> None:
+    """A table narrow enough for 60 columns (grouped by platform, long targets fold), then one
+    line per problem."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    table.add_column("last ok", no_wrap=True)
+    table.add_column("errors", justify="right", no_wrap=True)
+    table.add_column("next poll", no_wrap=True)
+    platform = None
+    for s in sources:
+        if s.platform != platform:
+            platform = s.platform
+            table.add_row(f"[bold]{escape(platform)}[/bold]")
+        table.add_row(
+            "  " + escape(_source_label(s, with_platform=False)),
+            _short_time(s.last_success_at) or "never",
+            str(s.error_count),
+            (_short_time(s.next_poll_at) or "due") if s.enabled else "disabled",
+            style="red" if s.alert else None,
+        )
+    console.print(table)
+    for s in sources:
+        if not (s.alert or s.last_error):
+            continue
+        last_error = f"last error: {s.last_error}" if s.last_error else None
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error) if p)
+        label = escape(_source_label(s))
+        console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
+
+
+def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
+    kind = f" ({source.kind})" if source.kind in ("self", "comments") else ""
+    target = one_line(source.target)
+    if not with_platform:  # in the table, under a platform heading: the scheme is noise
+        target = target.removeprefix("https://").removeprefix("http://")
+    return f"{source.platform} {target}{kind}" if with_platform else f"{target}{kind}"
+
+
+def _short_time(iso: str | None) -> str | None:
+    """`2026-11-25T17:40:12+00:00` → `11-25 17:40` (UTC, like the database); another year's
+    time → `2025-11-25`."""
+    from listen.clock import utcnow
+
+    if not iso or len(iso) < 16:
+        return iso or None
+    if iso[:4] != str(utcnow().year):
+        return iso[:10]
+    return iso[5:16].replace("T", " ")
 
 
 @cli.command()
@@ -873,7 +931,10 @@ def score(
     if fmt == "json":
         click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
         return
-    click.echo(render_scores_text(scores), nl=False)
+    import shutil
+
+    width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
+    click.echo(render_scores_text(scores, width=width), nl=False)
 
 
 @cli.group("import")

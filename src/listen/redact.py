@@ -2,7 +2,8 @@
 
 `Redactor` masks the values of the LISTEN_* secret environment variables wherever they appear,
 plus anything shaped like a credential: Authorization headers, bearer tokens, `token=` style
-query parameters, passwords in URLs and `key: value` pairs.
+query parameters, passwords in URLs and quoted `"password": "value"` pairs. Ordinary words and
+paths stay readable (`/etc/passwd`, a config key named `api_key`, "bearer token missing").
 """
 
 from __future__ import annotations
@@ -14,25 +15,46 @@ from collections.abc import Iterable, Mapping
 MASK = "[REDACTED]"
 _MIN_SECRET_CHARS = 4
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
+# Names whose `name=value` is a credential wherever it appears (query strings, form bodies, logs).
 _SECRET_NAMES = (
     r"access_token|refresh_token|id_token|oauth_token|oauth_token_secret|token|api_key|apikey"
-    r"|key|secret|client_secret|password|passwd|pwd|auth|signature|sig|session|app_password"
+    r"|secret|client_secret|password|passwd|app_password"
 )
+# Names too common in ordinary text to mask after a bare word boundary: only as a query
+# parameter (`?key=…`, `&sig=…`) or as a quoted key (`"session": "…"`).
+_QUERY_ONLY_NAMES = r"key|pwd|auth|signature|sig|session"
+# What a credential looks like after `Bearer `: not an ordinary word (a digit, punctuation, or
+# long) — so "bearer token missing" and "basic settings" stay readable.
+_CREDENTIAL = r"(?=[A-Za-z0-9._~+/=%-]*[0-9._~+/=%]|[A-Za-z0-9._~+/=%-]{20})[A-Za-z0-9._~+/=%-]{6,}"
+_SCHEMES = r"bearer|basic|token|digest|oauth|bot|negotiate"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization: Bearer abc / Authorization: Basic xyz / 'authorization': 'x'
+    # Authorization: Bearer abc / Authorization: Basic xyz (a header: a scheme, then credentials)
     (
-        re.compile(r"""(?i)(\bauthorization['"]?\s*[:=]\s*['"]?)[^'"\r\n,}]+"""),
+        re.compile(
+            rf"(?i)(\bauthorization\s*[:=]\s*)(?:(?:{_SCHEMES})\s+[^'\"\s,}}]+|{_CREDENTIAL})"
+        ),
         r"\g<1>" + MASK,
     ),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=%-]+"), r"\g<1> " + MASK),
+    # 'authorization': 'x' / "Authorization": "x" (a dict or JSON value, quoted)
+    (
+        re.compile(r"""(?i)(['"]authorization['"]\s*:\s*(['"]))[^'"\r\n]+(?=\2)"""),
+        r"\g<1>" + MASK,
+    ),
+    (re.compile(rf"(?i)\b(bearer|basic)\s+{_CREDENTIAL}"), r"\g<1> " + MASK),
     # ?access_token=...&token=... in URLs and form bodies
     (
-        re.compile(rf"(?i)([?&;]|\b)((?:{_SECRET_NAMES})=)[^&\s'\"#;]+"),
-        r"\g<1>\g<2>" + MASK,
+        re.compile(
+            rf"(?i)((?:[?&;#](?:{_SECRET_NAMES}|{_QUERY_ONLY_NAMES})|\b(?:{_SECRET_NAMES}))=)"
+            r"[^&\s'\"#;]+"
+        ),
+        r"\g<1>" + MASK,
     ),
-    # "password": "x", password: x, api_key='x'
+    # "password": "x", 'api_key': 'x' (JSON bodies, dict reprs): a quoted key and a quoted value.
+    # Unquoted `password: x` is not masked: that is how messages name a config key or a file.
     (
-        re.compile(rf"""(?i)(\b(?:{_SECRET_NAMES})['"]?\s*:\s*['"]?)[^'"\s,}}]+"""),
+        re.compile(
+            rf"""(?i)((['"])(?:{_SECRET_NAMES}|{_QUERY_ONLY_NAMES})\2\s*:\s*(['"]))[^'"\r\n]+(?=\3)"""
+        ),
         r"\g<1>" + MASK,
     ),
     # https://user:password@host

@@ -982,6 +982,24 @@ class Store:
         with self.transaction():
             self.conn.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*values.values(), run_id])
 
+    def add_run_errors(self, run_id: int, errors: list[dict[str, Any]]) -> None:
+        """Append to a finished run's `errors` (failed steps after collection); an ok run
+        becomes partial."""
+        with self.transaction():
+            row = self.conn.execute("SELECT errors FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return
+            try:
+                existing = json.loads(row[0] or "[]")
+            except ValueError:
+                existing = []
+            merged = [*(existing if isinstance(existing, list) else []), *errors]
+            self.conn.execute(
+                "UPDATE runs SET errors = ?,"
+                " status = CASE WHEN status = 'ok' THEN 'partial' ELSE status END WHERE id = ?",
+                (json.dumps(merged), run_id),
+            )
+
     # -- digest, tracking, participation (issue 7) ------------------------------------------
     # Every query selects by an indexed time range (or primary key) first, so a digest over a
     # large database reads only the rows of its window.

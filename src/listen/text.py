@@ -24,6 +24,24 @@ _SPECIAL_MARKUP = re.compile(
     re.IGNORECASE,
 )
 
+# Terminal escape sequences (CSI like `ESC[2J`, OSC like `ESC]0;title BEL`) are dropped whole, so
+# no `[2J` residue is left; then any remaining control character.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Drop terminal escapes and control characters (hidden in untrusted text); keep newlines
+    and tabs."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """`printable` on one line: for error text from remote servers in one-line messages."""
+    return " ".join(printable(text).split())
+
 
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:

@@ -17,19 +17,12 @@ from typing import Any
 from listen.clock import to_iso
 from listen.digest.build import Activity, Digest, DigestItem
 from listen.scoring import PlatformScore
+from listen.text import printable
 from listen.tracker import ColdContact
 
 FORMATS = ("text", "markdown", "html", "json")
 SPARK = "▁▂▃▄▅▆▇█"
 TITLE = "Your listen digest"
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """Drop control characters (terminal escapes hidden in post text), keep newlines and tabs."""
-    return _CONTROL.sub("", text)
 
 
 def render(digest: Digest, fmt: str) -> str:
@@ -513,10 +506,14 @@ def render_json(digest: Digest) -> str:
     return json.dumps(digest_to_dict(digest), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_scores_text(scores: list[PlatformScore]) -> str:
-    """`listen score` in text."""
+def render_scores_text(scores: list[PlatformScore], width: int = 0) -> str:
+    """`listen score` in text; lines longer than `width` (when given) wrap under the indent."""
     if not scores:
-        return "No activity to score yet: run `listen digest`, then take part.\n"
+        return (
+            "No activity to score yet: no posts from your contacts and none of your replies,"
+            " likes or shares in this window. `listen run` collects both; `--window 90d` looks"
+            " further back.\n"
+        )
     out = []
     for score in scores:
         c = score.current
@@ -531,4 +528,20 @@ def render_scores_text(scores: list[PlatformScore]) -> str:
             f"{c.lurked} lurked, {c.open} open; {c.contacts_engaged}/{c.contacts_posting} "
             f"contacts; {c.active_days}/{c.window_days} active days"
         )
-    return printable("\n".join(out) + "\n")
+    return printable("\n".join(_fit(line, width, " " * 10) for line in out) + "\n")
+
+
+def _fit(line: str, width: int, continuation: str | None = None) -> str:
+    """`line` wrapped at `width` (0: as is), continued under its own indent plus two spaces
+    (or `continuation`); a line that is only a link is never split. For `listen score`."""
+    stripped = line.lstrip()
+    if not width or len(line) <= width or stripped.startswith(("http://", "https://")):
+        return line
+    indent = line[: len(line) - len(stripped)]
+    return textwrap.fill(
+        line,
+        width=max(40, width),
+        subsequent_indent=indent + "  " if continuation is None else continuation,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
