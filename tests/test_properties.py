@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import math
+import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -66,9 +67,15 @@ def test_parse_feed_on_arbitrary_bytes_only_raises_source_error(content: bytes):
     assert all(isinstance(p.text, str) for p in feed.posts)
 
 
+# feedparser (and the fast path, which matches it) deliberately repairs UTF-8 that was decoded
+# as Latin-1 ("Â¡" becomes "¡"); text made only of such pairs is not expected to survive as is.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+
+
 @settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(words, words), min_size=1, max_size=8))
 def test_every_rss_item_and_its_words_survive_parsing(items: list[tuple[list[str], list[str]]]):
+    assume(not any(_MOJIBAKE.search(w) for title, text in items for w in title + text))
     body = "".join(
         f"<item><guid>http://example.org/{i}</guid><title>{html.escape(' '.join(title))}</title>"
         f"<description>{html.escape(html.escape(' '.join(text)))}</description></item>"
