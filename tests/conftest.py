@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from listen.store import Store
 from tests.helpers import DATA
+
+# CI explores the same examples every run (a failure there is reproducible, never a fluke);
+# local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 @pytest.fixture

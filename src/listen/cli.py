@@ -7,7 +7,8 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,8 @@ from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.store import Store
 from listen.text import one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
+
+ProgressTask = Callable[..., None]
 
 if TYPE_CHECKING:
     from listen.digest.build import Digest
@@ -175,10 +178,9 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
         sys.exit(EXIT_SOURCES_FAILED)
 
 
-def collect_with_progress(
-    config: Config, store: Store, options: app.CollectOptions, console: Console | None = None
-) -> RunSummary:
-    """Run `app.collect` with a progress bar on a terminal."""
+@contextmanager
+def progress_bar(console: Console | None, description: str) -> Iterator[ProgressTask]:
+    """A transient progress bar on stderr, shown only on a terminal; yields an update function."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = console or Console(stderr=True)
@@ -190,15 +192,30 @@ def collect_with_progress(
         transient=True,
         disable=not console.is_terminal,
     ) as progress:
-        task = progress.add_task("Collecting", total=None)
+        task = progress.add_task(description, total=None)
 
-        def on_total(total: int) -> None:
-            progress.update(task, total=total)
+        def update(**changes: Any) -> None:
+            progress.update(task, **changes)
+
+        yield update
+
+
+def collect_with_progress(
+    config: Config, store: Store, options: app.CollectOptions, console: Console | None = None
+) -> RunSummary:
+    """Run `app.collect` with a progress bar on a terminal."""
+    with progress_bar(console, "Collecting") as update:
 
         def on_outcome(outcome: SourceOutcome) -> None:
-            progress.update(task, advance=1, description=f"Collecting {outcome.platform}")
+            update(advance=1, description=f"Collecting {outcome.platform}")
 
-        return app.collect(config, store, options, on_total=on_total, on_outcome=on_outcome)
+        return app.collect(
+            config,
+            store,
+            options,
+            on_total=lambda total: update(total=total),
+            on_outcome=on_outcome,
+        )
 
 
 def render_run_summary(console: Console, summary: RunSummary) -> None:
@@ -359,25 +376,14 @@ def classify_with_progress(
     config: Config, store: Store, *, rescore: bool = False, console: Console | None = None
 ) -> app.ClassifySummary:
     """Run `app.classify` with a progress bar on a terminal."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    console = console or Console(stderr=True)
-    with Progress(
-        TextColumn("Classifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("classify", total=None)
+    with progress_bar(console, "Classifying") as update:
         return app.classify(
             config,
             store,
             app.data_dir(store),
             rescore=rescore,
-            on_total=lambda total: progress.update(task, total=total),
-            on_progress=lambda done: progress.update(task, advance=done),
+            on_total=lambda total: update(total=total),
+            on_progress=lambda done: update(advance=done),
         )
 
 
