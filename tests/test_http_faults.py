@@ -46,7 +46,7 @@ def test_500_is_a_source_error_with_retry_after(httpserver: HTTPServer, client: 
     with pytest.raises(SourceError) as caught:
         fetch(client, httpserver.url_for("/feed"), SETTINGS)
     assert not isinstance(caught.value, RateLimited)
-    assert caught.value.reason == "HTTP 500"
+    assert caught.value.reason == "HTTP 500: oops"  # the text body's first line
     assert caught.value.retry_after == 90
 
 
@@ -139,3 +139,92 @@ def test_oversize_declared_and_undeclared(
     url = faults.add("/chunked", truncated(b"a" * 1_100_000, declared=2_000_000))
     with pytest.raises(SourceError, match="too large"):
         fetch(client, url, SETTINGS)
+
+
+# -- the server's own explanation of an error ---------------------------------------------------
+
+
+def recorded_mastodon_404() -> dict:
+    import json
+    from pathlib import Path
+
+    recording = Path(__file__).parent / "data" / "mastodon" / "account_lookup.json"
+    interaction = json.loads(recording.read_text())[1]
+    assert interaction["status"] == 404
+    return interaction
+
+
+def test_a_recorded_mastodon_404_keeps_its_message(httpserver: HTTPServer, client: httpx.Client):
+    interaction = recorded_mastodon_404()
+    httpserver.expect_request("/api/v1/accounts/lookup").respond_with_json(
+        interaction["body"], status=404, headers=interaction["headers"]
+    )
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/api/v1/accounts/lookup"), SETTINGS)
+    assert caught.value.reason == "HTTP 404: Record not found"
+    assert caught.value.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Bluesky XRPC: the message, not the error code
+        (
+            {"error": "InvalidRequest", "message": "Profile not found"},
+            "HTTP 400: Profile not found",
+        ),
+        # X API v2 problem details: the detail
+        (
+            {"title": "Invalid Request", "detail": "One or more parameters are invalid."},
+            "HTTP 400: One or more parameters are invalid.",
+        ),
+        (
+            {"errors": [{"message": "Sorry, that page does not exist"}]},
+            "HTTP 400: Sorry, that page does not exist",
+        ),
+        ({"ok": False}, "HTTP 400"),
+    ],
+)
+def test_a_json_error_body_gives_its_message(
+    httpserver: HTTPServer, client: httpx.Client, body: dict, expected: str
+):
+    httpserver.expect_request("/x").respond_with_json(body, status=400)
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/x"), SETTINGS)
+    assert caught.value.reason == expected
+
+
+def test_an_html_error_page_is_not_quoted(httpserver: HTTPServer, client: httpx.Client):
+    page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body>"
+    httpserver.expect_request("/feed").respond_with_data(page, status=502, content_type="text/html")
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/feed"), SETTINGS)
+    assert caught.value.reason == "HTTP 502"
+    # HTML sent as text/plain is still a page, not an explanation
+    httpserver.expect_request("/plain").respond_with_data(page, status=500)
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/plain"), SETTINGS)
+    assert caught.value.reason == "HTTP 500"
+
+
+def test_a_hostile_error_text_is_one_short_clean_line(httpserver: HTTPServer, client: httpx.Client):
+    hostile = "\x1b[2J\x1b]0;pwned\x07bad\x1b[31m  gateway\r\nsecond line" + "x" * 10
+    httpserver.expect_request("/feed").respond_with_data(hostile, status=500)
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/feed"), SETTINGS)
+    assert caught.value.reason == "HTTP 500: bad gateway"
+    httpserver.expect_request("/long").respond_with_json({"message": "word " * 500}, status=400)
+    with pytest.raises(SourceError) as caught:
+        fetch(client, httpserver.url_for("/long"), SETTINGS)
+    reason = caught.value.reason
+    assert reason.startswith("HTTP 400: word word") and reason.endswith("…")
+    assert len(reason) <= len("HTTP 400: ") + 200
+
+
+def test_a_rate_limit_keeps_its_explanation(httpserver: HTTPServer, client: httpx.Client):
+    httpserver.expect_request("/x").respond_with_json(
+        {"title": "Too Many Requests", "detail": "Too Many Requests"}, status=429
+    )
+    with pytest.raises(RateLimited) as caught:
+        fetch(client, httpserver.url_for("/x"), SETTINGS)
+    assert caught.value.reason == "HTTP 429: rate limited: Too Many Requests"

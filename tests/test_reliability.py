@@ -89,7 +89,7 @@ def test_failing_sources_exit_1_and_are_backed_off(tmp_path: Path, server: Fault
     assert "Traceback" not in result.stderr
     rows = source_rows(db)
     assert rows[feeds["Ok"]]["error_count"] == 0
-    assert rows[feeds["Broken"]]["last_error"] == "HTTP 500"
+    assert rows[feeds["Broken"]]["last_error"] == "HTTP 500: boom"
     assert rows[feeds["Gone"]]["last_error"].startswith("cannot connect")
     # Backoff: the first failure waits 2x the hourly interval (±20 %), Retry-After wins if longer.
     for url, at_least in ((feeds["Broken"], 2 * 3600 * 0.8), (feeds["Busy"], 7200)):
@@ -316,6 +316,22 @@ def test_secrets_never_reach_the_database_or_the_log(tmp_path: Path, server: Fau
         last_errors = [r[0] for r in conn.execute("SELECT last_error FROM sources")]
     assert len(json.loads(errors)) == 2 and token not in errors
     assert all(token not in (e or "") for e in last_errors)
+
+
+def test_a_server_echoing_a_secret_in_its_error_is_redacted(tmp_path: Path, server: FaultServer):
+    token = "sekrit-bearer-0123456789"
+    echo = f'{{"error": "invalid_token", "message": "bad token {token} for /feed"}}'.encode()
+    feeds = {"Echo": server.add("/401", respond(401, echo, {"Content-Type": "application/json"}))}
+    config = write_feeds_config(tmp_path / "c.toml", feeds)
+    db = tmp_path / "listen.db"
+    result = run_listen(config, db, "run", env={"LISTEN_X_BEARER_TOKEN": token})
+    assert result.returncode == 1
+    assert token not in result.stderr
+    with sqlite3.connect(db) as conn:
+        errors = conn.execute("SELECT errors FROM runs").fetchone()[0]
+        (last_error,) = conn.execute("SELECT last_error FROM sources").fetchone()
+    assert last_error == "HTTP 401: bad token [REDACTED] for /feed"
+    assert token not in errors and token not in (tmp_path / "listen.log").read_text()
 
 
 def test_status_flags_long_failing_sources(tmp_path: Path, server: FaultServer):

@@ -109,7 +109,7 @@ def fetch(
     result = Fetched(
         str(response.url), response.status_code, content, dict(response.headers), permanent
     )
-    check_status(url, result.status, result.headers)
+    check_status(url, result.status, result.headers, result.content)
     return result
 
 
@@ -179,16 +179,79 @@ class BoundedDecoder:
         return b"".join(self.parts)
 
 
-def check_status(url: str, status: int, headers: dict[str, str]) -> None:
-    """Raise the right error for a non-success status (410 is left to the caller)."""
+def check_status(url: str, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+    """Raise the right error for a non-success status (410 is left to the caller).
+
+    The reason is "HTTP nnn", followed by the server's own short explanation when the
+    body carries one (see `error_excerpt`).
+    """
     if status < 400 or status == 410:
         return
     retry_after = retry_after_seconds(headers)
+    excerpt = error_excerpt(body, headers)
+    suffix = f": {excerpt}" if excerpt else ""
     if status == 429 or (status == 503 and retry_after is not None):
         raise RateLimited(
-            url, f"HTTP {status}: rate limited", retry_after=retry_after, status=status
+            url, f"HTTP {status}: rate limited{suffix}", retry_after=retry_after, status=status
         )
-    raise SourceError(url, f"HTTP {status}", retry_after=retry_after, status=status)
+    raise SourceError(url, f"HTTP {status}{suffix}", retry_after=retry_after, status=status)
+
+
+ERROR_EXCERPT_CHARS = 200
+_ERROR_FIELDS = ("message", "error_description", "detail", "error", "title")
+
+
+def error_excerpt(body: bytes, headers: dict[str, str]) -> str:
+    """A server's one-line explanation of an error response, or "".
+
+    From a JSON object's message/detail/error/title field (also inside an `errors` list),
+    else the first line of a plain-text body; never from HTML (a whole error page).
+    Capped, on one line, without control characters or terminal escapes.
+    """
+    from listen.text import one_line
+
+    if not body:
+        return ""
+    head = body[:65536]
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
+    text = head.decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if "html" in content_type or "xml" in content_type or stripped.startswith("<"):
+        return ""
+    found = _json_message(stripped) if stripped[:1] in ("{", "[") else None
+    if found is None:
+        if stripped[:1] in ("{", "["):
+            return ""  # JSON without a readable message
+        found = stripped.split("\n", 1)[0] if stripped else ""
+    excerpt = one_line(found)
+    if len(excerpt) > ERROR_EXCERPT_CHARS:
+        excerpt = excerpt[: ERROR_EXCERPT_CHARS - 1].rstrip() + "…"
+    return excerpt
+
+
+def _json_message(text: str) -> str | None:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("errors"), list)
+        and value["errors"]
+        and not any(isinstance(value.get(k), str) for k in _ERROR_FIELDS)
+    ):
+        value = value["errors"][0]
+    if isinstance(value, list) and value:
+        value = value[0]
+    if not isinstance(value, dict):
+        return None
+    for key in _ERROR_FIELDS:
+        field_value = value.get(key)
+        if isinstance(field_value, str) and field_value.strip():
+            return field_value
+    return None
 
 
 def retry_after_seconds(headers: dict[str, str], now: float | None = None) -> float | None:

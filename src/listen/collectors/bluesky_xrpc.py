@@ -62,7 +62,7 @@ class ListenRequest(Request):
         received = {k.lower(): v for k, v in response.headers.items()}
         if response.status_code in (400, 401):
             raise AuthError(url, f"login refused (HTTP {response.status_code})")
-        check_status(url, response.status_code, received)
+        check_status(url, response.status_code, received, response.content)
         body = json_object(url, response.content)
         size = len(response.content)
         return XrpcReply(True, response.status_code, body, received, size, url, body)
