@@ -181,3 +181,40 @@ def test_config_contacts_get_the_same_identity_checks(write_config, tmp_path: Pa
         2,
         f"Error: {config}: contacts[0].mastodon: needs user@instance, not 'nobody'\n",
     )
+
+
+def test_rows_without_a_name_are_counted_not_silently_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,blog,x\n"
+        "Ann,https://ann.example/feed,\n"
+        ",https://nobody.example/feed,\n"
+        ",,\n"  # an empty row is no contact at all: not reported
+        "  ,,someone\n"
+        "Cy,,cy\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "l.db")
+    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"Imported 2 contacts from {path}."]
+    assert result.stderr.splitlines() == ["skipped 2 rows without a name (rows 3, 5)"]
+    listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
+    assert sorted(c["name"] for c in json.loads(listed.output)) == ["Ann", "Cy"]
+
+
+def test_one_nameless_linkedin_row_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "Connections.csv"
+    path.write_text(
+        "Notes:\nsome note\n\n"
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Grace,Hopper,https://www.linkedin.com/in/gracehopper,,Navy,,01 Jan 2020\n"
+        ",,https://www.linkedin.com/in/hidden,,,,02 Jan 2020\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "l.db"), "contacts", "import", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"Imported 1 contact from {path}."]
+    assert result.stderr.splitlines() == ["skipped 1 row without a name (row 6)"]

@@ -583,7 +583,7 @@ def contacts_import(obj: AppContext, path: Path) -> None:
     imported = read_contacts_file(path)
     problems = []
     saved = 0
-    for contact in imported:
+    for contact in imported.contacts:
         bad = [(p, identity_problem(p, h)) for p, h in contact.identities if identity_problem(p, h)]
         if bad:
             problems.append(f"{clean_name(contact.name)}: {bad[0][0]} {bad[0][1]}")
@@ -598,6 +598,10 @@ def contacts_import(obj: AppContext, path: Path) -> None:
     click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)
+    if nameless := imported.nameless_rows:
+        shown = ", ".join(str(n) for n in nameless[:10]) + (", …" if len(nameless) > 10 else "")
+        rows = "row" if len(nameless) == 1 else "rows"
+        click.echo(f"skipped {len(nameless)} {rows} without a name ({rows} {shown})", err=True)
 
 
 # -- run, status, cron (cron-driven operation) ------------------------------------------------

@@ -45,7 +45,15 @@ class ImportedContact:
     identities: list[tuple[str, str]] = field(default_factory=list)
 
 
-def read_contacts_file(path: Path) -> list[ImportedContact]:
+@dataclass(frozen=True, slots=True)
+class ContactsFile:
+    """What a contacts file held: the contacts, and the CSV rows skipped for having no name."""
+
+    contacts: list[ImportedContact]
+    nameless_rows: list[int] = field(default_factory=list)
+
+
+def read_contacts_file(path: Path) -> ContactsFile:
     """Parse a CSV (including LinkedIn's Connections.csv) or OPML file by its content."""
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
@@ -57,8 +65,8 @@ def read_contacts_file(path: Path) -> list[ImportedContact]:
         raise InputError(f"{path}: a zip archive: unzip it and import the CSV inside")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if path.suffix.lower() in (".opml", ".xml") or head.startswith((b"<?xml", b"<opml")):
-        return parse_opml(data, str(path))
-    return parse_csv(decode_text(data), str(path))
+        return ContactsFile(parse_opml(data, str(path)))
+    return ContactsFile(*_parse_csv(decode_text(data), str(path)))
 
 
 def decode_text(data: bytes) -> str:
@@ -73,6 +81,11 @@ def decode_text(data: bytes) -> str:
 
 def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
     """Generic CSV with a header row, or LinkedIn's export (notes lines before the header)."""
+    return _parse_csv(text, where)[0]
+
+
+def _parse_csv(text: str, where: str) -> tuple[list[ImportedContact], list[int]]:
+    """The contacts, and the numbers of the rows that had values but no name."""
     # LinkedIn puts notes above the header; skip them without re-joining lines, so line breaks
     # inside quoted fields survive as they were.
     start = offset = 0
@@ -97,6 +110,7 @@ def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
             f"found {shown_headers(fieldnames)}"
         )
     contacts = []
+    nameless: list[int] = []
     for row_number, row in enumerate(_rows(reader, where), start=start + 2):
         fields = {headers[k]: (v or "").strip() for k, v in row.items() if k in headers}
         if is_linkedin:
@@ -107,6 +121,8 @@ def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
             name = next((v for k, v in fields.items() if _COLUMN_ALIASES.get(k) == "name"), "")
             notes = next((v for k, v in fields.items() if k == "notes"), None) or None
         if not name:
+            if any(fields.values()):
+                nameless.append(row_number)
             continue
         priority = None
         raw_priority = fields.get("priority", "")
@@ -122,7 +138,7 @@ def parse_csv(text: str, where: str = "<csv>") -> list[ImportedContact]:
                 continue
             identities.extend((platform, part) for part in value.split() if part)
         contacts.append(ImportedContact(name, priority, notes, identities))
-    return contacts
+    return contacts, nameless
 
 
 def parse_opml(data: bytes, where: str = "<opml>") -> list[ImportedContact]:
