@@ -145,3 +145,24 @@ def test_demo_ends_with_the_digest_and_scores(tmp_path: Path) -> None:
     tail = out[out.index("Participation score per platform") :]
     assert "/100" in tail
     assert "1 participated" in tail  # the demo marks its top suggestion as commented
+
+
+def test_an_empty_day_after_collecting_old_posts_says_why(tmp_path: Path) -> None:
+    db = tmp_path / "listen.db"
+    fill(db)  # Ann's newest post is from 3 h before NOW
+    later = "2024-06-20T08:00:00Z"  # 20 days on: nothing in the last 24 h, nobody going cold
+    code, text = run(db, "digest", "--now", later)
+    assert code == 0
+    assert text == (
+        "All quiet: nothing new from your contacts since Wed 19 Jun 2024 08:00 UTC; 2 posts "
+        "collected, the newest 20 d ago, none newer than 24h — try --since 21d.\n"
+    )
+    code, wider = run(db, "digest", "--now", later, "--since", "21d")
+    assert code == 0 and "1. Ann · bluesky · 20 d ago — comment" in wider
+
+
+def test_an_empty_database_keeps_the_plain_quiet_line(tmp_path: Path) -> None:
+    code, text = run(tmp_path / "listen.db", "digest", "--now", NOW_ARG)
+    assert code == 0
+    assert text.startswith("All quiet: nothing new from your contacts since Thu 30 May 2024")
+    assert text.count("\n") == 1 and "try --since" not in text

@@ -527,6 +527,12 @@ def daily_digest(
         since=now - since,
         top=config.digest.top,
     )
+    if digest.empty and digest.quiet is not None:  # say why, when posts were collected
+        import dataclasses
+
+        collected, newest_at = store.contact_posts_collected()
+        quiet = dataclasses.replace(digest.quiet, collected=collected, newest_at=newest_at)
+        digest = dataclasses.replace(digest, quiet=quiet)
     if record:
         store.record_digest_items(digest.shown_rows(), shown_at=now)
     return digest

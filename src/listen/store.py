@@ -1037,6 +1037,13 @@ class Store:
             result.append(Candidate(post, classification, bool(row[16]), row[17]))
         return result
 
+    def contact_posts_collected(self) -> tuple[int, datetime | None]:
+        """How many contacts' posts are stored, and when the newest was created."""
+        count, newest = self.conn.execute(
+            "SELECT count(*), max(created_at) FROM posts WHERE contact_id IS NOT NULL"
+        ).fetchone()
+        return int(count), parse_iso(newest) if newest else None
+
     def shown_items(self, start: datetime, end: datetime) -> list[ShownItem]:
         """Posts shown in digests in [start, end), oldest first."""
         rows = self.conn.execute(

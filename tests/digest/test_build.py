@@ -159,3 +159,31 @@ def test_yesterday_counts_every_lurk_and_lists_the_first_ten() -> None:
         top=10,
     )
     assert "you lurked on: 11 posts (the first 10 below)" in render_text(digest)
+
+
+def test_an_empty_day_of_skipped_posts_says_so_in_one_line() -> None:
+    from listen.digest.render import render
+
+    def quiet(*candidates: Candidate):
+        return build_digest(
+            candidates=candidates,
+            cold=[],
+            activity=Activity(),
+            scores=[],
+            now=NOW,
+            since=NOW - timedelta(hours=24),
+            top=10,
+        )
+
+    skipped = quiet(candidate("a", action="skip"), candidate("b", action="skip"))
+    assert skipped.empty
+    for fmt in ("text", "markdown"):
+        assert render(skipped, fmt) == (
+            "All quiet: 2 posts from your contacts since Thu 30 May 2024 08:00 UTC, all scored "
+            "skip, and nothing waiting for you. Enjoy the day.\n"
+        )
+    handled = quiet(candidate("a", action="skip"), candidate("b", action="comment", engaged=True))
+    assert render(handled, "text") == (
+        "All quiet: 2 posts from your contacts since Thu 30 May 2024 08:00 UTC, all already "
+        "handled or skipped, and nothing waiting for you. Enjoy the day.\n"
+    )

@@ -69,6 +69,16 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class QuietReason:
+    """Why a digest is empty although posts exist: so the one line can say so."""
+
+    in_window: int = 0  # contacts' posts created in the window
+    skipped: int = 0  # of those, the ones the classifier scored skip
+    collected: int = 0  # contacts' posts stored at all
+    newest_at: datetime | None = None  # the newest of them
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """Everything one digest shows, ready to render."""
 
@@ -79,6 +89,7 @@ class Digest:
     cold: tuple[ColdContact, ...]
     activity: Activity
     scores: tuple[PlatformScore, ...]
+    quiet: QuietReason | None = None
 
     @property
     def empty(self) -> bool:
@@ -234,4 +245,10 @@ def build_digest(
         cold=cold_contacts,
         activity=activity,
         scores=tuple(scores),
+        quiet=QuietReason(
+            in_window=len(candidates),
+            skipped=sum(
+                1 for c in candidates if c.classification and c.classification.action == "skip"
+            ),
+        ),
     )

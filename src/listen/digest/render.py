@@ -11,7 +11,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from listen.clock import to_iso
@@ -40,10 +40,44 @@ def render(digest: Digest, fmt: str) -> str:
 
 
 def empty_line(digest: Digest) -> str:
+    """One line; it says why the day is empty when posts were collected all the same."""
+    quiet = digest.quiet
+    since = _when(digest.since)
+    if quiet and quiet.in_window and quiet.skipped == quiet.in_window:
+        n = quiet.in_window
+        return (
+            f"All quiet: {n} {_plural('post', n)} from your contacts since {since}, "
+            f"{'all' if n > 1 else 'it'} scored skip, and nothing waiting for you. Enjoy the day."
+        )
+    if quiet and quiet.in_window:
+        n = quiet.in_window
+        return (
+            f"All quiet: {n} {_plural('post', n)} from your contacts since {since}, "
+            "all already handled or skipped, and nothing waiting for you. Enjoy the day."
+        )
+    if quiet and quiet.collected and quiet.newest_at and quiet.newest_at < digest.since:
+        n = quiet.collected
+        age = (digest.generated_at - quiet.newest_at) / timedelta(hours=1)
+        window = (digest.generated_at - digest.since) / timedelta(hours=1)
+        return (
+            f"All quiet: nothing new from your contacts since {since}; {n} "
+            f"{_plural('post', n)} collected, the newest {age_text(age)}, "
+            f"none newer than {_hours_text(window)} — try --since {_wider(age)}."
+        )
     return (
-        f"All quiet: nothing new from your contacts since {_when(digest.since)} and nothing "
+        f"All quiet: nothing new from your contacts since {since} and nothing "
         "waiting for you. Enjoy the day."
     )
+
+
+def _hours_text(hours: float) -> str:
+    return f"{int(hours)}h" if hours < 48 or hours % 24 else f"{int(hours // 24)}d"
+
+
+def _wider(age_hours: float) -> str:
+    """A --since value that takes in a post this old."""
+    days = int(age_hours // 24) + 1
+    return f"{days}d"
 
 
 def age_text(hours: float) -> str:
