@@ -128,7 +128,7 @@ def test_status_shows_the_x_read_budget(tmp_path: Path):
         "x": {"reads_this_month": 80, "monthly_cap": 100, "left": 20, "unit": "posts"}
     }
     text = CliRunner().invoke(cli, args)
-    assert "x reads this month: 80 of 100 posts (20 left)" in text.output
+    assert "X reads this month: 80 / 100 posts (20 left)" in text.output
     blog_only = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "other.db"), "status", "--format", "json"]
     )
@@ -161,3 +161,23 @@ def test_a_collector_bug_fails_the_source_not_the_run(tmp_path: Path, monkeypatc
     ]
     log = (tmp_path / "listen.log").read_text()
     assert "Traceback" in log and "unexpected error polling blog" in log
+
+
+def test_collect_and_status_word_the_x_reads_alike_in_the_configured_unit(tmp_path: Path):
+    from listen.budget import month_key
+    from listen.clock import utcnow
+    from listen.store import Store
+
+    db = tmp_path / "l.db"
+    with Store.open(db) as store:
+        store.upsert_contact("Jack", identities=[("x", "jack")])
+        store.sync_sources({}, ["x"])
+        store.add_api_reads("x", month_key(utcnow()), 7, now=utcnow())
+    config = tmp_path / "c.toml"
+    config.write_text('[x]\nmonthly_read_cap = 50\nread_unit = "requests"\n')
+    base = ["--config", str(config), "--db", str(db)]
+    expected = "X reads this month: 7 / 50 requests (43 left)"
+    status = CliRunner().invoke(cli, [*base, "status"])
+    assert expected in status.output.splitlines(), status.output
+    collected = CliRunner().invoke(cli, [*base, "collect", "--platform", "blog"])
+    assert expected in collected.output.splitlines(), collected.output

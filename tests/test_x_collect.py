@@ -57,8 +57,11 @@ def run_collect(tmp_path: Path, config: Path) -> str:
 
 
 def reads_line(output: str) -> tuple[int, int]:
-    match = re.search(r"X API reads this month: (\d+) / (\d+)", output)
+    match = re.search(
+        r"X reads this month: (\d+) / (\d+) (?:posts|requests) \((\d+) left\)", output
+    )
     assert match, output
+    assert int(match[3]) == max(0, int(match[2]) - int(match[1]))
     return int(match[1]), int(match[2])
 
 

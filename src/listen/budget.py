@@ -229,3 +229,9 @@ class XReadBudget:
         user_id = result.state.get("user_id")
         if source.kind == "author" and isinstance(user_id, str):
             self.store.set_resolved_id("x", source.target, user_id)
+
+
+def reads_line(platform: str, spent: int, cap: int, unit: str) -> str:
+    """The one wording `listen collect` and `listen status` both use for a monthly read cap."""
+    name = {"x": "X"}.get(platform, platform)
+    return f"{name} reads this month: {spent} / {cap} {unit} ({max(0, cap - spent)} left)"

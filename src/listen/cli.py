@@ -264,8 +264,10 @@ def render_x_reads(console: Console, config: Config, store: Store, summary: RunS
     """X meters API reads by the month: show what is spent against the cap."""
     if not any(o.platform == "x" for o in summary.outcomes) and not store.sources(platforms=["x"]):
         return
+    from listen.budget import reads_line
+
     spent, cap = app.x_read_status(config, store)
-    console.print(f"X API reads this month: {spent} / {cap}")
+    console.print(reads_line("x", spent, cap, config.x.read_unit))
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -694,9 +696,17 @@ def status(obj: AppContext, fmt: str) -> None:
         console.print("No run yet: `listen run` (see `listen cron` to schedule it).")
     for platform, budget in report.budgets.items():
         if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
+            from listen.budget import reads_line
+
             console.print(
-                f"{platform} reads this month: {budget['reads_this_month']} of "
-                f"{budget['monthly_cap']} {budget.get('unit', '')} ({budget.get('left', '?')} left)"
+                escape(
+                    reads_line(
+                        platform,
+                        int(budget["reads_this_month"]),
+                        int(budget["monthly_cap"]),
+                        str(budget.get("unit", "")),
+                    )
+                )
             )
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")

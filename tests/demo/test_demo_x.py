@@ -43,6 +43,6 @@ def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "X API reads this month: 31 / 1500" in done.stdout
-    assert "X API reads this month: 56 / 1500" in done.stdout
+    assert "X reads this month: 31 / 1500 posts (1469 left)" in done.stdout
+    assert "X reads this month: 56 / 1500 posts (1444 left)" in done.stdout
     assert "failed x" not in done.stdout
