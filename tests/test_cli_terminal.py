@@ -130,6 +130,8 @@ def test_text_digest_fits_the_terminal_and_files_keep_78_columns(tmp_path: Path)
     assert narrow.exit_code == 0, narrow.output
     body = [line for line in narrow.output.splitlines() if line.startswith("     ")]
     assert len(body) > 4 and max(len(line) for line in body) <= 60
+    every = narrow.output.splitlines()  # the title and section lines too, links aside
+    assert all(len(line) <= 60 for line in every if not line.strip().startswith("https://"))
     out = tmp_path / "digest.txt"
     CliRunner().invoke(cli, [*args, "--output", str(out)], env={"COLUMNS": "60"})
     lines = [line for line in out.read_text().splitlines() if line.startswith("     ")]

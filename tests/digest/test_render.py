@@ -35,7 +35,9 @@ def test_text_has_the_five_sections_in_order(digest: Digest) -> None:
     assert "Bob Cold (priority 2) · bluesky · silent 21 d" in text
     assert "you did: bluesky: 2 likes, 1 reply" in text
     assert "bluesky    44/100  ▁▂▃▃▄▄  +14 vs previous window" in text
-    assert "response 12 · depth 12 · breadth 17 · consistency 2 · lurk ratio 50%" in text
+    # one logical line, wrapped between components to fit 78 columns
+    flat = " ".join(text.split())
+    assert "response 12 · depth 12 · breadth 17 · consistency 2 · lurk ratio 50%" in flat
 
 
 def test_terminal_escapes_in_post_text_are_dropped(digest: Digest) -> None:

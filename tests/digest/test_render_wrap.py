@@ -41,3 +41,22 @@ def test_long_excerpt_is_wrapped_and_indented_and_keeps_every_word() -> None:
     assert len(EXCERPT) < EXCERPT_LIMIT and len(LONG_URL) + 5 > TEXT_WIDTH
     assert f"     {LONG_URL}" in body  # on a line of its own, whole
     assert " ".join(" ".join(line.split()) for line in body) == " ".join(EXCERPT.split())
+
+
+def test_every_line_fits_a_60_column_terminal_and_links_stay_whole() -> None:
+    from tests.digest.samples import sample_digest
+
+    digest = sample_digest()
+    narrow = render_text(digest, width=60)
+    links = [line.strip() for line in narrow.splitlines() if "https://" in line]
+    for line in narrow.splitlines():
+        assert len(line) <= 60 or line.strip().startswith("https://"), line
+    assert links and all(line.startswith("https://") and " " not in line for line in links)
+    lines = narrow.splitlines()
+    assert lines[:2] == [
+        "Your listen digest — Fri 31 May 2024 08:00 UTC",
+        "  (since Thu 30 May 2024 08:00 UTC)",
+    ]
+    assert " ".join(narrow.split()) == " ".join(render_text(digest).split()), "only wrapping"
+    wide = render_text(digest).splitlines()  # mail and files: 78 columns
+    assert all(len(line) <= TEXT_WIDTH for line in wide if "https://" not in line)

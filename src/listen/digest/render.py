@@ -165,17 +165,18 @@ def render_text(digest: Digest, width: int = 0) -> str:
     width = max(40, min(width or TEXT_WIDTH, TEXT_WIDTH))
     if digest.empty:
         return empty_line(digest) + "\n"
-    out = [f"{TITLE} — {_when(digest.generated_at)} (since {_when(digest.since)})", ""]
+    title = f"{TITLE} — {_when(digest.generated_at)}"
+    since = f"(since {_when(digest.since)})"
+    out = [f"{title} {since}" if len(title) + 1 + len(since) <= width else f"{title}\n  {since}"]
+    out.append("")
 
     def items(title: str, entries: tuple[DigestItem, ...], none: str) -> None:
         out.append(title)
         if not entries:
             out.append(f"  {none}")
         for n, item in enumerate(entries, start=1):
-            out.append(
-                f"  {n}. {item.contact} · {item.platform} · {age_text(item.age_hours)}"
-                f" — {item.action}"
-            )
+            head = f"{item.contact} · {item.platform} · {age_text(item.age_hours)} — {item.action}"
+            out.append(_fit_text(head, f"  {n}. ", "     ", width))
             out.append(_wrapped(_headline(item), "     ", width))
             if _body(item):
                 out.append(_wrapped(item.excerpt, "     ", width))
@@ -191,31 +192,36 @@ def render_text(digest: Digest, width: int = 0) -> str:
         out.append("  nobody: no silent contact posted lately")
     for contact in digest.cold:
         post = contact.opening
-        out.append(
-            f"  - {contact.name} (priority {contact.priority}) · {post.platform} · "
+        line = (
+            f"{contact.name} (priority {contact.priority}) · {post.platform} · "
             f"{silence_text(contact)} — latest: {_one_line(post.title or post.excerpt[:80])}"
         )
+        out.append(_fit_text(line, "  - ", "    ", width))
         if _safe_url(post.url):
             out.append(f"    {post.url}")
     out.append("")
     out.append("4. Yesterday")
-    out.append(f"  you did: {activity_line(digest.activity)}")
+    out.append(_fit_text(f"you did: {activity_line(digest.activity)}", "  ", "    ", width))
     lurked = digest.activity.lurked
-    out.append(f"  you lurked on: {lurked_text(digest.activity)}")
+    out.append(_fit_text(f"you lurked on: {lurked_text(digest.activity)}", "  ", "    ", width))
     for item in lurked:
-        out.append(
-            f"  - {item.contact} · {item.platform} · {_one_line(item.title or item.post_id)}"
-        )
+        line = f"{item.contact} · {item.platform} · {_one_line(item.title or item.post_id)}"
+        out.append(_fit_text(line, "  - ", "    ", width))
     out.append("")
     out.append("5. Participation")
     if not digest.scores:
         out.append("  no activity to score yet")
     for score in digest.scores:
         out.append(
-            f"  {score.platform:<9} {score.total:3.0f}/100  {sparkline(score.history)}  "
-            f"{trend_text(score)} vs previous window"
+            _fit_text(
+                f"{score.platform:<9} {score.total:3.0f}/100  {sparkline(score.history)}  "
+                f"{trend_text(score)} vs previous window",
+                "  ",
+                "            ",
+                width,
+            )
         )
-        out.append(f"            {components_line(score)}")
+        out.append(_pack(components_line(score).split(" · "), " · ", "            ", width))
     return printable("\n".join(out).rstrip() + "\n")
 
 
@@ -225,6 +231,37 @@ def _one_line(text: str) -> str:
 
 # Plain-text mail and terminals: wrap prose at 78 columns; links are never split.
 TEXT_WIDTH = 78
+
+
+def _fit_text(text: str, first: str, rest: str, width: int) -> str:
+    """`first + text` as it is when it fits in `width`, else wrapped with `rest` below;
+    words (and links) are never split."""
+    if len(first) + len(text) <= width and "\n" not in text:
+        return first + text
+    return textwrap.fill(
+        _one_line(text),
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _pack(parts: list[str], sep: str, indent: str, width: int) -> str:
+    """`parts` joined by `sep` on as few lines as fit in `width`, never splitting a part;
+    a broken line ends with the separator, so the text still reads as one line."""
+    tail = sep.rstrip()
+    lines: list[str] = []
+    for i, part in enumerate(parts):
+        room = len(tail) if i < len(parts) - 1 else 0
+        if lines and len(lines[-1]) + len(sep) + len(part) + room <= width:
+            lines[-1] += sep + part
+        else:
+            if lines:
+                lines[-1] += tail
+            lines.append(indent + part)
+    return "\n".join(lines)
 
 
 def _wrapped(text: str, indent: str, width: int = TEXT_WIDTH) -> str:
