@@ -136,3 +136,13 @@ def test_text_digest_fits_the_terminal_and_files_keep_78_columns(tmp_path: Path)
     CliRunner().invoke(cli, [*args, "--output", str(out)], env={"COLUMNS": "60"})
     lines = [line for line in out.read_text().splitlines() if line.startswith("     ")]
     assert max(len(line) for line in lines) > 60 and max(len(line) for line in lines) <= 78
+
+
+def test_run_summary_reports_elapsed_time_below_a_second() -> None:
+    # Stored timestamps are whole seconds; the summary uses the monotonic elapsed time.
+    start = datetime(2024, 5, 31, 8, tzinfo=UTC)
+    outcomes = (SourceOutcome(1, "blog", "t", new_posts=1),)
+    out = io.StringIO()
+    summary = RunSummary(7, outcomes, start, start + timedelta(seconds=1), elapsed_seconds=0.234)
+    render_run_summary(Console(file=out, width=80), summary)
+    assert "polled in 0.2s" in out.getvalue()

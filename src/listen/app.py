@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
@@ -109,6 +110,7 @@ def collect(
     """Poll due sources in parallel and store each one's result in its own transaction."""
     options = options or CollectOptions()
     started = utcnow()
+    clock_start = time.monotonic()
     sync_contacts(config, store)
     if config.blog.enabled:
         store.register_comment_sources(
@@ -132,7 +134,9 @@ def collect(
             _poll(config, store, sources, outcomes, on_outcome, x_budget)
     finally:
         finished = utcnow()
-        summary = RunSummary(run_id, tuple(outcomes), started, finished)
+        summary = RunSummary(
+            run_id, tuple(outcomes), started, finished, time.monotonic() - clock_start
+        )
         store.finish_run(
             run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
         )

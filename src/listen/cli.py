@@ -245,7 +245,7 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
             str(sum(1 for o in mine if o.error)),
         )
     console.print(table)
-    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    seconds = summary.elapsed_seconds
     received = sum(o.bytes_received for o in outcomes)
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
@@ -643,7 +643,7 @@ def run_summary_line(report: app.PipelineReport) -> str:
     """`run 7: 12 sources polled (1 failed), 30 new posts, 2 new engagements; classify: …`."""
     summary = report.collect
     outcomes = summary.outcomes
-    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    seconds = summary.elapsed_seconds
     parts = [
         f"run {summary.run_id}: {len(outcomes)} sources polled ({len(summary.failed)} failed)",
         f"{sum(o.new_posts for o in outcomes)} new posts",

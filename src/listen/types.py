@@ -139,6 +139,7 @@ class RunSummary:
     outcomes: tuple[SourceOutcome, ...]
     started_at: datetime
     finished_at: datetime
+    elapsed_seconds: float = 0.0  # monotonic; the timestamps above are whole seconds
 
     @property
     def failed(self) -> tuple[SourceOutcome, ...]:
