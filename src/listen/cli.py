@@ -123,6 +123,16 @@ def _file_path(param: click.Parameter, value: Path | None) -> Path | None:
     return value.expanduser() if value is not None else None
 
 
+# The `--format text|json` option several listing commands share.
+text_or_json = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Text for people, JSON for scripts.",
+)
+
+
 @click.group(cls=ListenGroup)
 @click.option(
     "--config",
@@ -281,13 +291,7 @@ def render_x_reads(console: Console, config: Config, store: Store, summary: RunS
     type=click.IntRange(1, 10_000),
     help="How many posts.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Text for people, JSON for scripts.",
-)
+@text_or_json
 @click.pass_obj
 def posts(obj: AppContext, limit: int, fmt: str) -> None:
     """The newest collected posts."""
@@ -518,13 +522,7 @@ def contacts_add(
 
 
 @contacts.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Text for people, JSON for scripts.",
-)
+@text_or_json
 @click.pass_obj
 def contacts_list(obj: AppContext, fmt: str) -> None:
     """List contacts with their identities."""
@@ -654,13 +652,7 @@ def run_summary_line(report: app.PipelineReport) -> str:
 
 
 @cli.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Text for people, JSON for scripts.",
-)
+@text_or_json
 @click.pass_obj
 def status(obj: AppContext, fmt: str) -> None:
     """Each source's health: last success, errors, next poll; long-failing ones flagged."""
@@ -921,13 +913,7 @@ def digest(
     metavar="DURATION",
     help="Score over this window: 7d, 2w, 30d (default: digest.score_window_days).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Text for people, JSON for scripts.",
-)
+@text_or_json
 @click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
 @click.pass_obj
 def score(
