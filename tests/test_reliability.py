@@ -211,6 +211,23 @@ def test_database_locked_by_another_process(tmp_path: Path, server: FaultServer)
     assert run_listen(config, db, "run").returncode == 0
 
 
+def kill_once_posts_are_stored(argv: list[str], env: dict[str, str], db: Path) -> None:
+    """Start `argv`, SIGKILL it as soon as the first post is committed (30 s at most)."""
+    victim = subprocess.Popen(argv, env=env)
+    deadline = time.monotonic() + 30
+    stored = 0
+    while time.monotonic() < deadline and not stored:
+        time.sleep(0.02)
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=0.1) as conn:
+                    stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+
 def test_killed_run_then_clean_run_equals_a_never_killed_run(tmp_path: Path, server: FaultServer):
     feeds = {}
     for i, (name, body) in enumerate(sorted(recorded_feeds().items())):
@@ -227,19 +244,7 @@ def test_killed_run_then_clean_run_equals_a_never_killed_run(tmp_path: Path, ser
     assert len(reference["posts"]) > 20
 
     db = tmp_path / "killed.db"
-    victim = subprocess.Popen(listen_argv(config, db, "run"), env=cli_env())
-    deadline = time.monotonic() + 30
-    stored = 0
-    while time.monotonic() < deadline and not stored:
-        time.sleep(0.02)
-        if db.exists():
-            try:
-                with sqlite3.connect(db, timeout=0.1) as conn:
-                    stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.wait()
+    kill_once_posts_are_stored(listen_argv(config, db, "run"), cli_env(), db)
     partial = snapshot(db)["posts"]
     assert 0 < len(partial) < len(reference["posts"]), "killed mid-collection"
 
@@ -277,19 +282,7 @@ def test_killed_demo_run_with_engagements_resumes_exactly(tmp_path: Path):
         assert reference["engagements"] and reference["posts"], first.stderr
 
         db = tmp_path / "killed.db"
-        victim = subprocess.Popen(listen_argv(config, db, "run"), env=cli_env(env))
-        deadline = time.monotonic() + 30
-        stored = 0
-        while time.monotonic() < deadline and not stored:
-            time.sleep(0.02)
-            if db.exists():
-                try:
-                    with sqlite3.connect(db, timeout=0.1) as conn:
-                        stored = conn.execute("SELECT count(*) FROM posts").fetchone()[0]
-                except sqlite3.OperationalError:
-                    pass
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        kill_once_posts_are_stored(listen_argv(config, db, "run"), cli_env(env), db)
         assert 0 < len(snapshot(db)["posts"]) < len(reference["posts"])
         resumed = run_listen(config, db, "run", env=env)
         assert resumed.returncode == first.returncode, resumed.stderr

@@ -79,19 +79,24 @@ def test_activity_lists_engagements_with_their_post_when_collected(store: Store)
     )
 
 
+def open_at_version(path: Path, version: int) -> Store:
+    """A database whose schema stops at migration `version`, as an older listen left it."""
+    old = Store.open(path, migrate=False)
+    old.conn.execute(
+        "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL)"
+    )
+    for number, (name, apply) in enumerate(MIGRATIONS[:version], start=1):
+        apply(old.db)
+        old.conn.execute(
+            "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')", (number, name)
+        )
+    return old
+
+
 def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with Store.open(path, migrate=False) as old:
-        old.conn.execute(
-            "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
-        for version, (name, apply) in enumerate(MIGRATIONS[:4], start=1):
-            apply(old.db)
-            old.conn.execute(
-                "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')",
-                (version, name),
-            )
+    open_at_version(path, 4).close()
     with Store.open(path) as upgraded:
         assert upgraded.schema_version() == len(MIGRATIONS)
     views = sqlite3.connect(path).execute(
@@ -117,17 +122,7 @@ def copy_rows(old: Store, source: Path) -> None:
 
 def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with Store.open(path, migrate=False) as old:
-        old.conn.execute(
-            "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL)"
-        )
-        for version, (name, apply) in enumerate(MIGRATIONS[:4], start=1):
-            apply(old.db)
-            old.conn.execute(
-                "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')",
-                (version, name),
-            )
+    with open_at_version(path, 4) as old:
         # marks at://ann/2 through the real code path (today's schema), then the rows are
         # copied into the old schema's columns, as the code of that time wrote them
         with Store.open(tmp_path / "today.db") as today:
