@@ -193,35 +193,27 @@ def own_status_engagements(
             )
         ]
     text = html_to_text(_str(status.get("content")), MAX_TEXT_CHARS)
+
+    def written(kind: str, target: str) -> Engagement:
+        return Engagement(
+            id=f"mastodon:{kind}:{uri}"[:2000],
+            post_id=target,
+            platform=PLATFORM,
+            kind=kind,
+            engaged_at=engaged_at,
+            url=url,
+            text=text,
+        )
+
     found = []
     if reply_target_uri and status.get("in_reply_to_account_id") != my_account_id:
-        found.append(
-            Engagement(
-                id=f"mastodon:reply:{uri}"[:2000],
-                post_id=reply_target_uri,
-                platform=PLATFORM,
-                kind="reply",
-                engaged_at=engaged_at,
-                url=url,
-                text=text,
-            )
-        )
+        found.append(written("reply", reply_target_uri))
     quote = status.get("quote")
     quoted = quoted_uri(status)
     if quoted and isinstance(quote, dict):
         author = _account_id((quote.get("quoted_status") or {}).get("account"))
         if author != my_account_id:
-            found.append(
-                Engagement(
-                    id=f"mastodon:quote:{uri}"[:2000],
-                    post_id=quoted,
-                    platform=PLATFORM,
-                    kind="quote",
-                    engaged_at=engaged_at,
-                    url=url,
-                    text=text,
-                )
-            )
+            found.append(written("quote", quoted))
     return found
 
 
