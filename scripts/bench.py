@@ -601,17 +601,14 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
         ctx.cache["digest_rss"] = (rss, wall, runs[0][2])
 
     # The statements a digest runs, and how SQLite plans each one.
-    statements: list[str] = []
     with Store.open(db_path) as store:
-        store.conn.set_trace_callback(statements.append)
-        daily_digest(Config(), store, now=EPOCH, record=False)
-        store.conn.set_trace_callback(None)
+        with store.traced_statements() as statements:
+            daily_digest(Config(), store, now=EPOCH, record=False)
         plans = []
         for sql in statements:
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
-            lines = [row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
-            plans.append({"sql": sql[:400], "plan": lines})
+            plans.append({"sql": sql[:400], "plan": store.query_plan(sql)})
     big_scans = [
         line
         for p in plans

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from listen.store import Store
 from listen.types import CollectResult, Post
@@ -38,9 +42,26 @@ def add_contact_posts(
 def classify(
     store: Store, post_id: str, action: str, comment: float, share: float, reasons: str
 ) -> None:
-    """Write a classifier row the way the classifier does (its table is part of schema v2)."""
-    store.conn.execute(
-        "INSERT INTO classifications (post_id, model_version, comment_probability,"
-        " share_probability, action, reasons, scored_at) VALUES (?, 'test', ?, ?, ?, ?, ?)",
-        (post_id, comment, share, action, reasons, "2024-05-01T00:00:00+00:00"),
+    """Store a classification the way the classifier does (`reasons` is a JSON list)."""
+    store.save_classifications(
+        [(post_id, "test", comment, share, action, json.loads(reasons))],
+        now=datetime.fromisoformat("2024-05-01T00:00:00+00:00"),
     )
+
+
+def sql(store: Store | Path, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run one statement on the database file from a second connection, as a user exploring
+    it (Datasette, sqlite3) would: tests check the public schema and what is on disk."""
+    path = store.path if isinstance(store, Store) else store
+    assert path is not None
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn.execute(query, params).fetchall()
+
+
+def sql_script(store: Store | Path, script: str) -> None:
+    """Run several statements on the database file from a second connection."""
+    path = store.path if isinstance(store, Store) else store
+    assert path is not None
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(script)

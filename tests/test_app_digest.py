@@ -115,16 +115,13 @@ def test_an_empty_database_gives_an_empty_digest(store: Store) -> None:
 
 
 def test_digest_queries_use_indexes_not_table_scans(filled: Store) -> None:
-    statements: list[str] = []
-    filled.conn.set_trace_callback(statements.append)
-    app.daily_digest(Config(), filled, now=NOW)
-    filled.conn.set_trace_callback(None)
+    with filled.traced_statements() as statements:
+        app.daily_digest(Config(), filled, now=NOW)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert selects
     bad = []
     for sql in selects:
-        for row in filled.conn.execute("EXPLAIN QUERY PLAN " + sql):
-            detail = row[-1]
+        for detail in filled.query_plan(sql):
             # posts, engagements and digest_items are the big tables: reach them by key, by
             # contact or by an indexed time range, never by walking them.
             if re.match(

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from listen.cli import cli
 from listen.store import Store
+from tests.helpers import sql
 from tests.models.classifier_history import generate_history
 
 
@@ -34,10 +35,11 @@ def test_classify_fills_classifications_for_every_post(db: Path) -> None:
         posts = store.count("posts")
         assert posts == 120
         assert store.count("classifications") == posts
-        rows = store.conn.execute(
+        rows = sql(
+            store,
             "SELECT model_version, comment_probability, share_probability, action, reasons"
-            " FROM classifications"
-        ).fetchall()
+            " FROM classifications",
+        )
     assert {r[0] for r in rows} == {"seed-1"}
     assert all(0 <= r[1] <= 1 and 0 <= r[2] <= 1 for r in rows)
     assert {r[3] for r in rows} <= {"comment", "share", "like", "skip"}
@@ -54,8 +56,8 @@ def test_classify_fills_classifications_for_every_post(db: Path) -> None:
     with Store.open(db) as store:
         top = store.top_classified(3)
     assert len(top) == 3
-    assert all(row["action"] != "skip" for row in top)
-    scores = [max(row["comment_probability"], row["share_probability"]) for row in top]
+    assert all(row.action != "skip" for row in top)
+    scores = [max(row.comment_probability, row.share_probability) for row in top]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -72,7 +74,7 @@ def test_train_prints_the_comparison_and_installs_a_better_model(db: Path) -> No
     assert rescored.exit_code == 0, rescored.output
     assert "(installed)" in rescored.output
     with Store.open(db) as store:
-        versions = {r[0] for r in store.conn.execute("SELECT model_version FROM classifications")}
+        versions = {r[0] for r in sql(store, "SELECT model_version FROM classifications")}
     assert len(versions) == 1 and versions.pop().startswith("user-")
 
 

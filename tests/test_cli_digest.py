@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from listen.cli import cli, parse_duration
 from listen.store import Store
 from listen.types import Post
-from tests.helpers import add_contact_posts, classify
+from tests.helpers import add_contact_posts, classify, sql
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 NOW_ARG = "2024-05-31T08:00:00Z"
@@ -74,13 +74,12 @@ def test_score_after_taking_part(tmp_path: Path) -> None:
     run(db, "digest", "--now", NOW_ARG)  # shows at://ann/1: an opportunity
     run(db, "mark", "at://ann/1", "comment")  # marked now (2026): after the score's "now"...
     with Store.open(db) as store:  # ...so date the mark's engagement to just after the digest
-        store.conn.execute(
+        sql(
+            store,
             "UPDATE engagements SET engaged_at = ? WHERE post_id = ?",
             ((NOW + timedelta(hours=1)).isoformat(), "at://ann/1"),
         )
-        store.conn.execute(
-            "UPDATE marks SET marked_at = ?", ((NOW + timedelta(hours=1)).isoformat(),)
-        )
+        sql(store, "UPDATE marks SET marked_at = ?", ((NOW + timedelta(hours=1)).isoformat(),))
     code, out = run(
         db, "score", "--now", "2024-05-31T12:00:00Z", "--platform", "bluesky", "--format", "json"
     )

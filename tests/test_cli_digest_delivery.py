@@ -16,7 +16,7 @@ from listen.cli import cli
 from listen.store import Store
 from listen.types import Post
 from tests.digest.test_send import free_port
-from tests.helpers import add_contact_posts, classify
+from tests.helpers import add_contact_posts, classify, sql
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 NOW_ARG = "2024-05-31T08:00:00Z"
@@ -24,7 +24,7 @@ NOW_ARG = "2024-05-31T08:00:00Z"
 
 def shown_count(db: Path) -> int:
     with Store.open(db) as store:
-        return int(store.conn.execute("SELECT count(*) FROM digest_items").fetchone()[0])
+        return int(sql(store, "SELECT count(*) FROM digest_items")[0][0])
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from listen.cli import cli
 from listen.store import Store
 from listen.types import Post
-from tests.helpers import add_contact_posts, classify
+from tests.helpers import add_contact_posts, classify, sql
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 
@@ -57,8 +57,8 @@ def test_mark_by_the_link_the_digest_shows(db: Path) -> None:
     assert code == 0, out
     assert out == "Marked at://did:plc:ann/app.bsky.feed.post/2 as comment.\n"
     with Store.open(db) as store:
-        marks = store.conn.execute("SELECT post_id, label FROM marks").fetchall()
-        engaged = store.conn.execute("SELECT post_id, kind FROM engagements").fetchall()
+        marks = sql(store, "SELECT post_id, label FROM marks")
+        engaged = sql(store, "SELECT post_id, kind FROM engagements")
     assert marks == [("at://did:plc:ann/app.bsky.feed.post/2", "comment")]
     assert engaged == [("at://did:plc:ann/app.bsky.feed.post/2", "comment")]
 
@@ -84,7 +84,7 @@ def test_bad_label_names_the_argument_label(db: Path) -> None:
 def test_classify_show_leaves_out_marked_and_engaged_posts(db: Path) -> None:
     def shown() -> list[str]:
         with Store.open(db) as store:
-            return [row["id"].rsplit("/", 1)[1] for row in store.top_classified(10)]
+            return [row.id.rsplit("/", 1)[1] for row in store.top_classified(10)]
 
     assert shown() == ["1", "2", "3"]
     invoke(db, "mark", "at://did:plc:ann/app.bsky.feed.post/1", "skip")
@@ -101,7 +101,7 @@ def test_a_new_mark_replaces_the_previous_manual_engagement(db: Path) -> None:
 
     def engaged() -> list[tuple[str, str]]:
         with Store.open(db) as store:
-            return store.conn.execute("SELECT kind, detected_by FROM engagements").fetchall()
+            return sql(store, "SELECT kind, detected_by FROM engagements")
 
     def kinds_scored() -> dict[str, int]:
         later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()  # marks are dated now

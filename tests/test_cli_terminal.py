@@ -76,26 +76,31 @@ def test_collect_on_a_narrow_terminal_and_through_a_pipe(
 
 def test_post_headlines_link_to_the_post_on_a_terminal_only_for_http_links() -> None:
     from listen.cli import render_posts
+    from listen.facts import RecentPost
 
     rows = [
-        {
-            "created_at": "2024-05-31T08:00:00+00:00",
-            "platform": "bluesky",
-            "contact": "Ann",
-            "author_handle": "ann",
-            "title": None,
-            "text": "Anyone at the meetup?",
-            "url": "https://bsky.app/profile/ann/post/1",
-        },
-        {
-            "created_at": "2024-05-31T07:00:00+00:00",
-            "platform": "blog",
-            "contact": "Mallory",
-            "author_handle": None,
-            "title": "Click me",
-            "text": "",
-            "url": "javascript:alert(1)",
-        },
+        RecentPost(
+            id="at://ann/1",
+            platform="bluesky",
+            kind="post",
+            url="https://bsky.app/profile/ann/post/1",
+            title=None,
+            text="Anyone at the meetup?",
+            created_at="2024-05-31T08:00:00+00:00",
+            author_handle="ann",
+            contact="Ann",
+        ),
+        RecentPost(
+            id="https://mallory.example/1",
+            platform="blog",
+            kind="article",
+            url="javascript:alert(1)",
+            title="Click me",
+            text="",
+            created_at="2024-05-31T07:00:00+00:00",
+            author_handle=None,
+            contact="Mallory",
+        ),
     ]
     terminal = io.StringIO()
     render_posts(Console(file=terminal, width=100, force_terminal=True), rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from listen import app
 from listen.demo import demo_workspace
 from listen.store import Store
+from tests.helpers import sql
 
 
 def test_demo_collects_bluesky_posts_and_the_demo_users_engagements() -> None:
@@ -13,10 +14,11 @@ def test_demo_collects_bluesky_posts_and_the_demo_users_engagements() -> None:
         first = app.collect(workspace.config, store, options)
         assert not first.failed
         assert first.new_posts_by_platform() == {"bluesky": 15}
-        matched = store.conn.execute(
+        matched = sql(
+            store,
             "SELECT e.kind, p.author_handle FROM engagements e JOIN posts p ON p.id = e.post_id"
-            " ORDER BY e.kind, p.author_handle"
-        ).fetchall()
+            " ORDER BY e.kind, p.author_handle",
+        )
         assert matched == [
             ("like", "alice.test"),
             ("like", "alice.test"),

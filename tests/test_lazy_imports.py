@@ -73,4 +73,4 @@ def test_an_idle_run_loads_no_model(tmp_path: Path) -> None:
     stdout, stderr = loaded_by(code)
     assert stdout.strip().endswith("[]"), stdout + stderr
     with Store.open(db) as store:
-        assert store.count("runs") == 2 and store.last_run()["status"] == "ok"  # type: ignore[index]
+        assert store.count("runs") == 2 and store.last_run().status == "ok"  # type: ignore[union-attr]

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from listen import app
+from listen.app import pipeline
 from listen.cli import cli
 from listen.demo.faults import FaultServer, feed
 from listen.errors import InputError
+from listen.facts import SourceRow
 from listen.health import assess_sources
 from tests.reliability_helpers import FEEDS, write_feeds_config
 
@@ -46,7 +47,7 @@ def test_a_failing_step_is_reported_and_exits_1(tmp_path: Path, monkeypatch):
     def classify(config, store, directory):
         raise InputError("model file is damaged")
 
-    monkeypatch.setattr(app, "classify", classify)
+    monkeypatch.setattr(pipeline, "classify", classify)
     config = write_feeds_config(tmp_path / "c.toml", {})
     result = CliRunner().invoke(
         cli, ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
@@ -59,7 +60,7 @@ def test_a_crashing_step_is_reported_without_a_traceback(tmp_path: Path, monkeyp
     def classify(config, store, directory):
         raise ZeroDivisionError("model weights are nonsense")
 
-    monkeypatch.setattr(app, "classify", classify)
+    monkeypatch.setattr(pipeline, "classify", classify)
     config = write_feeds_config(tmp_path / "c.toml", {})
     args = ["--config", str(config), "--db", str(tmp_path / "l.db"), "run"]
     result = CliRunner().invoke(cli, args)
@@ -80,15 +81,16 @@ def row(**values):
         "kind": "feed",
         "target": "u",
         "contact": "A",
-        "enabled": 1,
+        "enabled": True,
         "disabled_reason": None,
         "last_success_at": None,
         "error_count": 0,
         "last_error": None,
         "next_poll_at": None,
         "created_at": "2026-01-01T00:00:00+00:00",
+        "last_polled_at": None,
     }
-    return {**base, **values}
+    return SourceRow(**{**base, **values})
 
 
 def test_health_flags_many_errors_long_failures_and_disabled_sources():
@@ -100,7 +102,7 @@ def test_health_flags_many_errors_long_failures_and_disabled_sources():
         row(id=3, error_count=5, last_success_at=recent),  # too many
         row(id=4, error_count=1, last_success_at=old),  # too long
         row(id=5, error_count=1, last_success_at=None),  # never worked, created 9 days ago
-        row(id=6, enabled=0, disabled_reason="410 Gone"),
+        row(id=6, enabled=False, disabled_reason="410 Gone"),
     ]
     alerts = {h.id: h.alert for h in assess_sources(rows, NOW, failing_after_errors=5)}
     assert alerts[1] is None and alerts[2] is None

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from listen import app
+from listen.app import pipeline
 from listen.cli import cli
 from listen.demo.faults import FaultServer, feed, respond
 from listen.errors import InputError
@@ -47,7 +47,7 @@ def test_a_failing_step_is_recorded_in_runs_errors(
     def classify(config, store, directory):
         raise InputError("model file is damaged")
 
-    monkeypatch.setattr(app, "classify", classify)
+    monkeypatch.setattr(pipeline, "classify", classify)
     feeds = {"Ok": server.add("/ok", feed(HEATED)), "Bad": server.add("/bad", respond(500))}
     config = feeds_config(tmp_path / "c.toml", feeds)
     db = tmp_path / "l.db"
@@ -76,7 +76,7 @@ def test_a_failing_step_marks_an_otherwise_clean_run_partial(
     def classify(config, store, directory):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(app, "classify", classify)
+    monkeypatch.setattr(pipeline, "classify", classify)
     config = feeds_config(tmp_path / "c.toml", {"Ok": server.add("/ok", feed(HEATED))})
     db = tmp_path / "l.db"
     CliRunner().invoke(cli, ["--config", str(config), "--db", str(db), "run"])

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from listen.errors import InputError
+from listen.errors import InputError, StorageError
 from listen.store import MIGRATIONS, Store
 from listen.types import CollectResult, Engagement, Post
+from tests.helpers import sql
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -18,10 +19,9 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         assert first.schema_version() == len(MIGRATIONS)
     with Store.open(path) as again:
         assert again.schema_version() == len(MIGRATIONS)
-        rows = again.conn.execute("SELECT count(*) FROM _migrations").fetchone()[0]
+        rows = sql(again, "SELECT count(*) FROM _migrations")[0][0]
         assert rows == len(MIGRATIONS)
-        assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert again.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert sql(again, "PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_public_tables_exist(store: Store) -> None:
@@ -74,7 +74,7 @@ def test_save_result_dedups_posts_and_engagements(store: Store) -> None:
     assert store.count("posts") == 2
     (reloaded,) = store.sources()
     assert reloaded.state == {"etag": '"1"', "extra": 5}
-    assert store.conn.execute("SELECT etag FROM sources").fetchone()[0] == '"1"'
+    assert sql(store, "SELECT etag FROM sources")[0][0] == '"1"'
 
 
 def test_edited_post_text_is_refreshed_not_duplicated(store: Store) -> None:
@@ -86,7 +86,7 @@ def test_edited_post_text_is_refreshed_not_duplicated(store: Store) -> None:
     store.save_result(
         source, CollectResult(posts=(Post("p", "blog", text="v2"),)), now=NOW, next_poll_at=later
     )
-    assert store.conn.execute("SELECT text FROM posts").fetchall() == [("v2",)]
+    assert sql(store, "SELECT text FROM posts") == [("v2",)]
 
 
 def test_error_then_success_resets_error_count(store: Store) -> None:
@@ -98,7 +98,7 @@ def test_error_then_success_resets_error_count(store: Store) -> None:
     assert len(store.sources(due_at=NOW + timedelta(hours=3))) == 1
     store.save_result(failed, CollectResult(), now=NOW, next_poll_at=NOW)
     row = store.source_rows()[0]
-    assert (row["error_count"], row["last_error"]) == (0, None)
+    assert (row.error_count, row.last_error) == (0, None)
 
 
 def test_permanent_redirect_moves_source_and_identity(store: Store) -> None:
@@ -113,7 +113,7 @@ def test_gone_source_is_disabled(store: Store) -> None:
     source = _source(store)
     store.save_result(source, CollectResult(disabled_reason="410 Gone"), now=NOW, next_poll_at=NOW)
     assert store.sources() == []
-    assert store.source_rows()[0]["disabled_reason"] == "410 Gone"
+    assert store.source_rows()[0].disabled_reason == "410 Gone"
 
 
 def test_failed_transaction_leaves_nothing(store: Store) -> None:
@@ -122,7 +122,7 @@ def test_failed_transaction_leaves_nothing(store: Store) -> None:
         posts=(Post("p", "blog"),),
         engagements=(Engagement("e", "p", "blog", kind="teleport"),),  # violates CHECK
     )
-    with pytest.raises(Exception, match="CHECK"):
+    with pytest.raises(StorageError, match="CHECK"):  # a ListenError: one line, no traceback
         store.save_result(source, bad, now=NOW, next_poll_at=NOW)
     assert store.count("posts") == 0
 
@@ -133,7 +133,7 @@ def test_mark_records_label_and_manual_engagement(store: Store) -> None:
     store.mark_post("p", "comment", now=NOW)
     store.mark_post("p", "comment", now=NOW)
     assert store.marks() == {"p": "comment"}
-    kinds = store.conn.execute("SELECT kind, detected_by FROM engagements").fetchall()
+    kinds = sql(store, "SELECT kind, detected_by FROM engagements")
     assert kinds == [("comment", "manual")]
     store.mark_post("p", "skip", now=NOW)
     assert store.marks() == {"p": "skip"}

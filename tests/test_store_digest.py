@@ -7,7 +7,7 @@ from pathlib import Path
 
 from listen.store import Store
 from listen.types import Post
-from tests.helpers import add_contact_posts
+from tests.helpers import add_contact_posts, sql, sql_script
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 
@@ -49,8 +49,8 @@ def test_comment_sources_follow_post_age(store: Store) -> None:
     # 14 days later the post is too old to watch: the source is retired, not deleted
     assert store.register_comment_sources(NOW + timedelta(days=1), now=NOW) == 0
     assert store.sources(kinds=["comments"]) == []
-    (row,) = [r for r in store.source_rows() if r["kind"] == "comments"]
-    assert (row["enabled"], row["disabled_reason"]) == (0, "post too old to watch")
+    (row,) = [r for r in store.source_rows() if r.kind == "comments"]
+    assert (row.enabled, row.disabled_reason) == (False, "post too old to watch")
 
 
 def test_digest_items_are_recorded_once_per_showing(store: Store) -> None:
@@ -93,7 +93,7 @@ def test_contact_activity_latest_post_and_last_engagement(store: Store) -> None:
 
 
 def engagement_contacts(store: Store) -> dict[str, int | None]:
-    return dict(store.conn.execute("SELECT id, contact_id FROM engagements").fetchall())
+    return dict(sql(store, "SELECT id, contact_id FROM engagements"))
 
 
 def test_engagement_contact_follows_posts_that_arrive_later_and_marks(store: Store) -> None:
@@ -148,12 +148,13 @@ def test_engagement_contact_is_backfilled_by_the_migration(tmp_path: Path) -> No
         # back to the schema before migration 8
         version = len(MIGRATIONS)
         assert MIGRATIONS[7][1].__name__ == "_migration_8_engagement_contact"
-        store.conn.executescript(
-            "DROP INDEX engagements_contact_engaged; DROP INDEX engagements_time;"
-            " CREATE INDEX engagements_engaged ON engagements(engaged_at);"
-            " ALTER TABLE engagements DROP COLUMN contact_id;"
-            " DELETE FROM _migrations WHERE version >= 8;"
-        )
+    sql_script(
+        path,
+        "DROP INDEX engagements_contact_engaged; DROP INDEX engagements_time;"
+        " CREATE INDEX engagements_engaged ON engagements(engaged_at);"
+        " ALTER TABLE engagements DROP COLUMN contact_id;"
+        " DELETE FROM _migrations WHERE version >= 8;",
+    )
     with Store.open(path) as upgraded:
         assert upgraded.schema_version() == version
         assert engagement_contacts(upgraded) == {"on-p": bob, "orphan": None}

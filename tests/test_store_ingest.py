@@ -9,6 +9,7 @@ import pytest
 
 from listen.store import Store
 from listen.types import CollectResult, Post, Source
+from tests.helpers import sql
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -40,8 +41,7 @@ def save(store: Store, source: Source, *posts: Post) -> int:
 
 def rows(store: Store) -> dict[str, tuple[str | None, str, str | None]]:
     return {
-        r[0]: (r[1], r[2], r[3])
-        for r in store.conn.execute("SELECT id, title, text, metrics FROM posts")
+        r[0]: (r[1], r[2], r[3]) for r in sql(store, "SELECT id, title, text, metrics FROM posts")
     }
 
 
@@ -52,10 +52,11 @@ def test_new_posts_are_counted_and_stored(store_and_source: tuple[Store, Source]
         "https://ada.example/1": ("t", "body", None),
         "https://ada.example/2": ("t", "body", '{"likes": 3}'),
     }
-    stored = store.conn.execute(
+    stored = sql(
+        store,
         "SELECT contact_id, source_id, created_at, collected_at FROM posts WHERE id = ?",
         ("https://ada.example/2",),
-    ).fetchone()
+    )[0]
     assert stored == (source.contact_id, source.id, "2026-11-01T10:00:00+00:00", NOW.isoformat())
 
 
@@ -92,5 +93,5 @@ def test_duplicates_within_one_batch(store_and_source: tuple[Store, Source]) -> 
 def test_counting_survives_deleted_rows(store_and_source: tuple[Store, Source]) -> None:
     store, source = store_and_source
     save(store, source, post(1), post(2), post(3))
-    store.conn.execute("DELETE FROM posts WHERE id = ?", ("https://ada.example/3",))
+    sql(store, "DELETE FROM posts WHERE id = ?", ("https://ada.example/3",))
     assert save(store, source, post(3), post(2), post(5)) == 2

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from listen.store import MIGRATIONS, Store
 from listen.types import Engagement, Post
-from tests.helpers import add_contact_posts, classify
+from tests.helpers import add_contact_posts, classify, sql
 
 NOW = datetime(2024, 5, 31, 8, tzinfo=UTC)
 
 
-def rows(store: Store, sql: str) -> list[dict[str, object]]:
-    cur = store.conn.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
+def rows(store: Store, query: str) -> list[dict[str, object]]:
+    """What a Datasette user sees: `query`'s rows by column name, from a second connection."""
+    assert store.path is not None
+    with closing(sqlite3.connect(store.path)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(query)]
 
 
 def fill(store: Store) -> None:
@@ -81,17 +86,19 @@ def test_activity_lists_engagements_with_their_post_when_collected(store: Store)
 
 def open_at_version(path: Path, version: int) -> Store:
     """A database whose schema stops at migration `version`, as an older listen left it."""
-    old = Store.open(path, migrate=False)
-    old.conn.execute(
-        "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    for number, (name, apply) in enumerate(MIGRATIONS[:version], start=1):
-        apply(old.db)
-        old.conn.execute(
-            "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')", (number, name)
+    with closing(sqlite_utils.Database(path)) as db:
+        db.execute(
+            "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL)"
         )
-    return old
+        for number, (name, apply) in enumerate(MIGRATIONS[:version], start=1):
+            apply(db)
+            db.execute(
+                "INSERT INTO _migrations VALUES (?, ?, '2024-01-01T00:00:00+00:00')",
+                (number, name),
+            )
+        db.conn.commit()
+    return Store.open(path, migrate=False)
 
 
 def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> None:
@@ -107,17 +114,18 @@ def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> No
 
 def copy_rows(old: Store, source: Path) -> None:
     """Copy every table's rows from `source` into `old`, keeping the columns `old` has."""
-    old.conn.execute("ATTACH DATABASE ? AS src", (str(source),))
-    tables = [
-        name
-        for (name,) in old.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_migrations'"
-        )
-    ]
-    for table in tables:
-        columns = ", ".join(row[1] for row in old.conn.execute(f"PRAGMA table_info({table})"))
-        old.conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM src.{table}")
-    old.conn.execute("DETACH DATABASE src")
+    assert old.path is not None
+    with closing(sqlite3.connect(old.path)) as conn, conn:
+        conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_migrations'"
+            )
+        ]
+        for table in tables:
+            columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+            conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM src.{table}")
 
 
 def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: Path) -> None:
@@ -130,9 +138,9 @@ def test_marks_reference_posts_after_the_upgrade_and_keep_their_rows(tmp_path: P
         copy_rows(old, tmp_path / "today.db")
     with Store.open(path) as upgraded:
         assert upgraded.marks() == {"at://ann/2": "share"}
-        foreign = upgraded.conn.execute("PRAGMA foreign_key_list(marks)").fetchall()
+        foreign = sql(upgraded, "PRAGMA foreign_key_list(marks)")
         assert [(row[2], row[3], row[4]) for row in foreign] == [("posts", "post_id", "id")]
-        assert upgraded.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert sql(upgraded, "PRAGMA foreign_key_check") == []
         opportunities = rows(upgraded, "SELECT post_id, mark FROM opportunities ORDER BY post_id")
     assert opportunities == [
         {"post_id": "at://ann/1", "mark": None},

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -25,14 +24,13 @@ from rich.text import Text
 from listen import app
 from listen.config import Config, default_db_path, load_config
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
-from listen.store import Store
 from listen.text import one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
 
 ProgressTask = Callable[..., None]
 
 if TYPE_CHECKING:
-    from listen.digest.build import Digest
+    from listen.facts import RecentPost, RunRecord, Suggestion
     from listen.health import SourceHealth
 
 EXIT_OK = 0
@@ -59,7 +57,7 @@ class AppContext:
     verbose: int
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     _config: Config | None = None
-    _store: Store | None = None
+    _store: app.Store | None = None
 
     @property
     def config(self) -> Config:
@@ -74,7 +72,7 @@ class AppContext:
         return self.db_path or default_db_path(self.env)
 
     @property
-    def store(self) -> Store:
+    def store(self) -> app.Store:
         if self._store is None:
             from listen.logfile import attach_log_file
 
@@ -104,11 +102,6 @@ class ListenGroup(click.Group):
             logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
             click.echo(f"Error: {message}", err=True)
             ctx.exit(exit_code_for(exc))
-        except sqlite3.Error as exc:  # e.g. locked or corrupt database outside a transaction
-            message = Redactor.from_env(env)(f"database error: {exc}")
-            logging.getLogger("listen").error("%s", message, extra=FILE_ONLY)
-            click.echo(f"Error: {message}", err=True)
-            ctx.exit(EXIT_SOURCES_FAILED)
 
 
 def _console() -> Console:
@@ -211,7 +204,7 @@ def progress_bar(console: Console | None, description: str) -> Iterator[Progress
 
 
 def collect_with_progress(
-    config: Config, store: Store, options: app.CollectOptions, console: Console | None = None
+    config: Config, store: app.Store, options: app.CollectOptions, console: Console | None = None
 ) -> RunSummary:
     """Run `app.collect` with a progress bar on a terminal."""
     with progress_bar(console, "Collecting") as update:
@@ -270,14 +263,14 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
         console.print(f"[red]failed[/red] {platform} {where}: {escape(one_line(error))}")
 
 
-def render_x_reads(console: Console, config: Config, store: Store, summary: RunSummary) -> None:
+def render_x_reads(console: Console, config: Config, store: app.Store, summary: RunSummary) -> None:
     """X meters API reads by the month: show what is spent against the cap."""
-    if not any(o.platform == "x" for o in summary.outcomes) and not store.sources(platforms=["x"]):
+    reads = app.x_reads_to_show(config, store, summary)
+    if reads is None:
         return
     from listen.budget import reads_line
 
-    spent, cap = app.x_read_status(config, store)
-    console.print(reads_line("x", spent, cap, config.x.read_unit))
+    console.print(reads_line("x", *reads, config.x.read_unit))
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -295,14 +288,14 @@ def render_x_reads(console: Console, config: Config, store: Store, summary: RunS
 @click.pass_obj
 def posts(obj: AppContext, limit: int, fmt: str) -> None:
     """The newest collected posts."""
-    rows = obj.store.recent_posts(limit)
+    rows = app.recent_posts(obj.store, limit)
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
         return
     render_posts(_console(), rows)
 
 
-def render_posts(console: Console, rows: list[dict[str, Any]]) -> None:
+def render_posts(console: Console, rows: Sequence[RecentPost]) -> None:
     if not rows:
         console.print("No posts yet: add contacts and run `listen collect`.")
         return
@@ -310,12 +303,12 @@ def render_posts(console: Console, rows: list[dict[str, Any]]) -> None:
     for column in ("when", "platform", "contact", "post"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        headline = row["title"] or (row["text"] or "").split("\n")[0]
+        headline = row.title or (row.text or "").split("\n")[0]
         table.add_row(
-            (row["created_at"] or "")[:10],
-            row["platform"],
-            escape(row["contact"] or row["author_handle"] or ""),
-            linked(_excerpt(headline, 90), row.get("url")),
+            (row.created_at or "")[:10],
+            row.platform,
+            escape(row.contact or row.author_handle or ""),
+            linked(_excerpt(headline, 90), row.url),
         )
     console.print(table)
 
@@ -346,11 +339,9 @@ def mark(obj: AppContext, post: str, label: str) -> None:
 
     LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
     """
-    from listen.clock import utcnow
     from listen.identities import clean_name
 
-    post_id = obj.store.resolve_post(post)
-    obj.store.mark_post(post_id, label, now=utcnow())
+    post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
 
 
@@ -370,16 +361,16 @@ def classify(obj: AppContext, rescore: bool, show: int) -> None:
     """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
     console = _console()
     summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
-    if not summary.scored and not obj.store.count("posts"):
+    if not summary.scored and not app.has_posts(obj.store):
         console.print("No posts yet: add contacts and run `listen collect`.")
         return
     render_classify_summary(console, summary)
     if show:
-        render_suggestions(console, obj.store.top_classified(show))
+        render_suggestions(console, app.suggestions(obj.store, show))
 
 
 def classify_with_progress(
-    config: Config, store: Store, *, rescore: bool = False, console: Console | None = None
+    config: Config, store: app.Store, *, rescore: bool = False, console: Console | None = None
 ) -> app.ClassifySummary:
     """Run `app.classify` with a progress bar on a terminal."""
     with progress_bar(console, "Classifying") as update:
@@ -411,7 +402,7 @@ def render_classify_summary(console: Console, summary: app.ClassifySummary) -> N
     )
 
 
-def render_suggestions(console: Console, rows: list[dict[str, Any]]) -> None:
+def render_suggestions(console: Console, rows: Sequence[Suggestion]) -> None:
     """The most promising posts with their suggested action and reasons."""
     if not rows:
         console.print("No post is worth acting on yet.")
@@ -420,14 +411,14 @@ def render_suggestions(console: Console, rows: list[dict[str, Any]]) -> None:
     for column in ("action", "p", "contact", "post", "why"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        headline = row["title"] or (row["text"] or "").split("\n")[0]
-        probability = max(row["comment_probability"], row["share_probability"])
+        headline = row.title or (row.text or "").split("\n")[0]
+        probability = max(row.comment_probability, row.share_probability)
         table.add_row(
-            row["action"],
+            row.action,
             f"{probability:.2f}",
-            escape(row["contact"] or row["author_handle"] or ""),
-            linked(_excerpt(headline, 60), row.get("url")),
-            escape("; ".join(row["reasons"])),
+            escape(row.contact or row.author_handle or ""),
+            linked(_excerpt(headline, 60), row.url),
+            escape("; ".join(row.reasons)),
         )
     console.print(table)
 
@@ -503,8 +494,6 @@ def contacts_add(
     linkedin: str | None,
 ) -> None:
     """Add a contact, or add identities to an existing one."""
-    from listen.identities import clean_name, identity_problem
-
     identities = [("blog", url) for url in blogs]
     for platform, handle in (
         ("bluesky", bluesky),
@@ -514,11 +503,13 @@ def contacts_add(
     ):
         if handle:
             identities.append((platform, handle))
-    for platform, handle in identities:
-        if problem := identity_problem(platform, handle):
-            raise InputError(f"--{platform} {problem}")
-    obj.store.upsert_contact(name, priority=priority, notes=notes, identities=identities)
-    click.echo(f"Saved {clean_name(name)}.")
+    try:
+        saved = app.add_contact(
+            obj.store, name, priority=priority, notes=notes, identities=identities
+        )
+    except app.IdentityProblem as exc:  # name the option the user typed
+        raise InputError(f"--{exc.platform} {exc.problem}") from None
+    click.echo(f"Saved {saved}.")
 
 
 @contacts.command("list")
@@ -526,7 +517,7 @@ def contacts_add(
 @click.pass_obj
 def contacts_list(obj: AppContext, fmt: str) -> None:
     """List contacts with their identities."""
-    rows = obj.store.list_contacts()
+    rows = app.list_contacts(obj.store)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -562,13 +553,7 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
 @click.pass_obj
 def contacts_remove(obj: AppContext, name: str) -> None:
     """Remove a contact (their collected posts stay)."""
-    if any(c.name.strip() == name.strip() for c in obj.config.contacts):
-        raise InputError(
-            f"{name!r} is declared in {obj.config.path}: remove it there, or it comes back "
-            "with the next collect"
-        )
-    if not obj.store.remove_contact(name):
-        raise InputError(f"no contact named {name!r}")
+    app.remove_contact(obj.config, obj.store, name)
     click.echo(f"Removed {name}.")
 
 
@@ -577,26 +562,10 @@ def contacts_remove(obj: AppContext, name: str) -> None:
 @click.pass_obj
 def contacts_import(obj: AppContext, path: Path) -> None:
     """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
-    from listen.identities import clean_name, identity_problem
-    from listen.importers import read_contacts_file
-
-    imported = read_contacts_file(path)
-    problems = []
-    saved = 0
-    for contact in imported.contacts:
-        bad = [(p, identity_problem(p, h)) for p, h in contact.identities if identity_problem(p, h)]
-        if bad:
-            problems.append(f"{clean_name(contact.name)}: {bad[0][0]} {bad[0][1]}")
-            continue
-        try:
-            app.import_contacts(
-                obj.store, [(contact.name, contact.priority, contact.notes, contact.identities)]
-            )
-            saved += 1
-        except InputError as exc:
-            problems.append(f"{clean_name(contact.name)}: {exc}")
+    imported = app.import_contacts_file(obj.store, path)
+    saved = imported.saved
     click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
-    for problem in problems:
+    for problem in imported.problems:
         click.echo(f"skipped {problem}", err=True)
     if nameless := imported.nameless_rows:
         shown = ", ".join(str(n) for n in nameless[:10]) + (", …" if len(nameless) > 10 else "")
@@ -656,37 +625,53 @@ def run_summary_line(report: app.PipelineReport) -> str:
 @click.pass_obj
 def status(obj: AppContext, fmt: str) -> None:
     """Each source's health: last success, errors, next poll; long-failing ones flagged."""
-    import dataclasses
-
     report = app.status_report(obj.config, obj.store)
     if fmt == "json":
         document = {
-            "sources": [dataclasses.asdict(s) for s in report.sources],
+            "sources": [asdict(s) for s in report.sources],
             "alerts": len(report.alerts),
-            "last_run": report.last_run,
+            "last_run": asdict(report.last_run) if report.last_run else None,
             "budgets": report.budgets,
         }
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
         return
     console = Console(highlight=False)  # wraps long lines: the status must fit 60 columns
-    if report.last_run:
-        run_row = report.last_run
-        errors = run_row.get("errors")
-        failed_steps = [
-            str(e["step"])
-            for e in (errors if isinstance(errors, list) else [])
-            if isinstance(e, dict) and e.get("step") not in (None, "collect")
-        ]
-        steps = f" ({', '.join(failed_steps)} failed)" if failed_steps else ""
-        started = _short_time(str(run_row["started_at"]))
-        console.print(
-            f"Last run {run_row['id']} ({run_row['command']}): {run_row['status']}{steps}, "
-            f"started {started} UTC, {run_row['sources_polled']} sources polled, "
-            f"{run_row['sources_failed']} failed."
-        )
-    else:
+    render_last_run(console, report.last_run)
+    render_budgets(console, report.budgets)
+    if not report.sources:
+        if obj.config.contacts:  # sources are made from the config's contacts at each run
+            count = len(obj.config.contacts)
+            console.print(f"No sources polled yet: `listen run` polls your {count} contact(s).")
+        else:
+            console.print("No sources: add contacts first (`listen contacts add`).")
+        return
+    render_source_health(console, report.sources)
+    if report.alerts:
+        console.print(f"[red]{len(report.alerts)} source(s) need attention.[/red]")
+
+
+def render_last_run(console: Console, run_row: RunRecord | None) -> None:
+    """One line: the last run's status, failed steps, and how many sources it polled."""
+    if run_row is None:
         console.print("No run yet: `listen run` (see `listen cron` to schedule it).")
-    for platform, budget in report.budgets.items():
+        return
+    failed_steps = [
+        str(e["step"])
+        for e in run_row.errors
+        if isinstance(e, dict) and e.get("step") not in (None, "collect")
+    ]
+    steps = f" ({', '.join(failed_steps)} failed)" if failed_steps else ""
+    started = _short_time(str(run_row.started_at))
+    console.print(
+        f"Last run {run_row.id} ({run_row.command}): {run_row.status}{steps}, "
+        f"started {started} UTC, {run_row.sources_polled} sources polled, "
+        f"{run_row.sources_failed} failed."
+    )
+
+
+def render_budgets(console: Console, budgets: dict[str, object]) -> None:
+    """One line per platform with a read budget (X: reads spent against the monthly cap)."""
+    for platform, budget in budgets.items():
         if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
             from listen.budget import reads_line
 
@@ -702,16 +687,6 @@ def status(obj: AppContext, fmt: str) -> None:
             )
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
-    if not report.sources:
-        if obj.config.contacts:  # sources are made from the config's contacts at each run
-            count = len(obj.config.contacts)
-            console.print(f"No sources polled yet: `listen run` polls your {count} contact(s).")
-        else:
-            console.print("No sources: add contacts first (`listen contacts add`).")
-        return
-    render_source_health(console, report.sources)
-    if report.alerts:
-        console.print(f"[red]{len(report.alerts)} source(s) need attention.[/red]")
 
 
 def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> None:
@@ -828,15 +803,6 @@ def parse_now(text: str | None) -> datetime:
     return moment
 
 
-def digest_subject(digest: Digest) -> str:
-    if digest.empty:
-        return "listen: a quiet day"
-    return (
-        f"listen: {len(digest.reply)} to reply, {len(digest.share)} to share, "
-        f"{len(digest.cold)} going cold"
-    )
-
-
 @cli.command()
 @click.option(
     "--since",
@@ -865,11 +831,10 @@ def digest(
     now_text: str | None,
 ) -> None:
     """The daily digest: reply, share, going cold, yesterday, participation."""
-    from listen.digest.render import render, render_html, render_text
+    from listen.digest.render import render, render_text
 
     since = parse_duration(since_text, "--since") if since_text else None
     now = parse_now(now_text)
-    # Recorded as shown only once delivered: a failed write or mail must not count as lurking.
     built = app.daily_digest(obj.config, obj.store, now=now, since=since, record=False)
     if fmt == "text" and output is None:  # to a terminal (or a pipe): fit its width
         import shutil
@@ -877,25 +842,18 @@ def digest(
         rendered = render_text(built, width=shutil.get_terminal_size((0, 0)).columns)
     else:
         rendered = render(built, fmt)
-    if output is not None:
-        try:
-            output.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"Wrote the digest to {output}.", err=True)
-    elif not email:
-        click.echo(rendered, nl=False)
-    if email:
-        from listen.digest.send import send_digest
 
-        to = send_digest(
-            obj.config,
-            subject=digest_subject(built),
-            text=render_text(built),
-            html=render_html(built),
-        )
-        click.echo(f"Mailed the digest to {to}.", err=True)
-    obj.store.record_digest_items(built.shown_rows(), shown_at=now)
+    def show(text: str) -> None:
+        click.echo(text, nl=False)
+
+    def delivered(how: str, where: str) -> None:
+        click.echo(f"{'Wrote' if how == 'written' else 'Mailed'} the digest to {where}.", err=True)
+
+    screen = show if output is None and not email else None
+    delivery = app.DigestDelivery(output=output, screen=screen, email=email)
+    app.deliver_digest(
+        obj.config, obj.store, built, rendered, delivery, now=now, on_delivered=delivered
+    )
 
 
 @cli.command()
@@ -970,20 +928,15 @@ def import_linkedin(obj: AppContext, export_dir: Path) -> None:
         click.echo(f"skipped {count} row{'' if count == 1 else 's'}: {reason}", err=True)
 
 
-# The recorded demo data spans years (some items carry no real date): look back this far at most.
-DEMO_MAX_LOOKBACK_DAYS = 3650
-
-
-def demo_digest_and_scores(console: Console, config: Config, store: Store) -> None:
+def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -> None:
     """The demo's last steps: the digest as of the newest post, then the scores."""
     from listen.digest.render import render_scores_text, render_text
 
-    oldest, newest = store.post_time_range()
-    if oldest is None or newest is None:
+    window = app.demo_window(store)
+    if window is None:
         console.print("No posts collected: no digest to show.")
         return
-    now = newest + timedelta(hours=1)
-    since = min(now - oldest, timedelta(days=DEMO_MAX_LOOKBACK_DAYS))
+    now, since = window.now, window.since
     console.print(
         f"\n[bold]Digest[/bold] (recorded data: 'now' is {now:%Y-%m-%d %H:%M} UTC, an hour "
         f"after the newest post, and the digest looks back {since.days} days to cover the rest)"
@@ -996,7 +949,7 @@ def demo_digest_and_scores(console: Console, config: Config, store: Store) -> No
             f"[bold]Take part[/bold]: you reply to {escape(top.contact)}'s post "
             f"(recorded with `listen mark {escape(top.post_id)} comment`)"
         )
-        store.mark_post(top.post_id, "comment", now=now)
+        app.mark_post(store, top.post_id, "comment", now=now)
     console.print("\n[bold]Participation score per platform[/bold] (last 30 days)")
     scores = app.participation(config, store, now=now + timedelta(minutes=1))
     console.print(render_scores_text(scores), markup=False, highlight=False)
@@ -1017,7 +970,7 @@ def demo(obj: AppContext) -> None:
             f"[bold]listen demo[/bold]: loopback server at {workspace.server.base_url}, "
             f"throw-away database {workspace.db_path}"
         )
-        with Store.open(workspace.db_path) as store:
+        with app.open_store(workspace.db_path) as store:
             console.print("\n[bold]1. Collect[/bold] (real collectors, real HTTP, recorded data)")
             summary = collect_with_progress(
                 workspace.config, store, app.CollectOptions(only_due=False)
@@ -1031,10 +984,10 @@ def demo(obj: AppContext) -> None:
             render_run_summary(console, again)
             render_x_reads(console, workspace.config, store, again)
             console.print("\n[bold]Newest posts[/bold]")
-            render_posts(console, store.recent_posts(15))
+            render_posts(console, app.recent_posts(store, 15))
             console.print("\n[bold]3. Classify[/bold] (suggested actions, with reasons)")
             render_classify_summary(console, classify_with_progress(workspace.config, store))
-            render_suggestions(console, store.top_classified(6))
+            render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
 
 

@@ -87,3 +87,130 @@ class ContactActivity:
     priority: int
     last_engaged_at: datetime | None
     latest_post: PostSummary | None
+
+
+# -- records the store returns to the application layer and the renderers -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A contact with its identities, as listed by `listen contacts list`."""
+
+    id: int
+    name: str
+    priority: int
+    notes: str
+    identities: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCounts:
+    """What one stored `CollectResult` added."""
+
+    new_posts: int
+    new_engagements: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """A source with its polling health, as stored (table `sources`); times are ISO 8601."""
+
+    id: int
+    platform: str
+    kind: str
+    target: str
+    contact: str | None
+    enabled: bool
+    disabled_reason: str | None
+    last_success_at: str | None
+    error_count: int
+    last_error: str | None
+    next_poll_at: str | None
+    created_at: str
+    last_polled_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentPost:
+    """One of the newest posts, for `listen posts` (field names are its JSON keys)."""
+
+    id: str
+    platform: str
+    kind: str
+    url: str | None
+    title: str | None
+    text: str
+    created_at: str | None  # ISO 8601, as stored
+    author_handle: str | None
+    contact: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A classified post worth acting on and not yet handled, for `listen classify --show`."""
+
+    id: str
+    platform: str
+    url: str | None
+    title: str | None
+    text: str
+    created_at: str | None
+    contact: str | None
+    author_handle: str | None
+    action: str
+    comment_probability: float
+    share_probability: float
+    reasons: tuple[str, ...]
+    model_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostToScore:
+    """A post with what the classifier needs about its author (times ISO 8601, as stored).
+
+    The author statistics are filled for scoring; training computes them as of each post."""
+
+    id: str
+    platform: str
+    kind: str
+    url: str | None
+    title: str | None
+    text: str
+    created_at: str | None
+    collected_at: str
+    reply_to: str | None
+    contact_id: int | None
+    contact_name: str | None
+    contact_priority: int
+    last_engaged_at: str | None = None
+    contact_posts: int = 0
+    contact_engaged_posts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingHistory:
+    """Everything `listen train` learns from."""
+
+    posts: tuple[PostToScore, ...]
+    engagements: tuple[tuple[str, str, str], ...]  # (post id, kind, when) on stored posts
+    first_shown: dict[str, str]  # post id → when a digest first showed it
+    marks: dict[str, str]  # post id → the user's label
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One row of table `runs` (field names are `listen status --format json`'s keys)."""
+
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    sources_polled: int
+    sources_failed: int
+    sources_not_modified: int
+    new_posts: int
+    new_engagements: int
+    bytes_received: int
+    reads: int
+    errors: list[object]  # what failed: one dict per source or step

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from listen.clock import parse_iso
+from listen.facts import SourceRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class SourceHealth:
 
 
 def assess_sources(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[SourceRow],
     now: datetime,
     *,
     failing_after_errors: int = 5,
@@ -38,14 +38,14 @@ def assess_sources(
     """Flag sources disabled, or failing `failing_after_errors` times / for over `failing_after`."""
     result = []
     for row in rows:
-        errors = int(row.get("error_count") or 0)
-        enabled = bool(row.get("enabled", 1))
+        errors = int(row.error_count or 0)
+        enabled = bool(row.enabled)
         failing_since = None
         if errors:
-            failing_since = row.get("last_success_at") or row.get("created_at")
+            failing_since = row.last_success_at or row.created_at
         alert = None
         if not enabled:
-            alert = f"disabled: {row.get('disabled_reason') or 'unknown reason'}"
+            alert = f"disabled: {row.disabled_reason or 'unknown reason'}"
         elif errors:
             since = parse_iso(failing_since)
             long_failing = since is not None and now - since > failing_after
@@ -54,16 +54,16 @@ def assess_sources(
                 alert = f"failing: {errors} errors in a row{when}"
         result.append(
             SourceHealth(
-                id=int(row["id"]),
-                platform=str(row["platform"]),
-                kind=str(row["kind"]),
-                target=str(row["target"]),
-                contact=row.get("contact"),
+                id=row.id,
+                platform=row.platform,
+                kind=row.kind,
+                target=row.target,
+                contact=row.contact,
                 enabled=enabled,
-                last_success_at=row.get("last_success_at"),
+                last_success_at=row.last_success_at,
                 error_count=errors,
-                last_error=row.get("last_error"),
-                next_poll_at=row.get("next_poll_at"),
+                last_error=row.last_error,
+                next_poll_at=row.next_poll_at,
                 failing_since=failing_since,
                 alert=alert,
             )

@@ -47,6 +47,7 @@ from tests.collectors.bluesky_fixtures import (
     repo_records,
     repost_record,
 )
+from tests.helpers import sql
 
 
 @pytest.fixture
@@ -511,10 +512,11 @@ def run_collect(config: Path, db: Path) -> Result:
 def engaged(db: Path) -> set[tuple[str, str, str | None]]:
     """(kind, post id, the engaged post's author) for every engagement; author None = unseen."""
     with Store.open(db) as store:
-        rows = store.conn.execute(
+        rows = sql(
+            store,
             "SELECT e.kind, e.post_id, p.author_handle FROM engagements e"
-            " LEFT JOIN posts p ON p.id = e.post_id"
-        ).fetchall()
+            " LEFT JOIN posts p ON p.id = e.post_id",
+        )
     return {(kind, post_id, handle) for kind, post_id, handle in rows}
 
 
@@ -539,16 +541,15 @@ def test_collect_stores_posts_once_and_matches_each_engagement(
         assert store.count("posts") == 14 + 1
         assert store.count("engagements") == 5
         by_author = dict(
-            store.conn.execute(
+            sql(
+                store,
                 "SELECT c.name, count(*) FROM posts p JOIN contacts c ON c.id = p.contact_id"
-                " GROUP BY c.name"
-            ).fetchall()
+                " GROUP BY c.name",
+            )
         )
     assert by_author == {"Alice": 14, "Marshal": 1}
     with Store.open(db) as store:
-        resolved = store.conn.execute(
-            "SELECT handle, resolved_id FROM identities ORDER BY handle"
-        ).fetchall()
+        resolved = sql(store, "SELECT handle, resolved_id FROM identities ORDER BY handle")
     assert resolved == [(ALICE_HANDLE, ALICE_DID), (MARSHAL_HANDLE, MARSHAL_DID)]
     assert {(kind, post_id) for kind, post_id, _ in engaged(db)} >= set(targets.items())
     assert all(handle == ALICE_HANDLE for _, _, handle in engaged(db))
@@ -572,9 +573,9 @@ def test_collect_stores_posts_once_and_matches_each_engagement(
     with Store.open(db) as store:
         assert store.count("posts") == 16
         assert store.count("engagements") == 5
-        assert store.conn.execute(
-            "SELECT text FROM posts WHERE id = ?", (fresh["post"]["uri"],)
-        ).fetchone() == ("a brand new post",)
+        assert sql(store, "SELECT text FROM posts WHERE id = ?", (fresh["post"]["uri"],))[0] == (
+            "a brand new post",
+        )
 
 
 def test_an_engagement_seen_before_its_post_matches_once_the_post_arrives(
@@ -618,12 +619,12 @@ def test_a_rate_limited_account_is_deferred_and_the_others_collected(
     with Store.open(db) as store:
         assert store.count("posts") == 1
         assert store.count("engagements") == 5
-        rows = {row["target"]: row for row in store.source_rows()}
+        rows = {row.target: row for row in store.source_rows()}
     alice = rows[ALICE_HANDLE]
-    assert alice["error_count"] == 1 and "429" in alice["last_error"]
-    deferred = datetime.fromisoformat(alice["next_poll_at"]).timestamp()
+    assert alice.error_count == 1 and "429" in (alice.last_error or "")
+    deferred = datetime.fromisoformat(alice.next_poll_at or "").timestamp()
     assert reset - 60 <= deferred <= reset + 60
-    assert rows[MARSHAL_HANDLE]["error_count"] == 0
+    assert rows[MARSHAL_HANDLE].error_count == 0
 
 
 # -- optional login -------------------------------------------------------------------------

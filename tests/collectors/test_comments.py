@@ -14,6 +14,7 @@ from listen.config import parse_config
 from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import Source
+from tests.helpers import sql
 
 DATA = Path(__file__).parent.parent / "data" / "feeds"
 COMMENTS = (DATA / "wordpress_comments_rss2.xml").read_bytes()
@@ -127,9 +128,9 @@ def test_collect_registers_comment_feeds_and_records_my_comment(
         second = app.collect(config, store, app.CollectOptions(only_due=False))
         comments = [o for o in second.outcomes if o.target.endswith(POST_PATH + "feed/")]
         assert [(o.new_engagements, o.error) for o in comments] == [(2, None)]
-        rows = store.conn.execute(
-            "SELECT post_id, platform, kind, detected_by FROM engagements ORDER BY id"
-        ).fetchall()
+        rows = sql(
+            store, "SELECT post_id, platform, kind, detected_by FROM engagements ORDER BY id"
+        )
         post_id = base.decode() + POST_PATH
         assert rows == [(post_id, "blog", "comment", "comment-feed")] * 2
         third = app.collect(config, store, app.CollectOptions(only_due=False))

@@ -43,7 +43,7 @@ from tests.collectors.mastodon_replay import (
     recorded,
     status_ids,
 )
-from tests.helpers import read_data
+from tests.helpers import read_data, sql
 
 TOKEN = "test-token-for-beta-only"
 PAGE_1 = recorded("fetch_next_previous", 11)  # John's toots 9..5, Link next → max_id
@@ -669,12 +669,13 @@ def test_demo_serves_a_mastodon_instance_the_collector_reads(tmp_path) -> None:
         summary = app.collect(workspace.config, store, options)
         assert [o.error for o in summary.outcomes] == [None, None, None]
         kinds = dict(
-            store.conn.execute(
-                "SELECT kind, count(*) FROM engagements WHERE platform = 'mastodon' GROUP BY kind"
-            ).fetchall()
+            sql(
+                store,
+                "SELECT kind, count(*) FROM engagements WHERE platform = 'mastodon' GROUP BY kind",
+            )
         )
-        posts = store.conn.execute("SELECT count(*) FROM posts WHERE platform = 'mastodon'")
-        assert posts.fetchone()[0] == 16
+        posts = sql(store, "SELECT count(*) FROM posts WHERE platform = 'mastodon'")
+        assert posts[0][0] == 16
     assert kinds == {"reply": 1, "repost": 1}  # likes need LISTEN_MASTODON_ACCESS_TOKEN
 
 

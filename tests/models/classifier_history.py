@@ -10,6 +10,7 @@ from pathlib import Path
 
 from listen.store import Store
 from listen.types import CollectResult, Engagement, Post
+from tests.helpers import sql
 
 START = datetime(2026, 1, 1, 8, tzinfo=UTC)
 
@@ -83,7 +84,8 @@ def add_posts(
             next_poll_at=collected + timedelta(hours=1),
         )
         if not engaged:
-            store.conn.execute(
+            sql(
+                store,
                 "INSERT INTO digest_items (post_id, shown_at, section, rank) VALUES (?, ?, ?, ?)",
                 (post_id, (created + timedelta(hours=1)).isoformat(), "top", i),
             )

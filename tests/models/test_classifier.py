@@ -274,7 +274,7 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     specs += [("bob", fill(rng.choice(GENERIC), rng), False) for _ in range(8)]
     new_ids = add_posts(history.store, history.contact_ids, 60, specs)
     wanted = set(new_ids[:8])
-    rows = [r for r in history.store.posts_for_scoring() if r["id"] in set(new_ids)]
+    rows = [r for r in history.store.posts_for_scoring() if r.id in set(new_ids)]
     posts = [post_from_row(r) for r in rows]
     when = history.last_post_at + timedelta(days=25)
     examples = [LabelledPost(p, "comment" if p.id in wanted else "skip", when, when) for p in posts]

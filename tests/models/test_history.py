@@ -52,9 +52,7 @@ def test_history_examples_from_a_store(tmp_path: Path) -> None:
 def test_no_example_sees_the_future(history: History) -> None:
     history_rows = history.store.training_history()
     examples = history_examples(history_rows, history.last_post_at + timedelta(days=5))
-    engagement_times = sorted(
-        datetime.fromisoformat(at) for _, _, at in history_rows["engagements"]
-    )
+    engagement_times = sorted(datetime.fromisoformat(at) for _, _, at in history_rows.engagements)
     for example in examples:
         post = example.post
         if post.last_engaged_at is not None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from listen.clock import parse_iso
+from listen.facts import PostToScore
 from listen.models.sentiment import sentiment_analyzer
 
 MODEL_TEXT_CHARS = 2_000  # long articles: the opening says what they are about
@@ -265,21 +265,21 @@ def engineered_matrix(
     ]
 
 
-def post_from_row(row: Mapping[str, Any]) -> PostForScoring:
-    """A `PostForScoring` from a `Store.posts_for_scoring()` row."""
+def post_from_row(row: PostToScore) -> PostForScoring:
+    """A `PostForScoring` from a `Store.posts_for_scoring()` record."""
     return PostForScoring(
-        id=row["id"],
-        platform=row["platform"],
-        text=row["text"] or "",
-        title=row["title"],
-        kind=row["kind"] or "post",
-        url=row["url"],
-        created_at=parse_iso(row["created_at"]) or parse_iso(row["collected_at"]),
-        reply_to=row["reply_to"],
-        contact_id=row["contact_id"],
-        contact_name=row["contact_name"],
-        contact_priority=int(row["contact_priority"] or 2),
-        last_engaged_at=parse_iso(row["last_engaged_at"]),
-        contact_posts=int(row["contact_posts"] or 0),
-        contact_engaged_posts=int(row["contact_engaged_posts"] or 0),
+        id=row.id,
+        platform=row.platform,
+        text=row.text or "",
+        title=row.title,
+        kind=row.kind or "post",
+        url=row.url,
+        created_at=parse_iso(row.created_at) or parse_iso(row.collected_at),
+        reply_to=row.reply_to,
+        contact_id=row.contact_id,
+        contact_name=row.contact_name,
+        contact_priority=int(row.contact_priority or 2),
+        last_engaged_at=parse_iso(row.last_engaged_at),
+        contact_posts=int(row.contact_posts or 0),
+        contact_engaged_posts=int(row.contact_engaged_posts or 0),
     )

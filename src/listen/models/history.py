@@ -13,9 +13,9 @@ import bisect
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from listen.clock import parse_iso
+from listen.facts import TrainingHistory
 from listen.models.classifier import LabelledPost
 from listen.models.features import PostForScoring
 
@@ -57,24 +57,24 @@ def label_for(
 
 
 def history_examples(
-    history: Mapping[str, Any], now: datetime, response_window_days: int = 3
+    history: TrainingHistory, now: datetime, response_window_days: int = 3
 ) -> list[LabelledPost]:
     """Labelled examples from `Store.training_history()`."""
     window = timedelta(days=response_window_days)
     engagements: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    for post_id, kind, at in history["engagements"]:
+    for post_id, kind, at in history.engagements:
         moment = parse_iso(at)
         if moment is not None:
             engagements[post_id].append((kind, moment))
-    marks: Mapping[str, str] = history["marks"]
-    first_shown: Mapping[str, str] = history["first_shown"]
+    marks: Mapping[str, str] = history.marks
+    first_shown: Mapping[str, str] = history.first_shown
 
     rows = []
-    for row in history["posts"]:
-        created = parse_iso(row["created_at"]) or parse_iso(row["collected_at"])
+    for row in history.posts:
+        created = parse_iso(row.created_at) or parse_iso(row.collected_at)
         if created is None:
             continue
-        collected = parse_iso(row["collected_at"]) or created
+        collected = parse_iso(row.collected_at) or created
         as_of = max(created, min(collected, created + SCORING_DELAY))
         rows.append((row, created, as_of))
 
@@ -83,14 +83,14 @@ def history_examples(
     first_engaged: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     engaged_events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for row, created, _ in rows:
-        contact = row["contact_id"]
+        contact = row.contact_id
         if contact is None:
             continue
-        post_times[contact].append((created, row["id"]))
-        times = sorted(t for _, t in engagements.get(row["id"], []))
+        post_times[contact].append((created, row.id))
+        times = sorted(t for _, t in engagements.get(row.id, []))
         if times:
-            first_engaged[contact].append((times[0], row["id"]))
-            engaged_events[contact].extend((t, row["id"]) for t in times)
+            first_engaged[contact].append((times[0], row.id))
+            engaged_events[contact].extend((t, row.id) for t in times)
     for table in (post_times, first_engaged, engaged_events):
         for events in table.values():
             events.sort()
@@ -98,38 +98,38 @@ def history_examples(
     examples = []
     for row, created, as_of in rows:
         label = label_for(
-            [k for k, _ in engagements.get(row["id"], [])],
-            marks.get(row["id"]),
-            parse_iso(first_shown.get(row["id"])),
+            [k for k, _ in engagements.get(row.id, [])],
+            marks.get(row.id),
+            parse_iso(first_shown.get(row.id)),
             now,
             window,
         )
         if label is None:
             continue
-        contact = row["contact_id"]
+        contact = row.contact_id
         earlier = engaged = 0
         last = None
         if contact is not None:
-            own_engagements = sorted(t for _, t in engagements.get(row["id"], []))
+            own_engagements = sorted(t for _, t in engagements.get(row.id, []))
             earlier = _count_before(post_times[contact], as_of, created)
             engaged = _count_before(
                 first_engaged.get(contact, []),
                 as_of,
                 own_engagements[0] if own_engagements else None,
             )
-            last = _last_before(engaged_events.get(contact, []), as_of, row["id"])
+            last = _last_before(engaged_events.get(contact, []), as_of, row.id)
         post = PostForScoring(
-            id=row["id"],
-            platform=row["platform"],
-            text=row["text"] or "",
-            title=row["title"],
-            kind=row["kind"] or "post",
-            url=row["url"],
+            id=row.id,
+            platform=row.platform,
+            text=row.text or "",
+            title=row.title,
+            kind=row.kind or "post",
+            url=row.url,
             created_at=created,
-            reply_to=row["reply_to"],
+            reply_to=row.reply_to,
             contact_id=contact,
-            contact_name=row["contact_name"],
-            contact_priority=int(row["contact_priority"] or 2),
+            contact_name=row.contact_name,
+            contact_priority=int(row.contact_priority or 2),
             last_engaged_at=last,
             contact_posts=earlier,
             contact_engaged_posts=engaged,

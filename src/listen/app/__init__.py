@@ -1,0 +1,122 @@
+"""The application layer: the one front door every front end (CLI, web, tests) calls.
+
+Each business rule lives in one named function here, so no front end can forget it; only
+the store (`listen.store`) touches the database. One module per concern:
+
+- `collection`: sync contacts into sources, poll them, store each result (`collect`)
+- `pipeline`: `listen run` for cron, under the run lock, and `listen status`
+- `contacts`: add, list, remove, import contacts (identity checks, config ownership)
+- `posts`: recent posts, suggestions, marking what the user did with a post
+- `classifier`: classify posts and train the model on the user's history
+- `digest`: the digest (built, delivered, then recorded), scores, LinkedIn import
+- `demo`: the demo's data steps
+"""
+
+from __future__ import annotations
+
+from listen.app.classifier import (
+    MIN_TRAINING_EXAMPLES,
+    SEED_WEIGHT,
+    ClassifySummary,
+    TrainReport,
+    classify,
+    data_dir,
+    train,
+)
+from listen.app.collection import (
+    CollectOptions,
+    OutcomeCallback,
+    collect,
+    enabled_platforms,
+    http_settings,
+    open_store,
+    run_totals,
+    self_targets,
+    server_of,
+    sync_contacts,
+    x_read_status,
+    x_reads_to_show,
+)
+from listen.app.contacts import (
+    ContactImport,
+    IdentityProblem,
+    add_contact,
+    check_identities,
+    import_contacts_file,
+    list_contacts,
+    remove_contact,
+)
+from listen.app.demo import DEMO_MAX_LOOKBACK_DAYS, DemoWindow, demo_window
+from listen.app.digest import (
+    DigestDelivery,
+    ImportSummary,
+    daily_digest,
+    deliver_digest,
+    digest_subject,
+    import_linkedin_export,
+    participation,
+)
+from listen.app.pipeline import (
+    RUN_STEPS,
+    PipelineReport,
+    PipelineStep,
+    StatusReport,
+    StepResult,
+    exclusive_run,
+    run_pipeline,
+    status_report,
+)
+from listen.app.posts import has_posts, mark_post, recent_posts, suggestions
+from listen.store import Store  # the handle front ends get from `open_store` and pass back
+
+__all__ = [
+    "DEMO_MAX_LOOKBACK_DAYS",
+    "MIN_TRAINING_EXAMPLES",
+    "RUN_STEPS",
+    "SEED_WEIGHT",
+    "ClassifySummary",
+    "CollectOptions",
+    "ContactImport",
+    "DemoWindow",
+    "DigestDelivery",
+    "IdentityProblem",
+    "ImportSummary",
+    "OutcomeCallback",
+    "PipelineReport",
+    "PipelineStep",
+    "StatusReport",
+    "StepResult",
+    "Store",
+    "TrainReport",
+    "add_contact",
+    "check_identities",
+    "classify",
+    "collect",
+    "daily_digest",
+    "data_dir",
+    "deliver_digest",
+    "demo_window",
+    "digest_subject",
+    "enabled_platforms",
+    "exclusive_run",
+    "has_posts",
+    "http_settings",
+    "import_contacts_file",
+    "import_linkedin_export",
+    "list_contacts",
+    "mark_post",
+    "open_store",
+    "participation",
+    "recent_posts",
+    "remove_contact",
+    "run_pipeline",
+    "run_totals",
+    "self_targets",
+    "server_of",
+    "status_report",
+    "suggestions",
+    "sync_contacts",
+    "train",
+    "x_read_status",
+    "x_reads_to_show",
+]

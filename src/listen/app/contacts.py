@@ -1,0 +1,98 @@
+"""Contacts: add, list, remove and import the people the user follows.
+
+Every front end checks identities the same way here (a command line, a web form and an
+imported file alike), and the config file stays the owner of the contacts it declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from listen.config import Config
+from listen.errors import InputError
+from listen.facts import ContactRow
+from listen.identities import clean_name, identity_problem
+from listen.store import Store
+
+
+class IdentityProblem(InputError):
+    """An identity that cannot belong to a contact (e.g. a blog that is not an http(s) URL)."""
+
+    def __init__(self, platform: str, problem: str) -> None:
+        self.platform = platform
+        self.problem = problem
+        super().__init__(f"{platform} {problem}")
+
+
+def check_identities(identities: Iterable[tuple[str, str]]) -> None:
+    """Raise `IdentityProblem` for the first identity whose handle cannot be right."""
+    for platform, handle in identities:
+        if problem := identity_problem(platform, handle):
+            raise IdentityProblem(platform, problem)
+
+
+def add_contact(
+    store: Store,
+    name: str,
+    *,
+    priority: int | None = None,
+    notes: str | None = None,
+    identities: Sequence[tuple[str, str]] = (),
+    origin: str = "cli",
+) -> str:
+    """Add a contact, or identities to an existing one; returns the name as saved."""
+    check_identities(identities)
+    store.upsert_contact(
+        name, priority=priority, notes=notes, origin=origin, identities=list(identities)
+    )
+    return clean_name(name)
+
+
+def list_contacts(store: Store) -> list[ContactRow]:
+    """Every contact with its identities, highest priority first."""
+    return store.list_contacts()
+
+
+def remove_contact(config: Config, store: Store, name: str) -> None:
+    """Remove a contact (their posts stay); one declared in the config file is removed there."""
+    if any(c.name.strip() == name.strip() for c in config.contacts):
+        raise InputError(
+            f"{name!r} is declared in {config.path}: remove it there, or it comes back "
+            "with the next collect"
+        )
+    if not store.remove_contact(name):
+        raise InputError(f"no contact named {name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactImport:
+    """What `import_contacts_file` saved and skipped."""
+
+    saved: int
+    problems: tuple[str, ...]  # "Name: why", one per contact skipped
+    nameless_rows: tuple[int, ...]  # file rows without a name
+
+
+def import_contacts_file(store: Store, path: Path) -> ContactImport:
+    """Import CSV (incl. LinkedIn's Connections.csv) or OPML; a bad contact is skipped alone."""
+    from listen.importers import read_contacts_file  # csv/xml parsing: only this command
+
+    imported = read_contacts_file(path)
+    problems = []
+    saved = 0
+    for contact in imported.contacts:
+        try:
+            add_contact(
+                store,
+                contact.name,
+                priority=contact.priority,
+                notes=contact.notes,
+                identities=contact.identities,
+                origin="import",
+            )
+            saved += 1
+        except InputError as exc:
+            problems.append(f"{clean_name(contact.name)}: {exc}")
+    return ContactImport(saved, tuple(problems), tuple(imported.nameless_rows))

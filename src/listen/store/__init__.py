@@ -1,0 +1,59 @@
+"""The only package with SQL: one `Store` facade over one module per concern.
+
+`schema` (migrations), `contacts` (contacts and identities), `ingest` (sources and storing a
+poll's result), `posts` (posts, engagements, marks, classifications), `facts` (what the
+tracker, scorer and digest read) and `runs` (runs and read budgets). Every query returns
+frozen dataclasses (`listen.facts`, `listen.types`); SQLite errors surface as `StorageError`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from listen.errors import StorageError
+from listen.facts import ContactRow, SavedCounts
+from listen.store.base import EXCERPT_CHARS
+from listen.store.contacts import normalise_handle
+from listen.store.facts import FactStore
+from listen.store.ingest import IngestStore
+from listen.store.runs import RunStore
+from listen.store.schema import MIGRATIONS, SchemaStore
+
+
+class Store(SchemaStore, IngestStore, FactStore, RunStore):
+    """A listen database: open it, then call its methods. Not shared between threads."""
+
+    @classmethod
+    def open(cls, path: Path | str, *, migrate: bool = True, timeout: float = 30.0) -> Store:
+        """Open (creating if needed) the database at `path` with WAL and foreign keys on."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        store = cls(conn, path)
+        if migrate:
+            store.migrate()
+        return store
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "MIGRATIONS",
+    "ContactRow",
+    "SavedCounts",
+    "Store",
+    "normalise_handle",
+]

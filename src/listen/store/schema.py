@@ -1,0 +1,299 @@
+"""The schema and its migrations: numbered functions applied once, in order, and recorded in
+`_migrations`. The schema is public API (people open it in Datasette); see README "Schema".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from listen.clock import to_iso, utcnow
+from listen.errors import StorageError
+from listen.store.base import StoreBase
+from listen.types import DETECTION_METHODS, ENGAGEMENT_KINDS, PLATFORMS
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+def _in(values: Sequence[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _migration_1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            priority INTEGER NOT NULL DEFAULT 2 CHECK (priority BETWEEN 1 AND 3),
+            notes TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL DEFAULT 'cli',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE identities (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            handle TEXT NOT NULL,
+            resolved_id TEXT,
+            UNIQUE (platform, handle)
+        );
+        CREATE INDEX identities_contact ON identities(contact_id);
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            identity_id INTEGER REFERENCES identities(id) ON DELETE CASCADE,
+            post_id TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            cursor TEXT,
+            since_id TEXT,
+            state TEXT NOT NULL DEFAULT '{{}}',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT,
+            created_at TEXT NOT NULL,
+            last_polled_at TEXT,
+            last_success_at TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_poll_at TEXT,
+            UNIQUE (platform, kind, target)
+        );
+        CREATE INDEX sources_due ON sources(enabled, next_poll_at);
+        CREATE TABLE posts (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+            author_handle TEXT,
+            url TEXT,
+            title TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT 'post',
+            created_at TEXT,
+            collected_at TEXT NOT NULL,
+            reply_to TEXT,
+            quote_of TEXT,
+            repost_of TEXT,
+            comment_feed_url TEXT,
+            metrics TEXT
+        );
+        CREATE INDEX posts_contact_created ON posts(contact_id, created_at);
+        CREATE INDEX posts_platform_created ON posts(platform, created_at);
+        CREATE INDEX posts_created ON posts(created_at);
+        CREATE INDEX posts_collected ON posts(collected_at);
+        CREATE TABLE engagements (
+            id TEXT PRIMARY KEY,
+            post_id TEXT NOT NULL,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            kind TEXT NOT NULL CHECK (kind IN {_in(ENGAGEMENT_KINDS)}),
+            engaged_at TEXT,
+            detected_by TEXT NOT NULL CHECK (detected_by IN {_in(DETECTION_METHODS)}),
+            url TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX engagements_post ON engagements(post_id);
+        CREATE INDEX engagements_platform_time ON engagements(platform, engaged_at);
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            sources_polled INTEGER NOT NULL DEFAULT 0,
+            sources_failed INTEGER NOT NULL DEFAULT 0,
+            sources_not_modified INTEGER NOT NULL DEFAULT 0,
+            new_posts INTEGER NOT NULL DEFAULT 0,
+            new_engagements INTEGER NOT NULL DEFAULT 0,
+            bytes_received INTEGER NOT NULL DEFAULT 0,
+            reads INTEGER NOT NULL DEFAULT 0,
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        """
+    )
+
+
+def _migration_2_classify_and_digest(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE classifications (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            comment_probability REAL NOT NULL,
+            share_probability REAL NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('comment', 'share', 'like', 'skip')),
+            reasons TEXT NOT NULL DEFAULT '[]',
+            scored_at TEXT NOT NULL
+        );
+        CREATE INDEX classifications_action ON classifications(action, comment_probability);
+        CREATE TABLE digest_items (
+            id INTEGER PRIMARY KEY,
+            post_id TEXT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            shown_at TEXT NOT NULL,
+            section TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            action TEXT,
+            UNIQUE (post_id, section, shown_at)
+        );
+        CREATE INDEX digest_items_post ON digest_items(post_id);
+        CREATE INDEX digest_items_shown ON digest_items(shown_at);
+        CREATE TABLE marks (
+            post_id TEXT PRIMARY KEY,
+            label TEXT NOT NULL CHECK (label IN ('comment', 'share', 'like', 'skip', 'done')),
+            marked_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _migration_3_api_reads(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE api_reads (
+            platform TEXT NOT NULL,
+            month TEXT NOT NULL,
+            reads INTEGER NOT NULL DEFAULT 0 CHECK (reads >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, month)
+        );
+        """
+    )
+
+
+def _migration_4_digest_indexes(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS engagements_engaged ON engagements(engaged_at);
+        CREATE INDEX IF NOT EXISTS sources_post ON sources(post_id);
+        """
+    )
+
+
+def _migration_5_post_contact_lookup(db: sqlite_utils.Database) -> None:
+    # A digest maps every engagement to its post's contact; with (id, contact_id) in one
+    # index that is an index lookup instead of a read of the post's row (5x less I/O at 1M).
+    db.executescript("CREATE INDEX IF NOT EXISTS posts_id_contact ON posts(id, contact_id);")
+
+
+def _migration_6_marks_reference_posts(db: sqlite_utils.Database) -> None:
+    """marks.post_id becomes a foreign key to posts (Datasette links it); `listen mark` only
+    ever marks stored posts, so no row is lost."""
+    db.executescript(
+        """
+        CREATE TABLE marks_new (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL CHECK (label IN ('comment', 'share', 'like', 'skip', 'done')),
+            marked_at TEXT NOT NULL
+        );
+        INSERT INTO marks_new (post_id, label, marked_at)
+            SELECT post_id, label, marked_at FROM marks
+            WHERE post_id IN (SELECT id FROM posts);
+        DROP TABLE marks;
+        ALTER TABLE marks_new RENAME TO marks;
+        """
+    )
+
+
+def _migration_7_views(db: sqlite_utils.Database) -> None:
+    """Views for people exploring the database (Datasette): posts worth acting on, and your
+    activity next to the post and contact it was on (engagements may precede their post).
+    A later migration that rebuilds a table these read must drop and recreate them."""
+    db.executescript(
+        """
+        CREATE VIEW opportunities AS
+        SELECT p.id AS post_id, p.platform, p.contact_id, c.name AS contact, c.priority,
+            p.kind, p.created_at, p.title, substr(p.text, 1, 280) AS excerpt, p.url,
+            k.action, k.comment_probability, k.share_probability, k.reasons, k.model_version,
+            k.scored_at,
+            (SELECT m.label FROM marks m WHERE m.post_id = p.id) AS mark,
+            (SELECT count(*) FROM engagements e WHERE e.post_id = p.id) AS engagements
+        FROM classifications k
+        JOIN posts p ON p.id = k.post_id
+        LEFT JOIN contacts c ON c.id = p.contact_id
+        WHERE k.action != 'skip';
+        CREATE VIEW activity AS
+        SELECT e.id AS engagement_id, e.engaged_at, e.platform, e.kind, e.detected_by,
+            e.post_id, p.contact_id, c.name AS contact, p.title AS post_title,
+            substr(p.text, 1, 280) AS post_excerpt, p.url AS post_url, e.url AS engagement_url,
+            p.id IS NOT NULL AS post_collected
+        FROM engagements e
+        LEFT JOIN posts p ON p.id = e.post_id
+        LEFT JOIN contacts c ON c.id = p.contact_id;
+        """
+    )
+
+
+def _migration_8_engagement_contact(db: sqlite_utils.Database) -> None:
+    """engagements.contact_id: the contact whose post it was (NULL while the post is not
+    stored), kept in step by the store, so "when did I last engage with X" is an index seek
+    instead of a scan of every engagement joined to its post; and a covering time index."""
+    db.executescript(
+        """
+        ALTER TABLE engagements ADD COLUMN contact_id INTEGER
+            REFERENCES contacts(id) ON DELETE SET NULL;
+        UPDATE engagements SET contact_id =
+            (SELECT p.contact_id FROM posts p WHERE p.id = engagements.post_id);
+        CREATE INDEX engagements_contact_engaged ON engagements(contact_id, engaged_at);
+        -- What the tracker and scorer read of a time range, from the index alone (the rows
+        -- also hold comment texts); it replaces the plain index on engaged_at.
+        CREATE INDEX engagements_time ON engagements(
+            engaged_at, platform, kind, post_id, contact_id, recorded_at);
+        DROP INDEX IF EXISTS engagements_engaged;
+        -- Migration 5's index only served the digest's engagement → post → contact lookup,
+        -- which this column replaces: one index less to update for every post stored.
+        DROP INDEX IF EXISTS posts_id_contact;
+        """
+    )
+
+
+# Append new migrations at the end; never edit or reorder an applied one.
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("initial", _migration_1_initial),
+    ("classifications, digest items, marks", _migration_2_classify_and_digest),
+    ("api reads per month (X read budget)", _migration_3_api_reads),
+    ("digest indexes", _migration_4_digest_indexes),
+    ("post → contact lookup index", _migration_5_post_contact_lookup),
+    ("marks.post_id references posts", _migration_6_marks_reference_posts),
+    ("views: opportunities, activity", _migration_7_views),
+    ("engagements.contact_id", _migration_8_engagement_contact),
+]
+
+
+class SchemaStore(StoreBase):
+    """Which migrations a database has, and applying the rest."""
+
+    def schema_version(self) -> int:
+        exists = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self._conn.execute("SELECT max(version) FROM _migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Apply pending migrations; returns the schema version."""
+        try:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = self.schema_version()
+            for version, (name, apply) in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                with self.transaction():
+                    apply(self.db)
+                    self._conn.execute(
+                        "INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        (version, name, to_iso(utcnow())),
+                    )
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot prepare database {self.path}: {exc}") from None
+        return self.schema_version()

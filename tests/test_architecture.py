@@ -1,0 +1,60 @@
+"""The layering STYLE.md asks for, checked on the source: front ends call the application
+layer, only the store speaks SQL, collectors never reach the database."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from listen.errors import StorageError
+from listen.store import Store
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "listen"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (lazy imports count too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def modules_outside(folder: str) -> list[Path]:
+    return [p for p in SRC.rglob("*.py") if folder not in p.relative_to(SRC).parts]
+
+
+def test_the_cli_reaches_data_only_through_the_application_layer() -> None:
+    imports = imported_modules(SRC / "cli.py")
+    assert not {m for m in imports if m == "sqlite3" or m.startswith("listen.store")}
+
+
+@pytest.mark.parametrize("module", ["sqlite3", "sqlite_utils"])
+def test_only_the_store_package_speaks_sql(module: str) -> None:
+    users = [
+        str(p.relative_to(SRC)) for p in modules_outside("store") if module in imported_modules(p)
+    ]
+    assert users == []
+
+
+def test_collectors_import_neither_the_store_nor_the_application_layer() -> None:
+    for path in (SRC / "collectors").glob("*.py"):
+        imports = imported_modules(path)
+        assert not {
+            m for m in imports if m.startswith(("listen.store", "listen.app", "listen.cli"))
+        }
+
+
+def test_the_store_connection_is_not_public(store: Store) -> None:
+    assert not hasattr(store, "conn")
+
+
+def test_sqlite_errors_reach_callers_as_storage_errors(store: Store) -> None:
+    store.close()  # any query on a closed connection is a sqlite3.ProgrammingError
+    with pytest.raises(StorageError, match="database error"):
+        store.count("posts")
