@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from listen.text import cap, html_to_text, printable
@@ -144,6 +145,21 @@ def x_profile(user: Any) -> Profile | None:
         links=_unique([ProfileLink(url) for url in urls]),
         followers_count=_count(metrics.get("followers_count")),
     )
+
+
+def parsed_profiles(
+    items: Any, parse: Callable[[Any], Profile | None]
+) -> tuple[list[Profile], int]:
+    """`parse` applied to each listed account; those it refuses (gone, malformed) are counted."""
+    profiles: list[Profile] = []
+    skipped = 0
+    for item in items if isinstance(items, list) else []:
+        profile = parse(item)
+        if profile is None:
+            skipped += 1
+        else:
+            profiles.append(profile)
+    return profiles, skipped
 
 
 def blog_profile(feed_url: str, title: str = "") -> Profile:

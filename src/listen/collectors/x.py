@@ -94,7 +94,7 @@ class XCollector:
         state = dict(source.state)
         allowance = state.pop(ALLOWANCE_KEY, None)
         client = self._client()
-        api = _Api(client, source.target, allowance, self.x)
+        api = XApi(client, source.target, allowance, self.x)
         try:
             if source.kind == "author":
                 posts, engagements = self._collect_author(api, source.target, state)
@@ -119,12 +119,10 @@ class XCollector:
         )
 
     def _client(self) -> Any:
-        client = _client_class()(**(self.credentials or {}), return_type=dict)
-        client.session = _session_class()(self.x.base_url, self.settings)
-        return client
+        return x_client(self.credentials or {}, self.x, self.settings)
 
     def _collect_author(
-        self, api: _Api, username: str, state: dict[str, Any]
+        self, api: XApi, username: str, state: dict[str, Any]
     ) -> tuple[list[Post], list[Engagement]]:
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
@@ -134,7 +132,7 @@ class XCollector:
         return posts, []
 
     def _collect_self(
-        self, api: _Api, username: str, state: dict[str, Any]
+        self, api: XApi, username: str, state: dict[str, Any]
     ) -> tuple[list[Post], list[Engagement]]:
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
@@ -161,7 +159,7 @@ class _OutOfReads(Exception):
     """This poll's read allowance is spent; keep what was fetched."""
 
 
-class _Api:
+class XApi:
     """The tweepy calls one poll makes, each metered and mapped to listen errors."""
 
     def __init__(self, client: Any, target: str, allowance: int | None, x: XConfig) -> None:
@@ -183,7 +181,7 @@ class _Api:
         if self.allowance is not None and self.allowance - self.reads < 1:
             raise SourceError(self.target, "no X reads left this poll", reads=self.reads)
         self.users += 1
-        payload = self._call(self.client.get_user, username=username.lstrip("@"))
+        payload = self.call(self.client.get_user, username=username.lstrip("@"))
         user_id = parse_user_id(payload)
         if user_id is None:
             raise SourceError(self.target, f"X user @{username} not found", reads=self.reads)
@@ -212,7 +210,7 @@ class _Api:
                 params["since_id"] = since_id
             if token:
                 params["pagination_token"] = token
-            payload = self._call(self.client.get_users_tweets, user_id, **params)
+            payload = self.call(self.client.get_users_tweets, user_id, **params)
             self.posts += _received(payload)
             page = parse_tweet_page(payload, fallback_username=username)
             posts.extend(page.posts)
@@ -229,7 +227,7 @@ class _Api:
             size = self._page_size(LIKES_MIN_RESULTS, largest=largest)
         except _OutOfReads:
             return []
-        payload = self._call(
+        payload = self.call(
             self.client.get_liked_tweets,
             user_id,
             tweet_fields=TWEET_FIELDS,
@@ -255,7 +253,7 @@ class _Api:
             raise _OutOfReads
         return min(size, left)
 
-    def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
+    def call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
         import requests
         import tweepy
 
@@ -307,6 +305,13 @@ class _Api:
             raise SourceError(
                 target, f"X API request failed: {_first_line(exc)}", reads=self.reads
             ) from None
+
+
+def x_client(credentials: dict[str, str], x: XConfig, settings: HttpSettings) -> Any:
+    """A tweepy.Client (dict responses) whose requests go to `x.base_url` through `XSession`."""
+    client = _client_class()(**credentials, return_type=dict)
+    client.session = _session_class()(x.base_url, settings)
+    return client
 
 
 def _received(payload: Any) -> int:
