@@ -1,12 +1,13 @@
-"""The X read budget: plan polls so a month's API reads never exceed the access tier's cap.
+"""The X budget: plan polls so a month's X API bill never exceeds `x.monthly_budget_usd`.
 
-X meters its API by the month: `x.monthly_read_cap` reads, where a read is what `x.read_unit`
-says, each post received (X's Post cap, the default) or each request. The planner is a pure
-function: given the cap, what is already spent and the X sources, it spreads the remaining reads
-over the rest of the month, polling high-priority contacts (and your own activity) more often,
-and gives each due source a hard allowance of reads so a run can never overshoot the cap.
-`XReadBudget` is the small hook `app.collect` calls: it admits or defers due X sources and
-records the reads each poll spent.
+X is pay-per-use (listen.x_pricing): each post and user it returns is billed, your own timeline
+and likes at the owned-read price, and a post returned twice in a UTC day once. Amounts are
+micro-dollars (or, with the deprecated `x.monthly_read_cap`, posts or requests: the planner
+does not care which). The planner is a pure function: given the budget, what is already spent
+and the X sources, it spreads what is left over the rest of the month, polling high-priority
+contacts (and your own activity) more often, and gives each due source a hard allowance so a
+run can never overshoot. `XReadBudget` is the small hook `app.collect` calls: it admits or
+defers due X sources and records what each poll cost.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from listen.collectors.x import (
     TIMELINE_MIN_RESULTS,
     x_credentials,
 )
+from listen.x_pricing import MICRO, XPrices, dollars
 
 if TYPE_CHECKING:
     from listen.config import Config
@@ -37,7 +39,7 @@ SELF_WEIGHT = 4.0  # your own activity counts as much as a high-priority contact
 
 @dataclass(frozen=True, slots=True)
 class XPollCandidate:
-    """One X source as the planner sees it; costs are in the cap's unit (posts or requests)."""
+    """One X source as the planner sees it; costs are in the budget's unit (micro-dollars)."""
 
     source_id: int
     kind: str = "author"  # author | self
@@ -58,13 +60,28 @@ class XPollCandidate:
 
 
 def x_candidate(
-    source: Source, *, due: bool, unit: str, page_limit: int, max_pages: int
+    source: Source,
+    *,
+    due: bool,
+    unit: str,
+    page_limit: int,
+    max_pages: int,
+    prices: XPrices | None = None,
 ) -> XPollCandidate:
-    """A source's poll costs: what X meters (`unit`), its pages, and what it spent before."""
+    """A source's poll costs: what X bills (`unit`), its pages, and what it spent before."""
     is_self = source.kind == "self"
     lookup = 0 if source.state.get("user_id") else 1
     pages = max(1, max_pages)
-    if unit == "requests":
+    if unit == "usd":
+        prices = prices or XPrices()
+        per_post = prices.post_price(owned=is_self)
+        page = min(100, max(TIMELINE_MIN_RESULTS, page_limit))
+        like_page = min(LIKES_POSTS_PAGE, max(LIKES_MIN_RESULTS, page_limit))
+        likes_min = LIKES_MIN_RESULTS if is_self else 0
+        lookup_cost = lookup * prices.user_read
+        minimum = (TIMELINE_MIN_RESULTS + likes_min) * per_post + lookup_cost
+        maximum = (pages * page + (like_page if is_self else 0)) * per_post + lookup_cost
+    elif unit == "requests":
         minimum = (2 if is_self else 1) + lookup
         maximum = pages + (1 if is_self else 0) + lookup
     else:
@@ -162,7 +179,7 @@ class XReadBudget:
         self.plan = XPollPlan()
 
     def spent(self) -> int:
-        return self.store.api_reads("x", self.month)
+        return x_spent(self.config, self.store, self.month)
 
     def admit(self, sources: Iterable[Source]) -> list[Source]:
         """Sources to poll: non-X ones untouched; X ones the plan allows, carrying their allowance.
@@ -189,11 +206,12 @@ class XReadBudget:
                 unit=x.read_unit,
                 page_limit=x.page_limit,
                 max_pages=x.max_pages,
+                prices=XPrices.from_config(x),
             )
             for s in self.store.sources(platforms=["x"])
         ]
         self.plan = plan_x_polls(
-            cap=x.monthly_read_cap,
+            cap=x.monthly_allowance,
             spent=self.spent(),
             now=self.now,
             candidates=candidates,
@@ -220,7 +238,12 @@ class XReadBudget:
         """Count the reads a poll spent; schedule its next poll at the planned interval."""
         if source.platform != "x":
             return
-        self.store.add_api_reads("x", self.month, outcome.reads, now=now)
+        if self.config.x.in_dollars:
+            ids = result.metered_ids if result is not None else ()
+            price = XPrices.from_config(self.config.x).post_price(owned=source.kind == "self")
+            self.store.charge_x_poll(self.month, outcome.reads, ids, price, now=now)
+        else:
+            self.store.add_api_reads("x", self.month, outcome.reads, now=now)
         if result is None or outcome.error:
             return
         interval = self.plan.intervals.get(source.id)
@@ -229,6 +252,71 @@ class XReadBudget:
         user_id = result.state.get("user_id")
         if source.kind == "author" and isinstance(user_id, str):
             self.store.set_resolved_id("x", source.target, user_id)
+
+
+def x_spent(config: Config, store: Store, month: str) -> int:
+    """What X cost this month, in the budget's unit."""
+    if config.x.in_dollars:
+        return store.api_spend("x", month)
+    return store.api_reads("x", month)
+
+
+@dataclass(frozen=True, slots=True)
+class XBudgetStatus:
+    """This month's X spending against the budget, for `listen status` and `collect`."""
+
+    spent: int
+    allowance: int
+    unit: str  # usd (amounts in micro-dollars), posts, requests
+    prices: XPrices = field(default_factory=XPrices)
+    reported: int | None = None  # X's own figure (GET /2/usage/tweets), in the same unit
+
+    @property
+    def left(self) -> int:
+        return max(0, self.allowance - self.spent)
+
+    @property
+    def posts_left(self) -> int:
+        """Posts what is left buys at the current post price."""
+        return self.prices.posts_for(self.left) if self.unit == "usd" else self.left
+
+    def as_dict(self) -> dict[str, object]:
+        if self.unit != "usd":
+            return {"reads_this_month": self.spent, "monthly_cap": self.allowance,
+                    "left": self.left, "unit": self.unit}  # fmt: skip
+        found: dict[str, object] = {
+            "spent_usd": self.spent / MICRO,
+            "budget_usd": self.allowance / MICRO,
+            "left_usd": self.left / MICRO,
+            "posts_left": self.posts_left,
+            "post_price_usd": self.prices.post_read / MICRO,
+        }
+        if self.reported is not None:
+            found["x_reported_usd"] = self.reported / MICRO
+        return found
+
+    def lines(self) -> list[str]:
+        """One line; two when X's own usage figure differs from ours by more than 10 %."""
+        if self.unit != "usd":
+            return [reads_line("x", self.spent, self.allowance, self.unit)]
+        price = dollars(self.prices.post_read)
+        shown = [
+            f"X budget this month: {dollars(self.spent)} / {dollars(self.allowance)} "
+            f"({dollars(self.left)} left: {self.posts_left:,} posts at {price})"
+        ]
+        if self.reported is not None and abs(self.reported - self.spent) > 0.1 * max(
+            self.spent, self.reported, 1
+        ):
+            shown.append(f"X reports {dollars(self.reported)} of post reads this month")
+        return shown
+
+
+def x_budget_status(
+    config: Config, store: Store, now: datetime, reported: int | None = None
+) -> XBudgetStatus:
+    x = config.x
+    spent = x_spent(config, store, month_key(now))
+    return XBudgetStatus(spent, x.monthly_allowance, x.read_unit, XPrices.from_config(x), reported)
 
 
 def reads_line(platform: str, spent: int, cap: int, unit: str) -> str:

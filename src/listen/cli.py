@@ -65,6 +65,8 @@ class AppContext:
             self._config = load_config(
                 self.config_path, self.env, required=self.config_path is not None
             )
+            for note in self._config.deprecations:
+                click.echo(f"listen: {note}", err=True)
         return self._config
 
     @property
@@ -265,12 +267,9 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
 
 def render_x_reads(console: Console, config: Config, store: app.Store, summary: RunSummary) -> None:
     """X meters API reads by the month: show what is spent against the cap."""
-    reads = app.x_reads_to_show(config, store, summary)
-    if reads is None:
-        return
-    from listen.budget import reads_line
-
-    console.print(reads_line("x", *reads, config.x.read_unit))
+    status = app.x_reads_to_show(config, store, summary)
+    for line in status.lines() if status is not None else []:
+        console.print(escape(line))
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -670,21 +669,12 @@ def render_last_run(console: Console, run_row: RunRecord | None) -> None:
 
 
 def render_budgets(console: Console, budgets: dict[str, object]) -> None:
-    """One line per platform with a read budget (X: reads spent against the monthly cap)."""
+    """The lines each platform's budget gives (X: dollars spent against the monthly budget)."""
     for platform, budget in budgets.items():
-        if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
-            from listen.budget import reads_line
-
-            console.print(
-                escape(
-                    reads_line(
-                        platform,
-                        int(budget["reads_this_month"]),
-                        int(budget["monthly_cap"]),
-                        str(budget.get("unit", "")),
-                    )
-                )
-            )
+        lines = budget.get("lines") if isinstance(budget, dict) else None
+        if isinstance(lines, list):
+            for line in lines:
+                console.print(escape(str(line)))
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
 

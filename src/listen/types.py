@@ -114,6 +114,7 @@ class CollectResult:
     bytes_received: int = 0
     next_poll_after: float | None = None  # seconds; a collector's hint (rate limits)
     resolved_id: str | None = None  # the target's stable id (a DID, a user id) for its identity
+    metered_ids: tuple[str, ...] = ()  # X posts billed by this poll (once per UTC day each)
 
 
 @dataclass(frozen=True, slots=True)

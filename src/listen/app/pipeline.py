@@ -125,11 +125,6 @@ def status_report(config: Config, store: Store) -> StatusReport:
     )
     budgets: dict[str, object] = {}
     if config.x.enabled and any(h.platform == "x" for h in health):
-        spent, cap = x_read_status(config, store)
-        budgets["x"] = {
-            "reads_this_month": spent,
-            "monthly_cap": cap,
-            "left": max(0, cap - spent),
-            "unit": config.x.read_unit,
-        }
+        status = x_read_status(config, store)
+        budgets["x"] = {**status.as_dict(), "lines": status.lines()}
     return StatusReport(tuple(health), store.last_run(), budgets)

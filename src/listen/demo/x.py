@@ -37,7 +37,7 @@ def serve_x(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]
     )
     server.add(f"/2/users/{SELF_ID}/tweets", _timeline(own_page))
     server.add(f"/2/users/{SELF_ID}/liked_tweets", _fixed(likes["body"], likes["headers"]))
-    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_read_cap": 1500}
+    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_budget_usd": 5.0}
     return {"x": section}, [dict(CONTACT)]
 
 

@@ -252,6 +252,27 @@ def _migration_8_engagement_contact(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_9_x_spend(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS api_spend (
+            platform TEXT NOT NULL,
+            month TEXT NOT NULL,
+            micro_usd INTEGER NOT NULL DEFAULT 0 CHECK (micro_usd >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, month)
+        );
+        CREATE TABLE IF NOT EXISTS api_billed_posts (
+            platform TEXT NOT NULL,
+            day TEXT NOT NULL,
+            post_id TEXT NOT NULL,
+            micro_usd INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (platform, day, post_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
@@ -262,6 +283,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("marks.post_id references posts", _migration_6_marks_reference_posts),
     ("views: opportunities, activity", _migration_7_views),
     ("engagements.contact_id", _migration_8_engagement_contact),
+    ("api spend in micro-dollars (X pay-per-use)", _migration_9_x_spend),
 ]
 
 
