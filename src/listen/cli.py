@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -525,6 +526,7 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
                         "name": r.name,
                         "priority": r.priority,
                         "notes": r.notes,
+                        "platforms": sorted({p for p, _ in r.identities}),
                         "identities": [{"platform": p, "handle": h} for p, h in r.identities],
                     }
                     for r in rows
@@ -557,10 +559,33 @@ def contacts_remove(obj: AppContext, name: str) -> None:
 
 
 @contacts.command("import")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", required=False)
+@click.option(
+    "--from",
+    "platform",
+    type=click.Choice(["bluesky", "mastodon", "x"]),
+    help="Import whom ACCOUNT (default: your own) follows on this platform.",
+)
+@click.option("--list", "list_id", help="A list instead: AT URI (Bluesky) or list id.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added and merged; save nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before a costly X import.")
 @click.pass_obj
-def contacts_import(obj: AppContext, path: Path) -> None:
-    """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
+def contacts_import(
+    obj: AppContext,
+    source: str | None,
+    platform: str | None,
+    list_id: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    """Import contacts from a file (CSV, LinkedIn's Connections.csv, OPML), or whom you follow
+    with --from bluesky|mastodon|x [ACCOUNT]."""
+    if platform is not None:
+        _import_follows(obj, platform, source, list_id, dry_run=dry_run, yes=yes)
+        return
+    if not source:
+        raise InputError("give a FILE to import, or --from bluesky|mastodon|x")
+    path = Path(source)
     imported = app.import_contacts_file(obj.store, path)
     saved = imported.saved
     click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
@@ -570,6 +595,108 @@ def contacts_import(obj: AppContext, path: Path) -> None:
         shown = ", ".join(str(n) for n in nameless[:10]) + (", …" if len(nameless) > 10 else "")
         rows = "row" if len(nameless) == 1 else "rows"
         click.echo(f"skipped {len(nameless)} {rows} without a name ({rows} {shown})", err=True)
+
+
+def _import_follows(
+    obj: AppContext,
+    platform: str,
+    account: str | None,
+    list_id: str | None,
+    *,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    def confirm(quote: app.ImportQuote) -> bool:
+        return click.confirm(f"{quote.line} Go on?", default=False, err=True)
+
+    def progress(done: int, total: int | None) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{done:,}{f' / {total:,}' if total else ''} follows", nl=False, err=True)
+
+    report = app.import_follows(
+        obj.config, obj.store, platform, account, list_id=list_id, dry_run=dry_run, yes=yes,
+        confirm=confirm, on_page=progress,
+    )  # fmt: skip
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    render_follows_import(report)
+
+
+def render_follows_import(report: app.FollowsImportReport) -> None:
+    """The cost first (X), then what was added, merged and suggested."""
+    if report.quote is not None:
+        click.echo(report.quote.line)
+    if report.cancelled:
+        click.echo("Nothing imported.")
+        return
+    where = f"{report.platform} {one_line(report.account)}"
+    count = len(report.added)
+    verb = "Would add" if report.dry_run else "Imported"
+    click.echo(
+        f"{verb} {count} new contact{'' if count == 1 else 's'} from {where}"
+        f" ({report.already_known} already known, {report.skipped} suspended or deleted skipped,"
+        f" {report.requests} requests{', resumed' if report.resumed else ''})."
+    )
+    if report.dry_run:
+        for name in report.added:
+            click.echo(f"  + {one_line(name)}")
+    for merge in report.merges:
+        verb = "would merge" if report.dry_run else "merged"
+        click.echo(f"{verb} {one_line(merge.merged)} into {one_line(merge.kept)}: {merge.evidence}")
+    for s in report.suggestions:
+        click.echo(
+            f"maybe one person: {one_line(s.a)} and {one_line(s.b)} ({one_line(s.reason)}):"
+            f" listen contacts merge {shlex.quote(s.a)} {shlex.quote(s.b)}"
+        )
+    if report.spent:
+        from listen.x_pricing import dollars
+
+        click.echo(f"X: this import cost {dollars(report.spent)}.")
+
+
+@contacts.command("merge")
+@click.argument("names", nargs=-1)
+@click.option("--suggest", is_flag=True, help="List contacts that may be one person.")
+@click.pass_obj
+def contacts_merge(obj: AppContext, names: tuple[str, ...], suggest: bool) -> None:
+    """Merge contact B into A (`merge A B`), or list suggestions (`merge --suggest`)."""
+    if suggest:
+        found = app.suggest_merges(obj.store)
+        for s in found:
+            click.echo(f"{s.a} + {s.b}: {one_line(s.reason)}")
+        if not found:
+            click.echo("No suggestions: verified matches are merged already.")
+        return
+    if len(names) != 2:
+        raise InputError("merge takes two contact names (A B), or --suggest")
+    done = app.merge_by_hand(obj.store, names[0], names[1])
+    click.echo(f"Merged {done.merged} into {done.kept}.")
+
+
+@contacts.command("split")
+@click.argument("name")
+@click.argument("platform", type=click.Choice(PLATFORMS))
+@click.pass_obj
+def contacts_split(obj: AppContext, name: str, platform: str) -> None:
+    """Make NAME's PLATFORM account a contact of its own (never merged back automatically)."""
+    new_name = app.split_by_hand(obj.store, name, platform)
+    click.echo(f"Split {platform} from {name}: now {new_name}.")
+
+
+@contacts.command("prioritize")
+@click.option("--yes", is_flag=True, help="Apply the proposed priorities.")
+@click.pass_obj
+def contacts_prioritize(obj: AppContext, yes: bool) -> None:
+    """Propose priority 3 for the people you engage with most and 1 for those you never did."""
+    changes = app.propose_priorities(obj.store)
+    for c in changes:
+        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} engagements)")
+    if not changes:
+        click.echo("Priorities already match what you do.")
+    elif yes:
+        click.echo(f"Applied {app.apply_priorities(obj.store, changes)} priorities.")
+    else:
+        click.echo("Run again with --yes to apply.")
 
 
 # -- run, status, cron (cron-driven operation) ------------------------------------------------

@@ -13,8 +13,8 @@ collectors, the app and the CLI.
   unknown username gets X's `resource-not-found` problem in a 200 (a HAND-MADE body in the
   documented shape; no cassette records one).
 Also hand-made, and said where they are made: the Bluesky `getProfile` answer (the recorded
-subject plus its `followsCount`), the AppView's 400 "Profile not found", and the Mastodon
-lookup's `following_count`.
+subject plus its `followsCount`), the AppView's 400 "Profile not found", the Mastodon
+lookup's `following_count` and @Twitter's `public_metrics.following_count` (35, as recorded).
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ def _window(items: list[Any], request: Request) -> tuple[list[Any], str | None]:
     return items[start:end], (str(end) if end < len(items) else None)
 
 
-def serve_bluesky(server: HTTPServer) -> None:
+def serve_bluesky(server: HTTPServer, broken_cursor: dict[str, bool] | None = None) -> None:
+    """The AppView; while `broken_cursor["on"]`, the page at cursor 2 answers 502."""
+
     def profile(request: Request) -> Response:
         page = _by_actor(request.args.get("actor", ""))
         if page is None:
@@ -79,6 +81,8 @@ def serve_bluesky(server: HTTPServer) -> None:
         return json_response({**page["subject"], "followsCount": len(page["follows"])})
 
     def follows(request: Request) -> Response:
+        if broken_cursor and broken_cursor["on"] and request.args.get("cursor") == "2":
+            return Response("upstream down", status=502)
         page = _by_actor(request.args.get("actor", ""))
         if page is None:
             return _not_found("Profile not found")
@@ -170,7 +174,10 @@ def serve_x(server: HTTPServer) -> None:
     def by_username(request: Request) -> Response:
         name = request.path.rsplit("/", 1)[-1]
         if name.lower() == "twitter":
-            return json_response(twitter("get_user")["body"])
+            user = twitter("get_user")["body"]
+            # hand-made: the recording asked for no user.fields; 35 is its real following count
+            metrics = {"following_count": len(twitter("get_users_following")["body"]["data"])}
+            return json_response({"data": {**user["data"], "public_metrics": metrics}})
         detail = f"Could not find user with username: [{name}]."
         problem = "https://api.twitter.com/2/problems/resource-not-found"
         error = {"value": name, "detail": detail, "title": "Not Found Error", "type": problem}
