@@ -110,7 +110,7 @@ def test_x_import_prints_the_cost_first_and_asks(tmp_path: Path, httpserver: HTT
     )
     assert done.exit_code == 0, done.output
     assert "Imported 35 new contacts from x Twitter" in done.stdout
-    assert "X: this import cost $0.35." in done.stdout
+    assert "X: this import cost $0.36." in done.stdout  # the lookup and 35 users
     status = json.loads(
         invoke(tmp_path, httpserver, "status", "--format", "json", budget=1.0).stdout
     )

@@ -1072,6 +1072,23 @@ def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -
     console.print(render_scores_text(scores), markup=False, highlight=False)
 
 
+def demo_import_follows(
+    console: Console, config: Config, store: app.Store, accounts: dict[str, str]
+) -> None:
+    """The demo's first-day step: whom one recorded account per platform follows."""
+    console.print("\n[bold]First day: import whom you follow[/bold] (recorded follows)")
+    for platform, account in accounts.items():
+        report = app.import_follows(config, store, platform, account, yes=True)
+        render_follows_import(report)
+    people = app.people(store)
+    several = [p for p in people if len(p.platforms) > 1]
+    console.print(f"{len(people)} people; on more than one platform:")
+    for person in several:
+        console.print(f"  {escape(person.name)}: {', '.join(person.platforms)}")
+    for line in app.x_read_status(config, store).lines():
+        console.print(escape(line))
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -1106,6 +1123,7 @@ def demo(obj: AppContext) -> None:
             render_classify_summary(console, classify_with_progress(workspace.config, store))
             render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
+            demo_import_follows(console, workspace.config, store, workspace.follows)
 
 
 def main() -> NoReturn:

@@ -51,4 +51,14 @@ def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
     # UTC day, which X bills once, so the figure does not move.
     line = "X budget this month: $0.059 / $5.00 ($4.94 left: 988 posts at $0.005)"
     assert done.stdout.count(line) == 2
+    # First day: the follows of one recorded account per platform; a verified rel=me field on
+    # mastodonpy_test_2 names bob.test, a Bluesky domain handle alice follows: one person.
+    assert "Imported 4 new contacts from bluesky alice.test" in done.stdout
+    assert "merged display-bob into Mastodon.py Tester: Bluesky handle bob.test" in done.stdout
+    assert "  Mastodon.py Tester: bluesky, mastodon" in done.stdout
+    assert "Importing 35 X follows costs about $0.35" in done.stdout
+    assert "X: this import cost $0.36." in done.stdout  # the lookup and 35 users at $0.010
+    assert done.stdout.rstrip().endswith(
+        "X budget this month: $0.419 / $5.00 ($4.58 left: 916 posts at $0.005)"
+    )
     assert "failed x" not in done.stdout

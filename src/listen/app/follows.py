@@ -9,6 +9,7 @@ it takes more than a tenth of what is left.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -145,14 +146,14 @@ def import_follows(
     source = collector or _collector(config, platform)
     query = FollowsQuery(platform, account, list_id)
     progress = None if dry_run else store.follow_import(platform, account, list_id)
-    requests = 0
+    requests = spent = 0
     if progress is not None:
         query = FollowsQuery(
             platform, account, list_id, progress.account_id, progress.expected_total
         )
     else:
         query, requests = source.resolve(query)
-        _charge_users(config, store, platform, requests if platform == "x" and not list_id else 0)
+        spent = _charge_users(config, store, platform, requests if not list_id else 0)
     quote = _quote(config, store, query, progress.imported if progress else 0)
     if not _check_quote(quote, yes, confirm):
         return FollowsImportReport(platform, account, (), 0, 0, 0, requests, False, dry_run,
@@ -164,7 +165,8 @@ def import_follows(
         progress = store.start_follow_import(
             platform, account, list_id, query.account_id, query.expected_total, now=utcnow()
         )
-    return _walk_pages(config, store, source, query, progress, requests, quote, resumed, on_page)
+    walked = _walk_pages(config, store, source, query, progress, requests, quote, resumed, on_page)
+    return dataclasses.replace(walked, spent=walked.spent + spent)
 
 
 def _collector(config: Config, platform: str) -> FollowsCollector:

@@ -63,7 +63,7 @@ class XFollows:
             )
             total = _data(payload).get("member_count")
             return FollowsQuery("x", query.account, query.list_id, None, _int(total)), 1
-        username = query.account.lstrip("@")
+        username = query.account.lstrip("@").lower()  # as identities keep X usernames
         payload = self._call(
             api, query, api.client.get_user, username=username, user_fields=["public_metrics"]
         )

@@ -226,15 +226,15 @@ def _weak_evidence(a: _Facts, b: _Facts, common: set[str]) -> Evidence | None:
 
 
 def _shared_sites(facts: Sequence[_Facts]) -> set[str]:
-    """Sites shown by two accounts on one platform, or by many: an organisation's, not a
-    person's."""
+    """Sites shown by two accounts on one platform (two blogs on one host count too), or by
+    many: an organisation's or a hosting service's, not a person's."""
     seen: dict[tuple[str, str], int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
     for f in facts:
         for site in f.sites:
             seen[(f.profile.platform, site)] += 1
             total[site] += 1
-    shared = {site for (platform, site), n in seen.items() if n > 1 and platform != "blog"}
+    shared = {site for (_, site), n in seen.items() if n > 1}
     return shared | {site for site, n in total.items() if n > MAX_PROFILES_PER_SITE}
 
 
