@@ -109,7 +109,7 @@ def test_x_import_prints_the_cost_first_and_asks(tmp_path: Path, httpserver: HTT
         tmp_path, httpserver, "contacts", "import", "--from", "x", "Twitter", "--yes", budget=1.0
     )
     assert done.exit_code == 0, done.output
-    assert "Imported 35 new contacts from x Twitter" in done.stdout
+    assert "Imported 35 new contacts from x twitter" in done.stdout
     assert "X: this import cost $0.36." in done.stdout  # the lookup and 35 users
     status = json.loads(
         invoke(tmp_path, httpserver, "status", "--format", "json", budget=1.0).stdout
