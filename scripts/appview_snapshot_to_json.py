@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 B32 = "abcdefghijklmnopqrstuvwxyz234567"
@@ -69,7 +70,9 @@ class Wellformed:
             elif key in ("createdAt", "indexedAt") and str(item).startswith("1970"):
                 out[key] = self.stamp()
             elif key in ("following", "followedBy", "uri") and str(item).startswith("record("):
-                author = self.viewer_did if key == "following" else (did or owner or self.viewer_did)
+                author = (
+                    self.viewer_did if key == "following" else (did or owner or self.viewer_did)
+                )
                 out[key] = f"at://{author}/{collection}/{tid_for(str(item) + key + author)}"
             elif key == "cid" and str(item).startswith("cids("):
                 out[key] = cid_for(str(item) + owner)
@@ -82,8 +85,10 @@ def main() -> None:
     path, name = sys.argv[1], sys.argv[2]
     viewer = sys.argv[3] if len(sys.argv) > 3 else "viewer.test"
     collection = sys.argv[4] if len(sys.argv) > 4 else "app.bsky.graph.follow"
-    value = snapshot(open(path).read(), name)
-    json.dump(Wellformed(viewer).fix(value, "", collection), sys.stdout, indent=1, ensure_ascii=False)
+    value = snapshot(Path(path).read_text(encoding="utf-8"), name)
+    json.dump(
+        Wellformed(viewer).fix(value, "", collection), sys.stdout, indent=1, ensure_ascii=False
+    )
     print()
 
 

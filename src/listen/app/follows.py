@@ -21,7 +21,6 @@ from listen.app.people import (
     merge_verified,
     planned_merges,
     resolve_people,
-    suggestions_for,
 )
 from listen.clock import utcnow
 from listen.collectors.follows import FollowsCollector, FollowsPage, FollowsQuery
@@ -204,12 +203,11 @@ def _walk_pages(
         if on_page:
             on_page(progress.imported + known, query.expected_total)
         cursor = page.cursor
-    merges = merge_verified(store)
-    resolution, owners = resolve_people(store)
+    merges, suggestions = merge_verified(store)
     return FollowsImportReport(
         query.platform, query.account or query.label, tuple(added), known, progress.skipped,
-        progress.pages, requests, resumed, False, tuple(merges),
-        tuple(suggestions_for(resolution.suggestions, owners)), quote, spent=spent,
+        progress.pages, requests, resumed, False, tuple(merges), tuple(suggestions), quote,
+        spent=spent,
     )  # fmt: skip
 
 

@@ -106,14 +106,17 @@ def planned_merges(
     return planned
 
 
-def merge_verified(store: Store) -> list[MergeDone]:
-    """Merge the contacts verified evidence shows are one person."""
+def merge_verified(store: Store) -> tuple[list[MergeDone], list[MergeSuggestion]]:
+    """Merge the contacts verified evidence shows are one person; also returns what weaker
+    evidence suggests (named as the contacts are after the merges)."""
     resolution, owners = resolve_people(store)
     done = []
     for keep, other, why in planned_merges(resolution, owners):
         store.merge_contacts(keep.contact_id, other.contact_id)
         done.append(MergeDone(keep.contact_name, other.contact_name, why))
-    return done
+    if done:
+        owners = {(i.platform, i.handle.lower()): i for i in store.people_identities()}
+    return done, suggestions_for(resolution.suggestions, owners)
 
 
 def suggest_merges(store: Store) -> list[MergeSuggestion]:

@@ -11,6 +11,7 @@ platform are never merged into one person (a blog excepted: people keep several)
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -120,6 +121,7 @@ def site_key(url: str) -> str | None:
     return host
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalised_name(name: str) -> str:
     """Lower case, accents and emoji dropped, words single-spaced: `Zoë  Ng 🌱` → `zoe ng`."""
     decomposed = unicodedata.normalize("NFKD", name)

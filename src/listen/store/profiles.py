@@ -8,6 +8,7 @@ and adds nothing twice.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -160,7 +161,9 @@ class ProfileStore(ContactStore):
     def _free_name(self, name: str, platform: str, handle: str) -> str:
         """`name`, or `name (platform handle)` when another contact has it (namesakes)."""
         where = f"{platform} {handle}".strip()
-        candidates = [name, f"{name} ({where})", *(f"{name} ({where} {n})" for n in range(2, 999))]
+        candidates = itertools.chain(
+            (name, f"{name} ({where})"), (f"{name} ({where} {n})" for n in range(2, 999))
+        )
         for candidate in candidates:
             taken = self._conn.execute("SELECT 1 FROM contacts WHERE name = ?", (candidate,))
             if taken.fetchone() is None:
