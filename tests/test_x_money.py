@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from listen.budget import x_budget_status
 from listen.cli import cli
@@ -103,3 +104,28 @@ def test_the_cli_prints_the_deprecation_once_on_stderr(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr.count("x.monthly_read_cap is deprecated") == 1
     assert "deprecated" not in result.stdout
+
+
+def test_reconcile_with_x_usage_once_a_day(tmp_path: Path, httpserver: HTTPServer) -> None:
+    from listen.budget import reconcile_x_usage
+
+    # HAND-MADE body in the documented shape of GET /2/usage/tweets (no recording exists).
+    usage = {"data": {"project_usage": "300", "project_cap": "10000", "cap_reset_day": 1}}
+    httpserver.expect_request("/2/usage/tweets").respond_with_json(usage)
+    config = parse_config(
+        {"x": {"base_url": httpserver.url_for("/").rstrip("/")}},
+        path=None,
+        env={"LISTEN_X_BEARER_TOKEN": "t0ken"},
+    )
+    with Store.open(tmp_path / "l.db") as store:
+        store.charge_x_poll(NOW.strftime("%Y-%m"), 1_000_000, [], 5_000, now=NOW)
+        assert reconcile_x_usage(config, store, NOW) == 300 * 5_000
+        assert reconcile_x_usage(config, store, NOW + timedelta(hours=2)) == 1_500_000
+        assert len(httpserver.log) == 1  # once a day
+        request = httpserver.log[0][0]
+        assert request.headers["Authorization"] == "Bearer t0ken"
+        lines = x_budget_status(config, store, NOW).lines()
+    assert lines == [
+        "X budget this month: $1.00 / $5.00 ($4.00 left: 800 posts at $0.005)",
+        "X reports $1.50 of post reads this month",
+    ]

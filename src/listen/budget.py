@@ -13,6 +13,7 @@ defers due X sources and records what each poll cost.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -311,10 +312,49 @@ class XBudgetStatus:
         return shown
 
 
+USAGE_PATH = "/2/usage/tweets"
+REPORTED = "x-usage-endpoint"  # api_spend's platform key for X's own figure
+RECONCILE_EVERY = timedelta(days=1)
+
+
+def reconcile_x_usage(config: Config, store: Store, now: datetime) -> int | None:
+    """Once a day, ask X what it counts (`GET /2/usage/tweets`: posts read this billing
+    period), priced at the post price, and keep it beside our own figure. Needs a bearer token
+    (X's usage endpoint takes app-only auth); returns X's figure in micro-dollars, or None."""
+    token = config.secret("x_bearer_token")
+    if not token or not config.x.in_dollars:
+        return None
+    month = month_key(now)
+    checked = store.api_spend_updated_at(REPORTED, month)
+    if checked is not None and now - checked < RECONCILE_EVERY:
+        return store.api_spend(REPORTED, month)
+    # Deferred: httpx is only needed when X is polled.
+    from listen.errors import SourceError
+    from listen.http import HttpSettings, fetch, make_client
+
+    settings = HttpSettings(timeout_seconds=config.collect.timeout_seconds)
+    url = config.x.base_url.rstrip("/") + USAGE_PATH
+    try:
+        with make_client(settings) as client:
+            body = json.loads(
+                fetch(client, url, settings, headers={"Authorization": f"Bearer {token}"}).content
+            )
+    except (SourceError, ValueError):
+        return None  # a tier without the endpoint, or X down: our own figure stands
+    usage = body.get("data", {}).get("project_usage") if isinstance(body, dict) else None
+    if not str(usage).isdigit():
+        return None
+    reported = int(str(usage)) * XPrices.from_config(config.x).post_read
+    store.set_api_spend(REPORTED, month, reported, now=now)
+    return reported
+
+
 def x_budget_status(
     config: Config, store: Store, now: datetime, reported: int | None = None
 ) -> XBudgetStatus:
     x = config.x
+    if reported is None and store.api_spend_updated_at(REPORTED, month_key(now)) is not None:
+        reported = store.api_spend(REPORTED, month_key(now))
     spent = x_spent(config, store, month_key(now))
     return XBudgetStatus(spent, x.monthly_allowance, x.read_unit, XPrices.from_config(x), reported)
 

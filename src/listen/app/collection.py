@@ -133,6 +133,10 @@ def collect(
         store.finish_run(
             run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
         )
+    if x_budget is not None:
+        from listen.budget import reconcile_x_usage
+
+        reconcile_x_usage(config, store, finished)  # once a day at most
     return summary
 
 

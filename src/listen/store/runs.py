@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from listen.clock import to_iso
+from listen.clock import parse_iso, to_iso
 from listen.facts import RunRecord
 from listen.store.base import StoreBase
 
@@ -79,6 +79,21 @@ class RunStore(StoreBase):
             )
             found.update({str(post_id): int(price) for post_id, price in rows})
         return found
+
+    def set_api_spend(self, platform: str, month: str, micro_usd: int, *, now: datetime) -> None:
+        """Replace a month's figure (e.g. what X's own usage endpoint reports)."""
+        self._conn.execute(
+            "INSERT INTO api_spend (platform, month, micro_usd, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, month) DO UPDATE SET micro_usd = excluded.micro_usd,"
+            " updated_at = excluded.updated_at",
+            (platform, month, max(0, micro_usd), to_iso(now)),
+        )
+
+    def api_spend_updated_at(self, platform: str, month: str) -> datetime | None:
+        row = self._conn.execute(
+            "SELECT updated_at FROM api_spend WHERE platform = ? AND month = ?", (platform, month)
+        ).fetchone()
+        return parse_iso(row[0]) if row else None
 
     def api_spend(self, platform: str, month: str) -> int:
         """Micro-dollars spent on `platform`'s API in `month` (YYYY-MM)."""
