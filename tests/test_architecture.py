@@ -58,3 +58,20 @@ def test_sqlite_errors_reach_callers_as_storage_errors(store: Store) -> None:
     store.close()  # any query on a closed connection is a sqlite3.ProgrammingError
     with pytest.raises(StorageError, match="database error"):
         store.count("posts")
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    private = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("listen"):
+                private += [f"{path.name}: {node.module}.{a.name}" for a in node.names]
+    assert [name for name in private if name.rsplit(".", 1)[1].startswith("_")] == []
+
+
+@pytest.mark.parametrize("module", ["budget.py", "scoring.py", "tracker.py", "health.py"])
+def test_planners_and_scorers_are_pure(module: str) -> None:
+    """They take records and return decisions: no store, collector or network below them."""
+    imports = imported_modules(SRC / module)
+    reaching_out = ("listen.store", "listen.app", "listen.collectors", "listen.http", "httpx")
+    assert not {m for m in imports if m.startswith(reaching_out)}

@@ -40,6 +40,13 @@ class Fetched:
     def not_modified(self) -> bool:
         return self.status == 304
 
+    def validators(self) -> dict[str, str]:
+        """The validators the server sent, for the next conditional GET (etag,
+        last_modified); a 304 without them keeps the ones we had."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+        return {key: value for key, value in found.items() if value}
+
 
 def make_client(settings: HttpSettings) -> httpx.Client:
     """A thread-safe client; share one per run."""
