@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import zlib
@@ -11,7 +12,9 @@ from typing import Any
 
 import httpx
 
+from listen.clock import parse_iso
 from listen.errors import RateLimited, SourceError
+from listen.text import one_line
 
 PERMANENT_REDIRECTS = {301, 308}
 
@@ -215,7 +218,6 @@ def error_excerpt(body: bytes, headers: dict[str, str]) -> str:
     else the first line of a plain-text body; never from HTML (a whole error page).
     Capped, on one line, without control characters or terminal escapes.
     """
-    from listen.text import one_line
 
     if not body:
         return ""
@@ -237,8 +239,6 @@ def error_excerpt(body: bytes, headers: dict[str, str]) -> str:
 
 
 def _json_message(text: str) -> str | None:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:
@@ -291,8 +291,6 @@ def _retry_after(headers: dict[str, str], now: float | None) -> float | None:
         try:
             number = float(value)
         except (ValueError, OverflowError):
-            from listen.clock import parse_iso
-
             moment = parse_iso(value)
             if moment is not None:
                 return max(0.0, moment.timestamp() - now)

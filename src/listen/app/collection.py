@@ -55,7 +55,7 @@ def open_store(path: Path, *, timeout: float = 30.0) -> Store:
 
 
 def http_settings(config: Config) -> HttpSettings:
-    from listen.http import HttpSettings
+    from listen.http import HttpSettings  # httpx: ~60 ms, only when something is polled
 
     c = config.collect
     return HttpSettings(
@@ -150,7 +150,7 @@ def _poll(
     x_budget: XReadBudget | None,
 ) -> None:
     """Poll `sources` on a thread pool; store and append each outcome as it completes."""
-    from listen.http import make_client
+    from listen.http import make_client  # httpx: ~60 ms, only when something is polled
 
     settings = http_settings(config)
     client = make_client(settings)

@@ -87,7 +87,7 @@ class CommentFeedCollector:
 
 def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Engagement]:
     """The comments in a comment feed (RSS or Atom) that the user wrote. Pure."""
-    import feedparser
+    import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries and not parsed.version:

@@ -132,7 +132,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
 
 
 def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
-    import feedparser
+    import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:

@@ -256,8 +256,8 @@ class _Api:
         return min(size, left)
 
     def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
-        import requests
-        import tweepy
+        import requests  # requests (tweepy's HTTP): only when X is polled
+        import tweepy  # tweepy: only when X is polled
 
         self.requests += 1
         target = self.target
@@ -326,7 +326,7 @@ def _first_line(exc: Exception) -> str:
 
 @functools.cache
 def _client_class() -> type:
-    import tweepy
+    import tweepy  # tweepy: only when X is polled
 
     return tweepy.Client
 
@@ -334,7 +334,7 @@ def _client_class() -> type:
 @functools.cache
 def _session_class() -> type:
     """A requests.Session sending tweepy's requests to `base_url`, with a timeout and size cap."""
-    import requests
+    import requests  # requests (tweepy's HTTP): only when X is polled
 
     class XSession(requests.Session):
         def __init__(self, base_url: str, settings: HttpSettings) -> None:
