@@ -5,31 +5,22 @@ says, each post received (X's Post cap, the default) or each request. The planne
 function: given the cap, what is already spent and the X sources, it spreads the remaining reads
 over the rest of the month, polling high-priority contacts (and your own activity) more often,
 and gives each due source a hard allowance of reads so a run can never overshoot the cap.
-`XReadBudget` is the small hook `app.collect` calls: it admits or defers due X sources and
-records the reads each poll spent.
+It reads and writes nothing: `listen.app.x_budget.XReadBudget` does the bookkeeping (what
+was spent, deferring sources) through the store.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from listen.collectors.x import (
-    ALLOWANCE_KEY,
-    LIKES_MIN_RESULTS,
-    LIKES_POSTS_PAGE,
-    TIMELINE_MIN_RESULTS,
-    x_credentials,
-)
+from listen.x_limits import LIKES_MIN_RESULTS, LIKES_POSTS_PAGE, TIMELINE_MIN_RESULTS
 
 if TYPE_CHECKING:
-    from listen.config import Config
-    from listen.store import Store
-    from listen.types import CollectResult, Source, SourceOutcome
+    from listen.types import Source
 
 PRIORITY_WEIGHTS = {1: 1.0, 2: 2.0, 3: 4.0}
 SELF_WEIGHT = 4.0  # your own activity counts as much as a high-priority contact
@@ -149,86 +140,6 @@ def plan_x_polls(
         else:
             deferred[c.source_id] = month_end
     return XPollPlan(allowances, deferred, intervals, remaining)
-
-
-class XReadBudget:
-    """The hook `app.collect` calls around polling: admit due X sources, record their reads."""
-
-    def __init__(self, config: Config, store: Store, now: datetime) -> None:
-        self.config = config
-        self.store = store
-        self.month = month_key(now)
-        self.now = now
-        self.plan = XPollPlan()
-
-    def spent(self) -> int:
-        return self.store.api_reads("x", self.month)
-
-    def admit(self, sources: Iterable[Source]) -> list[Source]:
-        """Sources to poll: non-X ones untouched; X ones the plan allows, carrying their allowance.
-
-        The others are deferred (not polled, no error counted). Without credentials only one X
-        source is polled, so the run reports the missing token once.
-        """
-        sources = list(sources)
-        due_x = [s for s in sources if s.platform == "x"]
-        if not due_x:
-            return sources
-        if x_credentials(self.config) is None:
-            later = self.now + timedelta(minutes=self.config.collect.interval_minutes)
-            for source in due_x[1:]:
-                self.store.defer_source(source.id, later)
-            keep = {due_x[0].id}
-            return [s for s in sources if s.platform != "x" or s.id in keep]
-        due_ids = {s.id for s in due_x}
-        x = self.config.x
-        candidates = [
-            x_candidate(
-                s,
-                due=s.id in due_ids,
-                unit=x.read_unit,
-                page_limit=x.page_limit,
-                max_pages=x.max_pages,
-            )
-            for s in self.store.sources(platforms=["x"])
-        ]
-        self.plan = plan_x_polls(
-            cap=x.monthly_read_cap,
-            spent=self.spent(),
-            now=self.now,
-            candidates=candidates,
-            min_interval_seconds=self.config.collect.interval_minutes * 60.0,
-        )
-        for source_id, until in self.plan.deferred.items():
-            self.store.defer_source(source_id, until)
-        admitted = []
-        for source in sources:
-            if source.platform != "x":
-                admitted.append(source)
-            elif source.id in self.plan.allowances:
-                state = {**source.state, ALLOWANCE_KEY: self.plan.allowances[source.id]}
-                admitted.append(dataclasses.replace(source, state=state))
-        return admitted
-
-    def record(
-        self,
-        source: Source,
-        outcome: SourceOutcome,
-        result: CollectResult | None,
-        now: datetime,
-    ) -> None:
-        """Count the reads a poll spent; schedule its next poll at the planned interval."""
-        if source.platform != "x":
-            return
-        self.store.add_api_reads("x", self.month, outcome.reads, now=now)
-        if result is None or outcome.error:
-            return
-        interval = self.plan.intervals.get(source.id)
-        if interval is not None:
-            self.store.defer_source(source.id, now + timedelta(seconds=interval))
-        user_id = result.state.get("user_id")
-        if source.kind == "author" and isinstance(user_id, str):
-            self.store.set_resolved_id("x", source.target, user_id)
 
 
 def reads_line(platform: str, spent: int, cap: int, unit: str) -> str:

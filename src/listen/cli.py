@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,8 +23,15 @@ from rich.table import Table
 from rich.text import Text
 
 from listen import app
-from listen.config import Config, default_db_path, load_config
+from listen.budget import reads_line
+from listen.clock import parse_iso, utcnow
+from listen.config import Config, default_config_path, default_db_path, load_config
+from listen.cron import Schedule, crontab, listen_command, systemd_units
+from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
+from listen.identities import clean_name
+from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
+from listen.redact import Redactor
 from listen.text import one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
 
@@ -74,8 +82,6 @@ class AppContext:
     @property
     def store(self) -> app.Store:
         if self._store is None:
-            from listen.logfile import attach_log_file
-
             attach_log_file(self.resolved_db_path, self.env)
             self._store = app.open_store(
                 self.resolved_db_path, timeout=self.config.collect.db_busy_timeout_seconds
@@ -91,9 +97,6 @@ class ListenGroup(click.Group):
     """Turns `ListenError` into one line on stderr and a documented exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from listen.logfile import FILE_ONLY
-        from listen.redact import Redactor
-
         env = ctx.obj.env if isinstance(ctx.obj, AppContext) else dict(os.environ)
         try:
             return super().invoke(ctx)
@@ -146,7 +149,6 @@ text_or_json = click.option(
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: int) -> None:
     """Stop lurking: collect your contacts' posts and see where to take part."""
-    from listen.logfile import configure_logging
 
     context = AppContext(config_path, db_path, verbose)
     configure_logging(verbose, context.env)
@@ -184,6 +186,7 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
 @contextmanager
 def progress_bar(console: Console | None, description: str) -> Iterator[ProgressTask]:
     """A transient progress bar on stderr, shown only on a terminal; yields an update function."""
+    # rich.progress: only when a progress bar is shown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = console or Console(stderr=True)
@@ -268,7 +271,6 @@ def render_x_reads(console: Console, config: Config, store: app.Store, summary: 
     reads = app.x_reads_to_show(config, store, summary)
     if reads is None:
         return
-    from listen.budget import reads_line
 
     console.print(reads_line("x", *reads, config.x.read_unit))
 
@@ -339,7 +341,6 @@ def mark(obj: AppContext, post: str, label: str) -> None:
 
     LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
     """
-    from listen.identities import clean_name
 
     post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
@@ -587,7 +588,6 @@ def run(obj: AppContext, verbose: int) -> None:
     Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
     Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
     """
-    from listen.logfile import FILE_ONLY, configure_logging
 
     if verbose:  # `listen run -v` as well as `listen -v run`
         obj.verbose += verbose
@@ -673,8 +673,6 @@ def render_budgets(console: Console, budgets: dict[str, object]) -> None:
     """One line per platform with a read budget (X: reads spent against the monthly cap)."""
     for platform, budget in budgets.items():
         if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
-            from listen.budget import reads_line
-
             console.print(
                 escape(
                     reads_line(
@@ -730,7 +728,6 @@ def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
 def _short_time(iso: str | None) -> str | None:
     """`2026-11-25T17:40:12+00:00` → `11-25 17:40` (UTC, like the database); another year's
     time → `2025-11-25`."""
-    from listen.clock import utcnow
 
     if not iso or len(iso) < 16:
         return iso or None
@@ -751,8 +748,6 @@ def _short_time(iso: str | None) -> str | None:
 @click.pass_obj
 def cron(obj: AppContext, systemd: bool, digest_hour: int) -> None:
     """Print crontab lines (or systemd user timers) for hourly runs and a daily digest."""
-    from listen.config import default_config_path
-    from listen.cron import Schedule, crontab, listen_command, systemd_units
 
     config_path = obj.config_path
     if config_path is None and default_config_path(obj.env).exists():
@@ -793,7 +788,6 @@ def parse_duration(text: str, option: str) -> timedelta:
 
 def parse_now(text: str | None) -> datetime:
     """`--now` (ISO 8601, for reproducible output) or the current time."""
-    from listen.clock import parse_iso, utcnow
 
     if not text:
         return utcnow()
@@ -831,14 +825,11 @@ def digest(
     now_text: str | None,
 ) -> None:
     """The daily digest: reply, share, going cold, yesterday, participation."""
-    from listen.digest.render import render, render_text
 
     since = parse_duration(since_text, "--since") if since_text else None
     now = parse_now(now_text)
     built = app.daily_digest(obj.config, obj.store, now=now, since=since, record=False)
     if fmt == "text" and output is None:  # to a terminal (or a pipe): fit its width
-        import shutil
-
         rendered = render_text(built, width=shutil.get_terminal_size((0, 0)).columns)
     else:
         rendered = render(built, fmt)
@@ -882,7 +873,6 @@ def score(
     now_text: str | None,
 ) -> None:
     """Participation score per platform (0-100) with its components and trend."""
-    from listen.digest.render import render_scores_text, score_to_dict
 
     window = parse_duration(window_text, "--window") if window_text else None
     scores = app.participation(
@@ -895,7 +885,6 @@ def score(
     if fmt == "json":
         click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
         return
-    import shutil
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
@@ -911,7 +900,6 @@ def import_group() -> None:
 @click.pass_obj
 def import_linkedin(obj: AppContext, export_dir: Path) -> None:
     """Read Comments.csv, Shares.csv and Reactions.csv from an unzipped LinkedIn export."""
-    from listen.clock import utcnow
 
     summary = app.import_linkedin_export(obj.store, export_dir, now=utcnow())
     kinds = (
@@ -930,7 +918,6 @@ def import_linkedin(obj: AppContext, export_dir: Path) -> None:
 
 def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -> None:
     """The demo's last steps: the digest as of the newest post, then the scores."""
-    from listen.digest.render import render_scores_text, render_text
 
     window = app.demo_window(store)
     if window is None:
@@ -962,7 +949,7 @@ def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -
 @click.pass_obj
 def demo(obj: AppContext) -> None:
     """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
-    from listen.demo import demo_workspace
+    from listen.demo import demo_workspace  # the loopback demo servers: only for `listen demo`
 
     console = _console()
     with demo_workspace() as workspace:
