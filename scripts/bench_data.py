@@ -13,6 +13,7 @@ import os
 import random
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,8 +24,11 @@ from xml.sax.saxutils import escape as xml_escape
 from listen.text import html_to_text
 from listen.types import Post
 
+# The recordings live in tests/data and in the demo's data (each kept once): read both.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.helpers import recordings
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data"
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 
@@ -41,12 +45,12 @@ class Corpus:
     authors: list[str] = field(default_factory=list)
 
 
-def load_corpus(data: Path = DATA) -> Corpus:
+def load_corpus() -> Corpus:
     """Read every feed and JSON sample once and split it into reusable pieces."""
     import feedparser
 
     corpus = Corpus()
-    for path in sorted((data / "feeds").iterdir()):
+    for path in recordings("feeds"):
         if "illformed" in path.name:
             continue  # deliberately mis-declared encodings: their text is mojibake
         raw = path.read_bytes()
@@ -87,7 +91,7 @@ def load_corpus(data: Path = DATA) -> Corpus:
             corpus.groups.append(sorted(set(group)))
             corpus.sentences.extend(group)
     for folder in ("bluesky", "mastodon", "twitter"):
-        for path in sorted((data / folder).glob("*.json")):
+        for path in recordings(folder, "*.json"):
             for key, value in _walk(json.loads(path.read_text(encoding="utf-8"))):
                 if key in ("text", "content") and isinstance(value, str) and len(value) > 3:
                     corpus.short_posts.append(html_to_text(value, 1000))

@@ -26,9 +26,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from listen.clock import parse_iso
-from listen.collectors.feeds import parse_feed
-from listen.demo.faults import (
+# The fault server is test support (tests/), not part of the package: import it from the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fault_server import (  # test support, not shipped in the package
     Behaviour,
     FaultServer,
     delayed,
@@ -40,12 +41,15 @@ from listen.demo.faults import (
     trickle,
     truncated,
 )
+from tests.helpers import read_data, recordings  # tests/data and the demo's recordings
+
+from listen.clock import parse_iso
+from listen.collectors.feeds import parse_feed
 from listen.errors import SourceError
 
 ROOT = Path(__file__).resolve().parents[1]
-FEEDS = ROOT / "tests" / "data" / "feeds"
 CONTROL_FILE = "feed-rs_atom_mediarss_reddit_1.xml"
-CONTROL = (FEEDS / CONTROL_FILE).read_bytes()
+CONTROL = read_data(f"feeds/{CONTROL_FILE}")
 SECRET = "sekrit-token-0123456789"
 
 
@@ -258,7 +262,7 @@ def concurrent_runs(root: Path, server: FaultServer) -> tuple[str, bool, Workspa
         {
             "Slow": server.add(
                 "/slow-concurrent",
-                delayed(3.0, feed((FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes())),
+                delayed(3.0, feed(read_data("feeds/feed-rs_rss_2.0_heated.xml"))),
             )
         },
         {"timeout_seconds": 10.0},
@@ -382,7 +386,7 @@ def demo_kill_and_resume(root: Path, server: FaultServer) -> tuple[str, bool, Wo
 def parseable_feeds() -> list[Path]:
     """The recorded feeds that yield posts (some are recorded broken on purpose)."""
     found = []
-    for path in sorted(FEEDS.iterdir()):
+    for path in recordings("feeds"):
         content_type = "application/feed+json" if path.suffix == ".json" else ""
         try:
             parse_feed(path.read_bytes(), f"http://127.0.0.1/{path.name}", content_type)

@@ -14,11 +14,31 @@ from listen.store import Store
 from listen.types import CollectResult, Post
 
 DATA = Path(__file__).parent / "data"
+# The recordings `listen demo` serves ship with the package and are kept there, once; the tests
+# read them from there (tests/data holds the rest). The demo calls tests/data's `twitter` `x`.
+DEMO_DATA = Path(__file__).resolve().parents[1] / "src" / "listen" / "demo" / "data"
+DEMO_FOLDERS = {"twitter": "x"}
+
+
+def data_path(relative: str) -> Path:
+    """A recorded real-world sample: `feeds/x.xml` under tests/data/, else the demo's copy."""
+    path = DATA / relative
+    if path.exists():
+        return path
+    folder, _, name = relative.partition("/")
+    return DEMO_DATA / DEMO_FOLDERS.get(folder, folder) / name
+
+
+def recordings(folder: str, pattern: str = "*") -> list[Path]:
+    """Every recording of a tests/data folder, including those kept in the demo's data, by name."""
+    found = {p.name: p for p in (DEMO_DATA / DEMO_FOLDERS.get(folder, folder)).glob(pattern)}
+    found.update({p.name: p for p in (DATA / folder).glob(pattern)})
+    return [found[name] for name in sorted(found)]
 
 
 def read_data(relative: str) -> bytes:
-    """Bytes of a recorded real-world sample under tests/data/."""
-    return (DATA / relative).read_bytes()
+    """Bytes of a recorded real-world sample (see `data_path`)."""
+    return data_path(relative).read_bytes()
 
 
 def add_contact_posts(

@@ -9,9 +9,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.helpers import DATA
+from tests.helpers import recordings
 
-FEEDS = DATA / "feeds"
 SRC = Path(__file__).parents[1] / "src"
 
 
@@ -72,7 +71,7 @@ def recorded_feeds() -> dict[str, bytes]:
     from listen.errors import SourceError
 
     found = {}
-    for path in sorted(FEEDS.iterdir()):
+    for path in recordings("feeds"):
         content_type = "application/feed+json" if path.suffix == ".json" else ""
         try:
             parse_feed(path.read_bytes(), f"http://127.0.0.1/{path.name}", content_type)

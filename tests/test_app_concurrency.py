@@ -11,8 +11,9 @@ from listen.config import parse_config
 from listen.demo.server import DemoRequest, DemoResponse, LoopbackServer
 from listen.store import Store
 from listen.types import Source
+from tests.helpers import read_data
 
-FEED = (Path(__file__).parent / "data" / "feeds" / "feed-rs_rss_2.0_ghost_2.xml").read_bytes()
+FEED = read_data("feeds/feed-rs_rss_2.0_ghost_2.xml")
 
 
 class InFlight:

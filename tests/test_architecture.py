@@ -58,3 +58,80 @@ def test_sqlite_errors_reach_callers_as_storage_errors(store: Store) -> None:
     store.close()  # any query on a closed connection is a sqlite3.ProgrammingError
     with pytest.raises(StorageError, match="database error"):
         store.count("posts")
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    private = []
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("listen"):
+                private += [f"{path.name}: {node.module}.{a.name}" for a in node.names]
+    assert [name for name in private if name.rsplit(".", 1)[1].startswith("_")] == []
+
+
+@pytest.mark.parametrize("module", ["budget.py", "scoring.py", "tracker.py", "health.py"])
+def test_planners_and_scorers_are_pure(module: str) -> None:
+    """They take records and return decisions: no store, collector or network below them."""
+    imports = imported_modules(SRC / module)
+    reaching_out = ("listen.store", "listen.app", "listen.collectors", "listen.http", "httpx")
+    assert not {m for m in imports if m.startswith(reaching_out)}
+
+
+def test_every_dependency_is_imported_somewhere() -> None:
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    providers = packages_distributions()  # import name → the distributions that provide it
+    imported = {m.split(".")[0] for p in SRC.rglob("*.py") for m in imported_modules(p)}
+    used = {dist.lower() for name in imported for dist in providers.get(name, [])}
+    declared = [
+        re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0]
+        for requirement in project["project"]["dependencies"]
+    ]
+    assert [name for name in declared if name.lower() not in used] == []
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def functions(path: Path) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def test_every_function_reads_at_once() -> None:
+    """No function in src/ runs over 60 lines (docstring included, decorators not)."""
+    long = [
+        f"{path.relative_to(SRC)}:{fn.lineno} {fn.name} ({fn.end_lineno - fn.lineno + 1} lines)"
+        for path in SRC.rglob("*.py")
+        for fn in functions(path)
+        if (fn.end_lineno or fn.lineno) - fn.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    """An import is deferred only for start-up time, with a comment saying so: on the import,
+    or on the line above a run of imports."""
+    silent = []
+    for path in SRC.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for fn in functions(path):
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Import | ast.ImportFrom) and not _commented(lines, node):
+                    silent.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert silent == []
+
+
+def _commented(lines: list[str], node: ast.Import | ast.ImportFrom) -> bool:
+    """A comment on the import's lines, or above the run of imports it belongs to."""
+    if any("#" in line for line in lines[node.lineno - 1 : node.end_lineno]):
+        return True
+    above = node.lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ", ")")):
+        if "#" in lines[above]:
+            return True
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from listen.demo.faults import (
+from listen.errors import RateLimited, SourceError
+from listen.http import HttpSettings, fetch, make_client
+from tests.fault_server import (
     FaultServer,
     gzip_bomb,
     hang,
@@ -21,8 +23,7 @@ from listen.demo.faults import (
     trickle,
     truncated,
 )
-from listen.errors import RateLimited, SourceError
-from listen.http import HttpSettings, fetch, make_client
+from tests.helpers import data_path
 
 SETTINGS = HttpSettings(timeout_seconds=0.5, max_response_bytes=1_000_000)
 
@@ -146,9 +147,8 @@ def test_oversize_declared_and_undeclared(
 
 def recorded_mastodon_404() -> dict:
     import json
-    from pathlib import Path
 
-    recording = Path(__file__).parent / "data" / "mastodon" / "account_lookup.json"
+    recording = data_path("mastodon/account_lookup.json")
     interaction = json.loads(recording.read_text())[1]
     assert interaction["status"] == 404
     return interaction

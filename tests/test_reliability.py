@@ -16,9 +16,9 @@ import pytest
 
 from listen.clock import parse_iso
 from listen.config import config_to_toml
-from listen.demo.faults import FaultServer, delayed, feed, refused_url, respond
+from tests.fault_server import FaultServer, delayed, feed, refused_url, respond
+from tests.helpers import read_data
 from tests.reliability_helpers import (
-    FEEDS,
     cli_env,
     listen_argv,
     recorded_feeds,
@@ -27,7 +27,7 @@ from tests.reliability_helpers import (
     write_feeds_config,
 )
 
-HEATED = (FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes()
+HEATED = read_data("feeds/feed-rs_rss_2.0_heated.xml")
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from listen.app import pipeline
 from listen.cli import cli
-from listen.demo.faults import FaultServer, feed
 from listen.errors import InputError
 from listen.facts import SourceRow
 from listen.health import assess_sources
-from tests.reliability_helpers import FEEDS, write_feeds_config
+from tests.fault_server import FaultServer, feed
+from tests.helpers import read_data
+from tests.reliability_helpers import write_feeds_config
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_run_classifies_what_it_collected(tmp_path: Path, server: FaultServer):
 
     config = write_feeds_config(
         tmp_path / "c.toml",
-        {"E": server.add("/e", feed((FEEDS / "feed-rs_atom_mediarss_reddit_1.xml").read_bytes()))},
+        {"E": server.add("/e", feed(read_data("feeds/feed-rs_atom_mediarss_reddit_1.xml")))},
     )
     db = tmp_path / "l.db"
     args = ["--config", str(config), "--db", str(db), "-v", "run"]

@@ -16,12 +16,13 @@ from pytest_httpserver import HTTPServer
 
 from listen.app import pipeline
 from listen.cli import cli
-from listen.demo.faults import FaultServer, feed, respond
 from listen.errors import InputError
-from tests.reliability_helpers import FEEDS, SRC, cli_env, listen_argv, run_listen
+from tests.fault_server import FaultServer, feed, respond
+from tests.helpers import read_data
+from tests.reliability_helpers import SRC, cli_env, listen_argv, run_listen
 from tests.reliability_helpers import write_feeds_config as feeds_config
 
-HEATED = (FEEDS / "feed-rs_rss_2.0_heated.xml").read_bytes()
+HEATED = read_data("feeds/feed-rs_rss_2.0_heated.xml")
 # What a hostile server might put in an error message: set the window title, clear the screen,
 # then fake a line of output.
 HOSTILE = "\x1b]0;pwned\x07\x1b[2Jservice down\nrun 99: all fine\r\x9b31m"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import feedparser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from listen import text
-
-DATA = Path(__file__).resolve().parent / "data" / "feeds"
+from tests.helpers import recordings
 
 PIECES = [
     "<p>", "</p>", "<br>", "<br/>", "<br />", '<a href="x">', "</a>", "<A HREF=x/>",
@@ -35,7 +32,7 @@ def through_html_parser(markup: str) -> str:
 
 def real_bodies() -> list[str]:
     bodies = []
-    for path in sorted(DATA.iterdir()):
+    for path in recordings("feeds"):
         parsed = feedparser.parse(path.read_bytes(), sanitize_html=False)
         for entry in parsed.entries:
             bodies += [c.value for c in entry.get("content", [])]

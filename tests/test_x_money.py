@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from listen.budget import x_budget_status
+from listen.app.x_budget import x_budget_status
 from listen.cli import cli
 from listen.clock import utcnow
 from listen.config import parse_config
@@ -107,7 +107,7 @@ def test_the_cli_prints_the_deprecation_once_on_stderr(tmp_path: Path) -> None:
 
 
 def test_reconcile_with_x_usage_once_a_day(tmp_path: Path, httpserver: HTTPServer) -> None:
-    from listen.budget import reconcile_x_usage
+    from listen.app.x_budget import reconcile_x_usage
 
     # HAND-MADE body in the documented shape of GET /2/usage/tweets (no recording exists).
     usage = {"data": {"project_usage": "300", "project_cap": "10000", "cap_reset_day": 1}}

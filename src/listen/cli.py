@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,8 +24,14 @@ from rich.table import Table
 from rich.text import Text
 
 from listen import app
-from listen.config import Config, default_db_path, load_config
+from listen.clock import parse_iso, utcnow
+from listen.config import Config, default_config_path, default_db_path, load_config
+from listen.cron import Schedule, crontab, listen_command, systemd_units
+from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
+from listen.identities import clean_name
+from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
+from listen.redact import Redactor
 from listen.text import one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
 
@@ -77,8 +84,6 @@ class AppContext:
     @property
     def store(self) -> app.Store:
         if self._store is None:
-            from listen.logfile import attach_log_file
-
             attach_log_file(self.resolved_db_path, self.env)
             self._store = app.open_store(
                 self.resolved_db_path, timeout=self.config.collect.db_busy_timeout_seconds
@@ -94,9 +99,6 @@ class ListenGroup(click.Group):
     """Turns `ListenError` into one line on stderr and a documented exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from listen.logfile import FILE_ONLY
-        from listen.redact import Redactor
-
         env = ctx.obj.env if isinstance(ctx.obj, AppContext) else dict(os.environ)
         try:
             return super().invoke(ctx)
@@ -149,7 +151,6 @@ text_or_json = click.option(
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: int) -> None:
     """Stop lurking: collect your contacts' posts and see where to take part."""
-    from listen.logfile import configure_logging
 
     context = AppContext(config_path, db_path, verbose)
     configure_logging(verbose, context.env)
@@ -187,6 +188,7 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
 @contextmanager
 def progress_bar(console: Console | None, description: str) -> Iterator[ProgressTask]:
     """A transient progress bar on stderr, shown only on a terminal; yields an update function."""
+    # rich.progress: only when a progress bar is shown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = console or Console(stderr=True)
@@ -339,7 +341,6 @@ def mark(obj: AppContext, post: str, label: str) -> None:
 
     LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
     """
-    from listen.identities import clean_name
 
     post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
@@ -649,7 +650,7 @@ def render_follows_import(report: app.FollowsImportReport) -> None:
             f" listen contacts merge {shlex.quote(s.a)} {shlex.quote(s.b)}"
         )
     if report.spent:
-        from listen.x_pricing import dollars
+        from listen.x_pricing import dollars  # only after an X import
 
         click.echo(f"X: this import cost {dollars(report.spent)}.")
 
@@ -713,7 +714,6 @@ def run(obj: AppContext, verbose: int) -> None:
     Silent when all went well; -v prints one summary line. Failures go to stderr and the log.
     Exit codes: 0 ok, 1 some sources or steps failed, 2 usage/config error, 3 already running.
     """
-    from listen.logfile import FILE_ONLY, configure_logging
 
     if verbose:  # `listen run -v` as well as `listen -v run`
         obj.verbose += verbose
@@ -847,7 +847,6 @@ def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
 def _short_time(iso: str | None) -> str | None:
     """`2026-11-25T17:40:12+00:00` → `11-25 17:40` (UTC, like the database); another year's
     time → `2025-11-25`."""
-    from listen.clock import utcnow
 
     if not iso or len(iso) < 16:
         return iso or None
@@ -868,8 +867,6 @@ def _short_time(iso: str | None) -> str | None:
 @click.pass_obj
 def cron(obj: AppContext, systemd: bool, digest_hour: int) -> None:
     """Print crontab lines (or systemd user timers) for hourly runs and a daily digest."""
-    from listen.config import default_config_path
-    from listen.cron import Schedule, crontab, listen_command, systemd_units
 
     config_path = obj.config_path
     if config_path is None and default_config_path(obj.env).exists():
@@ -910,7 +907,6 @@ def parse_duration(text: str, option: str) -> timedelta:
 
 def parse_now(text: str | None) -> datetime:
     """`--now` (ISO 8601, for reproducible output) or the current time."""
-    from listen.clock import parse_iso, utcnow
 
     if not text:
         return utcnow()
@@ -948,14 +944,11 @@ def digest(
     now_text: str | None,
 ) -> None:
     """The daily digest: reply, share, going cold, yesterday, participation."""
-    from listen.digest.render import render, render_text
 
     since = parse_duration(since_text, "--since") if since_text else None
     now = parse_now(now_text)
     built = app.daily_digest(obj.config, obj.store, now=now, since=since, record=False)
     if fmt == "text" and output is None:  # to a terminal (or a pipe): fit its width
-        import shutil
-
         rendered = render_text(built, width=shutil.get_terminal_size((0, 0)).columns)
     else:
         rendered = render(built, fmt)
@@ -999,7 +992,6 @@ def score(
     now_text: str | None,
 ) -> None:
     """Participation score per platform (0-100) with its components and trend."""
-    from listen.digest.render import render_scores_text, score_to_dict
 
     window = parse_duration(window_text, "--window") if window_text else None
     scores = app.participation(
@@ -1012,7 +1004,6 @@ def score(
     if fmt == "json":
         click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
         return
-    import shutil
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
@@ -1028,7 +1019,6 @@ def import_group() -> None:
 @click.pass_obj
 def import_linkedin(obj: AppContext, export_dir: Path) -> None:
     """Read Comments.csv, Shares.csv and Reactions.csv from an unzipped LinkedIn export."""
-    from listen.clock import utcnow
 
     summary = app.import_linkedin_export(obj.store, export_dir, now=utcnow())
     kinds = (
@@ -1047,7 +1037,6 @@ def import_linkedin(obj: AppContext, export_dir: Path) -> None:
 
 def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -> None:
     """The demo's last steps: the digest as of the newest post, then the scores."""
-    from listen.digest.render import render_scores_text, render_text
 
     window = app.demo_window(store)
     if window is None:
@@ -1096,7 +1085,7 @@ def demo_import_follows(
 @click.pass_obj
 def demo(obj: AppContext) -> None:
     """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
-    from listen.demo import demo_workspace
+    from listen.demo import demo_workspace  # the loopback demo servers: only for `listen demo`
 
     console = _console()
     with demo_workspace() as workspace:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import json
 import os
 import tomllib
 import types
@@ -213,7 +214,7 @@ def default_config_path(env: Mapping[str, str]) -> Path:
     """LISTEN_CONFIG, else the platform's user config dir."""
     if env.get("LISTEN_CONFIG"):
         return Path(env["LISTEN_CONFIG"]).expanduser()
-    import platformdirs
+    import platformdirs  # platformdirs: only when no path is given
 
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
@@ -222,7 +223,7 @@ def default_db_path(env: Mapping[str, str]) -> Path:
     """LISTEN_DB, else the platform's user data dir."""
     if env.get("LISTEN_DB"):
         return Path(env["LISTEN_DB"]).expanduser()
-    import platformdirs
+    import platformdirs  # platformdirs: only when no path is given
 
     return Path(platformdirs.user_data_dir(APP_NAME)) / "listen.db"
 
@@ -453,7 +454,6 @@ def _coerce(value: Any, hint: Any, where: str, key: str) -> Any:
 
 def config_to_toml(config: Config) -> str:
     """The config as TOML text `load_config` reads back (secrets stay in the environment)."""
-    import json
 
     def value(v: object) -> str:
         if isinstance(v, bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import zlib
@@ -11,7 +12,9 @@ from typing import Any
 
 import httpx
 
+from listen.clock import parse_iso
 from listen.errors import RateLimited, SourceError
+from listen.text import one_line
 
 PERMANENT_REDIRECTS = {301, 308}
 
@@ -39,6 +42,13 @@ class Fetched:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+    def validators(self) -> dict[str, str]:
+        """The validators the server sent, for the next conditional GET (etag,
+        last_modified); a 304 without them keeps the ones we had."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+        return {key: value for key, value in found.items() if value}
 
 
 def make_client(settings: HttpSettings) -> httpx.Client:
@@ -208,7 +218,6 @@ def error_excerpt(body: bytes, headers: dict[str, str]) -> str:
     else the first line of a plain-text body; never from HTML (a whole error page).
     Capped, on one line, without control characters or terminal escapes.
     """
-    from listen.text import one_line
 
     if not body:
         return ""
@@ -230,8 +239,6 @@ def error_excerpt(body: bytes, headers: dict[str, str]) -> str:
 
 
 def _json_message(text: str) -> str | None:
-    import json
-
     try:
         value = json.loads(text)
     except ValueError:
@@ -284,8 +291,6 @@ def _retry_after(headers: dict[str, str], now: float | None) -> float | None:
         try:
             number = float(value)
         except (ValueError, OverflowError):
-            from listen.clock import parse_iso
-
             moment = parse_iso(value)
             if moment is not None:
                 return max(0.0, moment.timestamp() - now)

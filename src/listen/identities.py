@@ -4,6 +4,7 @@ comes from (`contacts add`, `contacts import`)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -29,7 +30,6 @@ _X_HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twit
 def handle_from_profile_url(platform: str, text: str) -> str:
     """The handle in a pasted profile link (`https://bsky.app/profile/ann.bsky.social`,
     `https://x.com/ann`, `https://hachyderm.io/@ann`); anything else is returned unchanged."""
-    from urllib.parse import urlsplit
 
     try:
         url = urlsplit(text.strip())
@@ -52,7 +52,6 @@ def handle_from_profile_url(platform: str, text: str) -> str:
 
 def _is_http_url(text: str) -> bool:
     """An absolute http(s) URL with a host and no spaces or control characters."""
-    from urllib.parse import urlsplit
 
     if any(ch.isspace() or not ch.isprintable() for ch in text):
         return False

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from listen.errors import InputError
+from listen.identities import clean_name
 
 # CSV header aliases → platform (or contact field). Lower-cased, spaces/underscores folded.
 _COLUMN_ALIASES = {
@@ -143,8 +144,8 @@ def _parse_csv(text: str, where: str) -> tuple[list[ImportedContact], list[int]]
 
 def parse_opml(data: bytes, where: str = "<opml>") -> list[ImportedContact]:
     """Each outline with an `xmlUrl` becomes a contact (named by its title) with a blog feed."""
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
+    from defusedxml import ElementTree  # defusedxml: only when XML is parsed
+    from defusedxml.common import DefusedXmlException  # defusedxml: only when XML is parsed
 
     try:
         root = ElementTree.fromstring(data)
@@ -175,7 +176,6 @@ def _rows(reader: csv.DictReader[str], where: str) -> Iterator[dict[str | Any, A
 
 def shown_headers(headers: Sequence[str]) -> str:
     """The first few headers for an error line: printable and short, whatever the file holds."""
-    from listen.identities import clean_name
 
     shown = ", ".join(clean_name(h)[:40] for h in headers[:6])
     return shown + (", …" if len(headers) > 6 else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,7 +29,6 @@ def configure_logging(verbose: int, env: Mapping[str, str]) -> None:
     Replaces the handlers a previous call installed, so repeated CLI invocations in one process
     (tests) write to the current stderr.
     """
-    import sys
 
     root = logging.getLogger()
     for handler in list(root.handlers):

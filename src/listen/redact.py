@@ -12,6 +12,8 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 
+from listen.config import SECRET_ENV
+
 MASK = "[REDACTED]"
 _MIN_SECRET_CHARS = 4
 _SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
@@ -83,8 +85,6 @@ class Redactor:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Redactor:
-        from listen.config import SECRET_ENV
-
         return cls(secret_values(env, SECRET_ENV.values()))
 
     def __call__(self, text: str) -> str:

@@ -14,11 +14,11 @@ from listen.config import parse_config
 from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import Source
-from tests.helpers import sql
+from tests.helpers import read_data, sql
 
 DATA = Path(__file__).parent.parent / "data" / "feeds"
 COMMENTS = (DATA / "wordpress_comments_rss2.xml").read_bytes()
-POST_FEED = (DATA / "feed-rs_rss_2.0_example_4.xml").read_bytes()
+POST_FEED = read_data("feeds/feed-rs_rss_2.0_example_4.xml")
 ORIGIN = b"http://www.earthquakenewstoday.com"
 POST_PATH = "/2019/08/06/minor-earthquake-3-5-mag-was-detected-near-aris-in-greece/"
 POST_ID = "http://www.earthquakenewstoday.com" + POST_PATH

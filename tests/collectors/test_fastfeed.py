@@ -11,11 +11,11 @@ import pytest
 from listen.collectors import feeds
 from listen.collectors.fastfeed import parse_simple_feed
 from listen.types import Post
+from tests.helpers import read_data, recordings
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
 ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:8080/blog/feed.xml"
-XML_FEEDS = sorted(p for p in DATA.iterdir() if p.suffix == ".xml")
+XML_FEEDS = recordings("feeds", "*.xml")
 # Real feeds that are plain enough for the fast path (it must not quietly refuse everything).
 EXPECTED_FAST = {
     "feed-rs_rss_2.0_cloudflare.xml",
@@ -55,7 +55,7 @@ def test_real_feeds_agree_with_feedparser(path: Path) -> None:
 
 def _example(replacements: dict[str, str]) -> bytes:
     """The WordPress sample with the first match of each regex (in its first item) replaced."""
-    text = (DATA / "feed-rs_rss_2.0_example_4.xml").read_text(encoding="utf-8")
+    text = read_data("feeds/feed-rs_rss_2.0_example_4.xml").decode()
     head, item = text.split("<item>", 1)
     for pattern, new in replacements.items():
         item, count = re.subn(pattern, new, item, count=1, flags=re.DOTALL)

@@ -6,10 +6,10 @@ import pytest
 
 from listen.collectors.feeds import looks_like_json_feed, parse_feed
 from listen.errors import SourceError
-from tests.helpers import DATA, read_data
+from tests.helpers import read_data, recordings
 
 BROKEN_FEEDS = ("feed-rs_rss_2.0_invalid_1.xml", "feedparser_illformed_rss_incomplete_cdata.xml")
-GOOD_FEEDS = sorted(p.name for p in (DATA / "feeds").iterdir() if p.name not in BROKEN_FEEDS)
+GOOD_FEEDS = [p.name for p in recordings("feeds") if p.name not in BROKEN_FEEDS]
 
 
 @pytest.mark.parametrize("name", GOOD_FEEDS)

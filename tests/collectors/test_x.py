@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +16,8 @@ from listen.config import Config, parse_config
 from listen.errors import AuthError, RateLimited, SourceError
 from listen.http import HttpSettings, make_client
 from listen.types import Source
+from tests.helpers import read_data
 
-TWITTER = Path(__file__).parent.parent / "data" / "twitter"
 TOKEN = "test-bearer-token"
 TWITTER_ID = "783214"  # @Twitter, the account the tweepy cassettes were recorded with
 DAVID_ID = "1494167419413094401"  # @dappdavid99, author of twarc-csv_quoted_edit
@@ -27,13 +26,13 @@ PAGE1_TOKEN = "7140dibdnow9c7btw4232poeq0wapgnwgwqwvuwn3peex"
 
 def recorded(name: str) -> dict[str, Any]:
     """The first recorded interaction of a tweepy cassette (request, status, headers, body)."""
-    interaction: dict[str, Any] = json.loads((TWITTER / f"{name}.json").read_text())[0]
+    interaction: dict[str, Any] = json.loads(read_data(f"twitter/{name}.json"))[0]
     return interaction
 
 
 def twarc_page(name: str) -> dict[str, Any]:
     """A raw API v2 page saved by twarc (one page per line)."""
-    line = (TWITTER / f"twarc-csv_{name}.jsonl").read_text().splitlines()[0]
+    line = read_data(f"twitter/twarc-csv_{name}.jsonl").decode().splitlines()[0]
     page: dict[str, Any] = json.loads(line)
     return page
 

@@ -32,7 +32,8 @@ def test_demo_collects_x_posts_and_engagements_within_the_budget() -> None:
         assert sum(o.reads for o in second.outcomes) == 25 * 1_000
         # Two of the liked tweets are @Twitter tweets its timeline returned that day: billed once.
         assert status.spent == 61_000 - 2 * 1_000 and status.allowance == 5_000_000
-        since = [r.arg("since_id") for r in workspace.server.requests if r.path.endswith("/tweets")]
+        timelines = [r for r in workspace.server.requests if r.path.startswith("/2/users/")]
+        since = [r.arg("since_id") for r in timelines if r.path.endswith("/tweets")]
         assert len(since) == 5 and all(since[-2:])  # run 2 asked only for newer tweets
 
 

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from listen.models import sentiment
 from listen.models.sentiment import sentiment_analyzer
+from tests.helpers import recordings
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 SHORT_TOKENS = ":) :-) :( :-( :D :-D <3 ;) :P :p xD 2022 3.5 @bob #tag (!) 10% ^_^ :'( B-)"
 
 
 def sample_texts() -> list[str]:
     texts = [SHORT_TOKENS, f"Great talk {SHORT_TOKENS} not bad at all!", "Awful :( but :D"]
-    for path in sorted((DATA / "mastodon").glob("*.json")) + sorted(
-        (DATA / "twitter").glob("*.json")
-    ):
+    for path in recordings("mastodon", "*.json") + recordings("twitter", "*.json"):
         stack: list[object] = [json.loads(path.read_text(encoding="utf-8"))]
         while stack:
             value = stack.pop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -10,13 +11,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from listen.clock import utcnow
+from listen.clock import parse_iso, utcnow
 from listen.config import Config
 from listen.errors import InputError
 from listen.store import Store
 
 if TYPE_CHECKING:  # scikit-learn and numpy load only when a model is used
-    from listen.models.classifier import Metrics
+    from listen.facts import PostToScore
+    from listen.models.classifier import LabelledPost, Metrics
+    from listen.models.linear import LinearModel
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +58,7 @@ def classify(
 ) -> ClassifySummary:
     """Score every unscored post (every post if `rescore`) and store the classifications."""
 
-    from listen.models.features import post_from_row
-    from listen.models.linear import predict
+    # numpy: only when posts are classified or a model trained
     from listen.models.model_file import load_current_model
 
     started = time.perf_counter()
@@ -74,26 +76,11 @@ def classify(
         on_total(len(rows))
     actions: dict[str, int] = {}
     for start in range(0, len(rows), batch_size):
-        posts = [post_from_row(row) for row in rows[start : start + batch_size]]
-        predictions = predict(loaded.model, posts, now)
-        store.save_classifications(
-            [
-                (
-                    p.post_id,
-                    loaded.model.version,
-                    p.comment_probability,
-                    p.share_probability,
-                    p.action,
-                    p.reasons,
-                )
-                for p in predictions
-            ],
-            now=now,
-        )
-        for p in predictions:
-            actions[p.action] = actions.get(p.action, 0) + 1
+        batch = rows[start : start + batch_size]
+        for action in _classify_batch(store, loaded.model, batch, now):
+            actions[action] = actions.get(action, 0) + 1
         if on_progress:
-            on_progress(len(posts))
+            on_progress(len(batch))
     return ClassifySummary(
         scored=len(rows),
         model_version=loaded.model.version,
@@ -102,6 +89,31 @@ def classify(
         actions=actions,
         seconds=time.perf_counter() - started,
     )
+
+
+def _classify_batch(
+    store: Store, model: LinearModel, rows: list[PostToScore], now: datetime
+) -> list[str]:
+    """Score `rows` and store their classifications in one transaction; returns the actions."""
+    from listen.models.features import post_from_row  # numpy: only when posts are classified
+    from listen.models.linear import predict
+
+    predictions = predict(model, [post_from_row(row) for row in rows], now)
+    store.save_classifications(
+        [
+            (
+                p.post_id,
+                model.version,
+                p.comment_probability,
+                p.share_probability,
+                p.action,
+                p.reasons,
+            )
+            for p in predictions
+        ],
+        now=now,
+    )
+    return [p.action for p in predictions]
 
 
 @dataclass(frozen=True)
@@ -132,21 +144,10 @@ def train(
 ) -> TrainReport:
     """Learn from the user's history; install the new model only if it beats the current one
     on a time-ordered hold-out (trained on the past, tested on the newest posts)."""
-    import dataclasses
-
-    from listen.clock import parse_iso
-    from listen.models.classifier import (
-        evaluate,
-        fit_model,
-        has_variety,
-        holdout_split,
-        is_improvement,
-        new_version,
-        predict_examples,
-        seed_examples,
-    )
+    # numpy: only when posts are classified or a model trained
+    from listen.models.classifier import has_variety, holdout_split, new_version
     from listen.models.history import history_examples
-    from listen.models.model_file import install_model, load_current_model
+    from listen.models.model_file import load_current_model
 
     if directory is None:
         raise InputError("training needs a database file: model files are saved next to it")
@@ -169,45 +170,87 @@ def train(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    seeds = seed_examples()
-    version = new_version(now)
-    candidate = fit_model(
-        [*seeds, *past], version=version, weights=[SEED_WEIGHT] * len(seeds) + [1.0] * len(past)
-    )
-    rules_metrics = evaluate(predict_examples(None, future), future)
-    current_metrics = evaluate(predict_examples(current, future), future)
-    candidate_metrics = evaluate(predict_examples(candidate, future), future)
-    path = None
-    installed = is_improvement(candidate_metrics, current_metrics) and is_improvement(
-        candidate_metrics, rules_metrics, min_gain=0.0
-    )
-    if installed:
-        final = fit_model(
-            [*seeds, *examples],
-            version=version,
-            weights=[SEED_WEIGHT] * len(seeds) + [1.0] * len(examples),
-        )
-        final = dataclasses.replace(
-            final,
-            metrics={
-                "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
-                "model": candidate_metrics.as_dict(),
-                "replaced": {"version": current.version, **current_metrics.as_dict()},
-                "rules": rules_metrics.as_dict(),
-            },
-        )
-        path = install_model(final, directory)
+    race = _race(current, past, future, new_version(now))
+    path = _install(race, examples, future, directory) if race.installed else None
     return TrainReport(
         labels=labels,
         train_examples=len(past),
         test_examples=len(future),
         split_at=future[0].at,
-        rules=rules_metrics,
-        current=current_metrics,
-        candidate=candidate_metrics,
+        rules=race.rules,
+        current=race.current,
+        candidate=race.candidate,
         current_version=current.version,
-        candidate_version=version,
-        installed=installed,
+        candidate_version=race.version,
+        installed=race.installed,
         path=path,
         current_saw_test=current_saw_test,
     )
+
+
+@dataclass(frozen=True)
+class _Race:
+    """The rule baseline, the current model and a candidate, scored on the same hold-out."""
+
+    version: str
+    current_version: str
+    rules: Metrics
+    current: Metrics
+    candidate: Metrics
+
+    @property
+    def installed(self) -> bool:
+        """The candidate replaces the current model only if it beats it and the rules."""
+        # numpy: only when posts are classified or a model trained
+        from listen.models.classifier import is_improvement
+
+        return is_improvement(self.candidate, self.current) and is_improvement(
+            self.candidate, self.rules, min_gain=0.0
+        )
+
+
+def _fit_with_seeds(examples: list[LabelledPost], version: str) -> LinearModel:
+    """A model fitted on the seed set (weighted `SEED_WEIGHT`) plus the user's `examples`."""
+    # numpy: only when posts are classified or a model trained
+    from listen.models.classifier import fit_model, seed_examples
+
+    seeds = seed_examples()
+    weights = [SEED_WEIGHT] * len(seeds) + [1.0] * len(examples)
+    return fit_model([*seeds, *examples], version=version, weights=weights)
+
+
+def _race(
+    current: LinearModel, past: list[LabelledPost], future: list[LabelledPost], version: str
+) -> _Race:
+    """Train a candidate on `past`; score it, the current model and the rules on `future`."""
+    # numpy: only when posts are classified or a model trained
+    from listen.models.classifier import evaluate, predict_examples
+
+    candidate = _fit_with_seeds(past, version)
+    return _Race(
+        version=version,
+        current_version=current.version,
+        rules=evaluate(predict_examples(None, future), future),
+        current=evaluate(predict_examples(current, future), future),
+        candidate=evaluate(predict_examples(candidate, future), future),
+    )
+
+
+def _install(
+    race: _Race, examples: list[LabelledPost], future: list[LabelledPost], directory: Path
+) -> Path:
+    """Refit the winner on every example, record how it won, and install it."""
+
+    # numpy: only when posts are classified or a model trained
+    from listen.models.model_file import install_model
+
+    final = dataclasses.replace(
+        _fit_with_seeds(examples, race.version),
+        metrics={
+            "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
+            "model": race.candidate.as_dict(),
+            "replaced": {"version": race.current_version, **race.current.as_dict()},
+            "rules": race.rules.as_dict(),
+        },
+    )
+    return install_model(final, directory)

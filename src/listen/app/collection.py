@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from listen.clock import utcnow
-from listen.collectors.base import Collector, available_platforms, make_collector
+from listen.collectors.base import (
+    Collector,
+    available_platforms,
+    collector_for,
+    make_collector,
+)
 from listen.config import Config
 from listen.errors import ConfigError, InputError, ListenError, SourceError
 from listen.logfile import FILE_ONLY
@@ -27,7 +32,8 @@ from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Sourc
 if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
     import httpx
 
-    from listen.budget import XBudgetStatus, XReadBudget
+    from listen.app.x_budget import XReadBudget
+    from listen.budget import XBudgetStatus
     from listen.http import HttpSettings
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,7 @@ def open_store(path: Path, *, timeout: float = 30.0) -> Store:
 
 
 def http_settings(config: Config) -> HttpSettings:
-    from listen.http import HttpSettings
+    from listen.http import HttpSettings  # httpx: ~60 ms, only when something is polled
 
     c = config.collect
     return HttpSettings(
@@ -134,7 +140,7 @@ def collect(
             run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
         )
     if x_budget is not None:
-        from listen.budget import reconcile_x_usage
+        from listen.app.x_budget import reconcile_x_usage  # with the X collector: X only
 
         reconcile_x_usage(config, store, finished)  # once a day at most
     return summary
@@ -149,7 +155,7 @@ def _poll(
     x_budget: XReadBudget | None,
 ) -> None:
     """Poll `sources` on a thread pool; store and append each outcome as it completes."""
-    from listen.http import make_client
+    from listen.http import make_client  # httpx: ~60 ms, only when something is polled
 
     settings = http_settings(config)
     client = make_client(settings)
@@ -214,34 +220,19 @@ class _CollectorCache:
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
-    def get(self, platform: str) -> Collector:
+    def get(self, name: str) -> Collector:
+        """The collector registered as `name` (see `collectors.base.REGISTRY`)."""
         with self._lock:
-            if platform not in self._collectors:
-                self._collectors[platform] = make_collector(
-                    platform,
-                    self.config,
-                    self.client,
-                    self.settings,
+            if name not in self._collectors:
+                self._collectors[name] = make_collector(
+                    name, self.config, self.client, self.settings
                 )
-            return self._collectors[platform]
+            return self._collectors[name]
 
     def collect(self, source: Source) -> CollectResult:
-        if source.kind == "comments":
-            collector = self._comment_feeds()
-        else:
-            collector = self.get(source.platform)
+        collector = self.get(collector_for(source))
         with self._host_slot(server_of(source)):
             return collector.collect(source)
-
-    def _comment_feeds(self) -> Collector:
-        from listen.collectors.comments import CommentFeedCollector
-
-        with self._lock:
-            if "comments" not in self._collectors:
-                self._collectors["comments"] = CommentFeedCollector(
-                    self.config, self.client, self.settings
-                )
-            return self._collectors["comments"]
 
     def _host_slot(self, server: str) -> threading.BoundedSemaphore:
         with self._lock:
@@ -326,14 +317,14 @@ def _record_failure(
 
 
 def _x_read_budget(config: Config, store: Store, now: datetime) -> XReadBudget:
-    from listen.budget import XReadBudget
+    from listen.app.x_budget import XReadBudget  # with the X collector: only when X is due
 
     return XReadBudget(config, store, now)
 
 
 def x_read_status(config: Config, store: Store, now: datetime | None = None) -> XBudgetStatus:
     """This month's X spending against the budget (dollars, or the deprecated read cap)."""
-    from listen.budget import x_budget_status
+    from listen.app.x_budget import x_budget_status  # with the X collector: X only
 
     return x_budget_status(config, store, now or utcnow())
 

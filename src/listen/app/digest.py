@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -10,8 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from listen.config import Config
+from listen.digest.build import build_digest, summarise_activity
 from listen.errors import InputError
+from listen.linkedin_export import read_linkedin_export
+from listen.scoring import history_start, participation_scores
 from listen.store import Store
+from listen.tracker import going_cold
 
 if TYPE_CHECKING:
     from listen.digest.build import Digest
@@ -42,8 +47,6 @@ def daily_digest(
     record: bool = True,
 ) -> Digest:
     """Build the digest for [now - since, now] and record what it shows (so lurking is a fact)."""
-    from listen.digest.build import build_digest, summarise_activity
-    from listen.tracker import going_cold
 
     since = since or timedelta(hours=config.digest.since_hours)
     facts = _participation_facts(config, store, now=now)
@@ -70,8 +73,6 @@ def daily_digest(
         top=config.digest.top,
     )
     if digest.empty and digest.quiet is not None:  # say why, when posts were collected
-        import dataclasses
-
         collected, newest_at = store.contact_posts_collected()
         quiet = dataclasses.replace(digest.quiet, collected=collected, newest_at=newest_at)
         digest = dataclasses.replace(digest, quiet=quiet)
@@ -90,8 +91,6 @@ class _ParticipationFacts:
     response_window: timedelta
 
     def scores(self, platforms: Iterable[str] | None) -> list[PlatformScore]:
-        from listen.scoring import participation_scores
-
         return participation_scores(
             shown=self.shown,
             engagements=self.engagements,
@@ -107,7 +106,6 @@ def _participation_facts(
     config: Config, store: Store, *, now: datetime, window: timedelta | None = None
 ) -> _ParticipationFacts:
     """Everything the tracker and scorer need, each read by an indexed time range."""
-    from listen.scoring import history_start
 
     window = window or timedelta(days=config.digest.score_window_days)
     response_window = timedelta(days=config.digest.response_window_days)
@@ -131,7 +129,6 @@ def _participation_facts(
 
 def import_linkedin_export(store: Store, directory: Path, *, now: datetime) -> ImportSummary:
     """Record a LinkedIn export's comments, shares and reactions as engagements."""
-    from listen.linkedin_export import read_linkedin_export
 
     reading = read_linkedin_export(directory)
     with store.transaction():

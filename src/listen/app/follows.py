@@ -90,7 +90,7 @@ def own_account(config: Config, platform: str) -> str:
 def _quote(config: Config, store: Store, query: FollowsQuery, done: int) -> ImportQuote | None:
     if query.platform != "x" or not config.x.in_dollars:
         return None
-    from listen.budget import x_budget_status  # pulls in the X collector: X imports only
+    from listen.app.x_budget import x_budget_status  # with the X collector: X imports only
 
     status = x_budget_status(config, store, utcnow())
     follows = max(0, (query.expected_total or 0) - done)
@@ -169,6 +169,7 @@ def import_follows(
 
 
 def _collector(config: Config, platform: str) -> FollowsCollector:
+    # httpx and the collectors: only when an import runs
     from listen.collectors.follows import make_follows_collector
     from listen.http import make_client
 

@@ -33,13 +33,22 @@ class CollectorFactory(Protocol):
     ) -> Collector: ...
 
 
-# platform → "module:Class"; imported lazily so `listen --help` stays fast.
+# name → "module:Class"; imported lazily so `listen --help` stays fast. A platform's name
+# polls its sources; a source kind in KIND_COLLECTORS has a collector of its own.
 REGISTRY: dict[str, str] = {
     "blog": "listen.collectors.blog:BlogCollector",
     "bluesky": "listen.collectors.bluesky:BlueskyCollector",
     "x": "listen.collectors.x:XCollector",
     "mastodon": "listen.collectors.mastodon:MastodonCollector",
+    "comments": "listen.collectors.comments:CommentFeedCollector",
 }
+# A blog post's comment feed (participation detection) is polled by its own collector.
+KIND_COLLECTORS = frozenset({"comments"})
+
+
+def collector_for(source: Source) -> str:
+    """The registry name of the collector that polls `source`."""
+    return source.kind if source.kind in KIND_COLLECTORS else source.platform
 
 
 def available_platforms() -> list[str]:
@@ -47,16 +56,16 @@ def available_platforms() -> list[str]:
     found = []
     for platform, spec in REGISTRY.items():
         module_name = spec.split(":")[0]
-        if importlib.util.find_spec(module_name) is not None:
+        if platform not in KIND_COLLECTORS and importlib.util.find_spec(module_name) is not None:
             found.append(platform)
     return found
 
 
 def make_collector(
-    platform: str, config: Config, client: httpx.Client, settings: HttpSettings
+    name: str, config: Config, client: httpx.Client, settings: HttpSettings
 ) -> Collector:
-    """Instantiate the collector registered for `platform`."""
-    collector: Collector = instantiate(REGISTRY[platform], config, client, settings)
+    """Instantiate the collector registered as `name` (a platform, or a source kind)."""
+    collector: Collector = instantiate(REGISTRY[name], config, client, settings)
     return collector
 
 

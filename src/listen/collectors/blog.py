@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from listen.collectors.feeds import parse_feed
 from listen.collectors.html_page import looks_like_html, not_a_feed_reason
 from listen.errors import SourceError
-from listen.http import Fetched, HttpSettings, fetch
+from listen.http import HttpSettings, fetch
 from listen.types import CollectResult, Source
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class BlogCollector:
                 disabled_reason="410 Gone: the feed was removed",
                 bytes_received=len(response.content),
             )
-        state.update(_validators(response))
+        state.update(response.validators())
         if response.not_modified:
             return CollectResult(state=state, not_modified=True)
         if not response.content.strip():
@@ -54,10 +54,3 @@ class BlogCollector:
             new_target=response.permanent_url,
             bytes_received=len(response.content),
         )
-
-
-def _validators(response: Fetched) -> dict[str, str]:
-    """The validators the server sent; a 304 without them keeps the ones we had."""
-    headers = {k.lower(): v for k, v in response.headers.items()}
-    found = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
-    return {key: value for key, value in found.items() if value}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from listen.clock import parse_iso, to_iso, utcnow
@@ -80,6 +80,7 @@ class BlueskyCollector:
     platform = "bluesky"
 
     def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
+        # atproto: ~1 s, only when Bluesky is polled
         from listen.collectors.bluesky_xrpc import Xrpc
 
         self.config: BlueskyConfig = config.bluesky
@@ -119,23 +120,7 @@ class BlueskyCollector:
             feed = reply.body.get("feed")
             if not isinstance(feed, list):
                 raise SourceError(source.target, "malformed getAuthorFeed response: no feed list")
-            # The feed is sorted by creation time but posts are indexed with a lag, so a page
-            # is read to its end: an item seen before (or older than the newest seen) ends the
-            # paging, not the page.
-            reached_known = False
-            for raw in feed:
-                entry = parse_feed_item(raw)
-                if entry is None:
-                    tally.skipped += 1
-                    continue
-                if entry.key in known:
-                    reached_known = True
-                    continue
-                if newest and entry.sort_at is not None and entry.sort_at < newest:
-                    reached_known = True
-                if entry.key not in keys:
-                    keys.add(entry.key)
-                    entries.append(entry)
+            reached_known = _take_new(feed, known, newest, keys, entries, tally)
             next_cursor = reply.body.get("cursor")
             if (
                 reached_known
@@ -169,8 +154,10 @@ class BlueskyCollector:
         the sources that need it rather than retrying (and locking the account)."""
         if not self.app_password or not self.config.handle:
             return self.appview
+        # atproto's models: ~1 s, only when Bluesky is polled
         from atproto_client.exceptions import AtProtocolError
 
+        # atproto: ~1 s, only when Bluesky is polled
         from listen.collectors.bluesky_xrpc import Xrpc
 
         with self._lock:
@@ -302,6 +289,7 @@ class BlueskyCollector:
         return endpoint
 
     def _pds_from_did_document(self, did: str, tally: _Tally) -> str | None:
+        # atproto: ~1 s, only when Bluesky is polled
         from listen.collectors.bluesky_xrpc import json_object, pds_endpoint
 
         if did.startswith("did:plc:"):
@@ -320,6 +308,7 @@ class BlueskyCollector:
             return None
 
     def _host(self, base_url: str) -> Xrpc:
+        # atproto: ~1 s, only when Bluesky is polled
         from listen.collectors.bluesky_xrpc import Xrpc
 
         with self._lock:
@@ -336,3 +325,33 @@ def _not_newer(rkey: str, newest_rkey: str | None) -> bool:
         and len(newest_rkey) == TID_LENGTH
         and rkey <= newest_rkey
     )
+
+
+def _take_new(
+    feed: list[Any],
+    known: set[str],
+    newest: datetime | None,
+    keys: set[str],
+    entries: list[FeedEntry],
+    tally: _Tally,
+) -> bool:
+    """Append the page's new items to `entries`; True when it reached what was seen before.
+
+    The feed is sorted by creation time but posts are indexed with a lag, so a page is read to
+    its end: an item seen before (or older than the newest seen) ends the paging, not the page.
+    """
+    reached_known = False
+    for raw in feed:
+        entry = parse_feed_item(raw)
+        if entry is None:
+            tally.skipped += 1
+            continue
+        if entry.key in known:
+            reached_known = True
+            continue
+        if newest and entry.sort_at is not None and entry.sort_at < newest:
+            reached_known = True
+        if entry.key not in keys:
+            keys.add(entry.key)
+            entries.append(entry)
+    return reached_known

@@ -68,7 +68,7 @@ def is_post_uri(uri: str | None) -> bool:
 
 def parse_feed_item(raw: Any) -> FeedEntry | None:
     """An `app.bsky.feed.defs#feedViewPost` → a `FeedEntry`; None if it does not parse."""
-    from atproto_client import models
+    from atproto_client import models  # atproto's models: ~1 s, only when Bluesky is polled
 
     item = _model(raw, models.AppBskyFeedDefs.FeedViewPost)
     if item is None:
@@ -130,43 +130,14 @@ def engagements_from_record(
     "repost", a like → "like". Ids are the record's at:// URI, so re-reads are idempotent.
     Replies to and quotes of the user's own posts (threads) are not participation.
     """
-    from atproto_client import models
-
     if not isinstance(raw, dict) or not isinstance(raw.get("uri"), str):
         return []
-    uri: str = raw["uri"]
-    found: list[tuple[str, str, str]] = []  # (engagement id, kind, target post uri)
-    text = ""
-    url = None
-    if collection == POST_COLLECTION:
-        post = _model(raw.get("value"), models.AppBskyFeedPost.Record)
-        if post is None:
-            return []
-        text = cap(post.text, MAX_TEXT_CHARS)
-        url = post_url(uri, own_handle)
-        created = post.created_at
-        if post.reply:
-            found.append((uri, "reply", post.reply.parent.uri))
-        quoted = _quoted_uri(post.embed)
-        if quoted:
-            found.append((uri if not post.reply else f"{uri}#quote", "quote", quoted))
-    elif collection in (REPOST_COLLECTION, LIKE_COLLECTION):
-        model = (
-            models.AppBskyFeedRepost.Record
-            if collection == REPOST_COLLECTION
-            else models.AppBskyFeedLike.Record
-        )
-        record = _model(raw.get("value"), model)
-        if record is None:
-            return []
-        created = record.created_at
-        kind = "repost" if collection == REPOST_COLLECTION else "like"
-        found.append((uri, kind, record.subject.uri))
-    else:
+    reading = _read_record(collection, raw, own_handle)
+    if reading is None:
         return []
-    engaged_at = parse_iso(created)
+    engaged_at = parse_iso(reading.created)
     result = []
-    for engagement_id, kind, target in found:
+    for engagement_id, kind, target in reading.targets:
         target_parts = AtUri.parse(target)
         if target_parts is None or target_parts.collection != POST_COLLECTION:
             continue
@@ -180,16 +151,54 @@ def engagements_from_record(
                 kind=kind,
                 engaged_at=engaged_at,
                 detected_by="api",
-                url=url or post_url(target),
-                text=text,
+                url=reading.url or post_url(target),
+                text=reading.text,
             )
         )
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _RecordReading:
+    """What one of the user's records points at: (engagement id, kind, target post uri)."""
+
+    targets: tuple[tuple[str, str, str], ...]
+    created: str | None
+    text: str = ""
+    url: str | None = None
+
+
+def _read_record(collection: str, raw: dict[str, Any], own_handle: str) -> _RecordReading | None:
+    """A post (reply, quote), repost or like record's targets; None for anything else."""
+    from atproto_client import models  # pydantic models: only when the user's repo is read
+
+    uri: str = raw["uri"]
+    if collection == POST_COLLECTION:
+        post = _model(raw.get("value"), models.AppBskyFeedPost.Record)
+        if post is None:
+            return None
+        found = []
+        if post.reply:
+            found.append((uri, "reply", post.reply.parent.uri))
+        quoted = _quoted_uri(post.embed)
+        if quoted:
+            found.append((uri if not post.reply else f"{uri}#quote", "quote", quoted))
+        text = cap(post.text, MAX_TEXT_CHARS)
+        return _RecordReading(tuple(found), post.created_at, text, post_url(uri, own_handle))
+    if collection in (REPOST_COLLECTION, LIKE_COLLECTION):
+        reposted = collection == REPOST_COLLECTION
+        model = models.AppBskyFeedRepost.Record if reposted else models.AppBskyFeedLike.Record
+        record = _model(raw.get("value"), model)
+        if record is None:
+            return None
+        kind = "repost" if reposted else "like"
+        return _RecordReading(((uri, kind, record.subject.uri),), record.created_at)
+    return None
+
+
 def _quoted_uri(embed: Any) -> str | None:
     """The post a record embeds (a quote), from a record or record-with-media embed."""
-    from atproto_client import models
+    from atproto_client import models  # atproto's models: ~1 s, only when Bluesky is polled
 
     if isinstance(embed, models.AppBskyEmbedRecord.Main):
         uri = embed.record.uri
@@ -202,9 +211,10 @@ def _quoted_uri(embed: Any) -> str | None:
 
 def _model(raw: Any, model: Any) -> Any:
     """`raw` validated as the SDK model `model`, or None (logged) if it does not fit."""
+    # atproto's models: ~1 s, only when Bluesky is polled
     from atproto_client.exceptions import ModelError
     from atproto_client.models.utils import get_or_create
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic (atproto's models): only when Bluesky is polled
 
     if not isinstance(raw, dict):
         return None

@@ -118,8 +118,9 @@ class Xrpc:
 
 def pds_endpoint(did_document: dict[str, Any]) -> str | None:
     """The `#atproto_pds` service endpoint of a DID document, or None."""
+    # atproto's models: ~1 s, only when Bluesky is polled
     from atproto_core.did_doc import DidDocument
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic (atproto's models): only when Bluesky is polled
 
     try:
         return DidDocument.from_dict(did_document).get_pds_endpoint()

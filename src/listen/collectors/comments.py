@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from listen.collectors.blog import _validators
-from listen.collectors.feeds import _struct_time
+from listen.collectors.feeds import datetime_from_struct
 from listen.errors import SourceError
 from listen.http import HttpSettings, fetch
 from listen.text import html_to_text
@@ -74,7 +73,7 @@ class CommentFeedCollector:
                 disabled_reason=f"{response.status}: the comment feed is gone",
                 bytes_received=len(response.content),
             )
-        state.update(_validators(response))
+        state.update(response.validators())
         if response.not_modified:
             return CollectResult(state=state, not_modified=True)
         engagements = find_my_comments(response.content, source.target, source.post_id, self.me)
@@ -88,7 +87,7 @@ class CommentFeedCollector:
 
 def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Engagement]:
     """The comments in a comment feed (RSS or Atom) that the user wrote. Pure."""
-    import feedparser
+    import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries and not parsed.version:
@@ -111,8 +110,8 @@ def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Eng
                 post_id=post_id,
                 platform="blog",
                 kind="comment",
-                engaged_at=_struct_time(entry.get("published_parsed"))
-                or _struct_time(entry.get("updated_parsed")),
+                engaged_at=datetime_from_struct(entry.get("published_parsed"))
+                or datetime_from_struct(entry.get("updated_parsed")),
                 detected_by="comment-feed",
                 url=link or None,
                 text=html_to_text(body, 5000),

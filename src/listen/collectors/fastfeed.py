@@ -118,7 +118,7 @@ def parse_simple_feed(content: bytes, url: str) -> FastFeed | None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     try:
-        from defusedxml.ElementTree import fromstring
+        from defusedxml.ElementTree import fromstring  # defusedxml: only when XML is parsed
 
         root = fromstring(content)
     except Exception:  # any XML error: feedparser's loose parser decides what is usable

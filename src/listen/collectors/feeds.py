@@ -132,7 +132,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
 
 
 def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
-    import feedparser
+    import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
     if parsed.bozo and not parsed.entries:
@@ -150,8 +150,8 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
                 title=_str(entry.get("title")) or None,
                 body=body or _str(entry.get("summary")),
                 author=_str(entry.get("author")) or None,
-                created=_struct_time(entry.get("published_parsed"))
-                or _struct_time(entry.get("updated_parsed")),
+                created=datetime_from_struct(entry.get("published_parsed"))
+                or datetime_from_struct(entry.get("updated_parsed")),
                 comment_feed=_str(entry.get("wfw_commentrss")) or None,
             )
         )
@@ -204,7 +204,8 @@ def _bozo_reason(parsed: Any) -> str:
     return str(reason).splitlines()[0][:200] if reason else "unknown error"
 
 
-def _struct_time(value: Any) -> datetime | None:
+def datetime_from_struct(value: Any) -> datetime | None:
+    """A UTC datetime from feedparser's `*_parsed` time tuple; None when absent or invalid."""
     if not value:
         return None
     try:

@@ -31,6 +31,12 @@ from listen.collectors.x_parse import (
 from listen.errors import AuthError, RateLimited, SourceError
 from listen.http import HttpSettings, retry_after_seconds
 from listen.types import CollectResult, Engagement, Post, Source
+from listen.x_limits import (
+    ALLOWANCE_KEY,
+    LIKES_MIN_RESULTS,
+    LIKES_POSTS_PAGE,
+    TIMELINE_MIN_RESULTS,
+)
 from listen.x_pricing import XPrices
 
 if TYPE_CHECKING:
@@ -41,16 +47,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes; rewritten to base_url
-ALLOWANCE_KEY = "read_allowance"  # put in a source's state by the read budget; never stored
 MISSING_CREDENTIALS = (
     "no X API credentials: set LISTEN_X_BEARER_TOKEN (or all four of LISTEN_X_CONSUMER_KEY, "
     "LISTEN_X_CONSUMER_SECRET, LISTEN_X_ACCESS_TOKEN, LISTEN_X_ACCESS_TOKEN_SECRET)"
 )
-TIMELINE_MIN_RESULTS = 5  # X's smallest max_results for user timelines
-LIKES_MIN_RESULTS = 10  # ... and for liked tweets
-# Likes have no since_id: each poll re-reads the newest ones. When posts are metered, read a
-# short page (new likes between two polls are few); when requests are, a full one costs the same.
-LIKES_POSTS_PAGE = 25
 LIKES_RETRY_AFTER = timedelta(days=7)  # after a 403 on likes (tier without the endpoint)
 _OAUTH1 = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
 
@@ -282,8 +282,8 @@ class XApi:
         return min(size, left)
 
     def call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
-        import requests
-        import tweepy
+        import requests  # requests (tweepy's HTTP): only when X is polled
+        import tweepy  # tweepy: only when X is polled
 
         self.requests += 1
         target = self.target
@@ -353,7 +353,7 @@ def _first_line(exc: Exception) -> str:
 
 @functools.cache
 def _client_class() -> type:
-    import tweepy
+    import tweepy  # tweepy: only when X is polled
 
     return tweepy.Client
 
@@ -361,7 +361,7 @@ def _client_class() -> type:
 @functools.cache
 def _session_class() -> type:
     """A requests.Session sending tweepy's requests to `base_url`, with a timeout and size cap."""
-    import requests
+    import requests  # requests (tweepy's HTTP): only when X is polled
 
     class XSession(requests.Session):
         def __init__(self, base_url: str, settings: HttpSettings) -> None:

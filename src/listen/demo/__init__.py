@@ -36,6 +36,7 @@ DEMO_ENV = {"LISTEN_X_BEARER_TOKEN": "demo-bearer-token"}
 
 
 def _mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    # the loopback demo servers: only for `listen demo`
     from listen.demo.mastodon import serve_mastodon
 
     return serve_mastodon(server)

@@ -16,7 +16,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from listen.demo.mastodon import JOHN_ID, _Recordings
+from listen.demo.mastodon import JOHN_ID, Recordings
 from listen.demo.server import DemoRequest, DemoResponse, LoopbackServer
 
 ALICE = "alice.test"
@@ -52,7 +52,7 @@ def serve_follows(server: LoopbackServer) -> dict[str, str]:
     server.add("/xrpc/app.bsky.actor.getProfile", profile)
     server.add("/xrpc/app.bsky.graph.getFollows", follows)
 
-    recordings = _Recordings(server.base_url)
+    recordings = Recordings(server.base_url)
     tester = dict(recordings.body("status_reply", 0)["account"])
     link = f'<a href="{BOB_SITE}" rel="nofollow noopener noreferrer me">bob.test</a>'
     tester["fields"] = [{"name": "Web", "value": link, "verified_at": VERIFIED_AT}]

@@ -6,6 +6,7 @@ Standard library only (the demo must run with no test extras installed).
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,8 +118,6 @@ class _QuietServer(ThreadingHTTPServer):
     """A client that hangs up mid-response (a killed run) is normal here, not a traceback."""
 
     def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]

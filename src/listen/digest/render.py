@@ -169,25 +169,35 @@ def render_text(digest: Digest, width: int = 0) -> str:
     since = f"(since {_when(digest.since)})"
     out = [f"{title} {since}" if len(title) + 1 + len(since) <= width else f"{title}\n  {since}"]
     out.append("")
+    out += _text_items("1. Reply to these", digest.reply, "nothing to reply to", width)
+    out += _text_items("2. Worth sharing", digest.share, "nothing to share", width)
+    out += _text_cold(digest, width)
+    out += _text_yesterday(digest, width)
+    out += _text_scores(digest, width)
+    return printable("\n".join(out).rstrip() + "\n")
 
-    def items(title: str, entries: tuple[DigestItem, ...], none: str) -> None:
-        out.append(title)
-        if not entries:
-            out.append(f"  {none}")
-        for n, item in enumerate(entries, start=1):
-            head = f"{item.contact} · {item.platform} · {age_text(item.age_hours)} — {item.action}"
-            out.append(_fit_text(head, f"  {n}. ", "     ", width))
-            out.append(_wrapped(_headline(item), "     ", width))
-            if _body(item):
-                out.append(_wrapped(item.excerpt, "     ", width))
-            if _safe_url(item.url):
-                out.append(f"     {item.url}")
-            out.append(_wrapped(f"why: {item.reason}", "     ", width))
-        out.append("")
 
-    items("1. Reply to these", digest.reply, "nothing to reply to")
-    items("2. Worth sharing", digest.share, "nothing to share")
-    out.append("3. Going cold")
+def _text_items(title: str, entries: tuple[DigestItem, ...], none: str, width: int) -> list[str]:
+    """A numbered section of posts: who, where, how old, what to do, the post and why."""
+    out = [title]
+    if not entries:
+        out.append(f"  {none}")
+    for n, item in enumerate(entries, start=1):
+        head = f"{item.contact} · {item.platform} · {age_text(item.age_hours)} — {item.action}"
+        out.append(_fit_text(head, f"  {n}. ", "     ", width))
+        out.append(_wrapped(_headline(item), "     ", width))
+        if _body(item):
+            out.append(_wrapped(item.excerpt, "     ", width))
+        if _safe_url(item.url):
+            out.append(f"     {item.url}")
+        out.append(_wrapped(f"why: {item.reason}", "     ", width))
+    out.append("")
+    return out
+
+
+def _text_cold(digest: Digest, width: int) -> list[str]:
+    """Contacts going cold, each with their latest post as an opening."""
+    out = ["3. Going cold"]
     if not digest.cold:
         out.append("  nobody: no silent contact posted lately")
     for contact in digest.cold:
@@ -200,7 +210,12 @@ def render_text(digest: Digest, width: int = 0) -> str:
         if _safe_url(post.url):
             out.append(f"    {post.url}")
     out.append("")
-    out.append("4. Yesterday")
+    return out
+
+
+def _text_yesterday(digest: Digest, width: int) -> list[str]:
+    """What the user did, and the shown posts they lurked on."""
+    out = ["4. Yesterday"]
     out.append(_fit_text(f"you did: {activity_line(digest.activity)}", "  ", "    ", width))
     lurked = digest.activity.lurked
     out.append(_fit_text(f"you lurked on: {lurked_text(digest.activity)}", "  ", "    ", width))
@@ -208,7 +223,12 @@ def render_text(digest: Digest, width: int = 0) -> str:
         line = f"{item.contact} · {item.platform} · {_one_line(item.title or item.post_id)}"
         out.append(_fit_text(line, "  - ", "    ", width))
     out.append("")
-    out.append("5. Participation")
+    return out
+
+
+def _text_scores(digest: Digest, width: int) -> list[str]:
+    """One score line per platform with its trend, then its components."""
+    out = ["5. Participation"]
     if not digest.scores:
         out.append("  no activity to score yet")
     for score in digest.scores:
@@ -222,7 +242,7 @@ def render_text(digest: Digest, width: int = 0) -> str:
             )
         )
         out.append(_pack(components_line(score).split(" · "), " · ", "            ", width))
-    return printable("\n".join(out).rstrip() + "\n")
+    return out
 
 
 def _one_line(text: str) -> str:

@@ -25,6 +25,7 @@ from listen.models.features import ENGINEERED_NAMES, PostForScoring, engineered_
 from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, predict
 from listen.models.model_file import default_model
 from listen.models.rules import Prediction, Thresholds, predict_rules
+from listen.models.sentiment import sentiment_analyzer
 
 LIKE_WEIGHT = 0.3  # a like is a weak positive for both heads
 
@@ -75,7 +76,7 @@ def targets(label: str) -> tuple[int, int, float]:
 
 def feature_table(posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
     """The scikit-learn input: column 0 the model text, then the engineered features."""
-    import numpy as np
+    import numpy as np  # numpy: ~0.1 s, only when a model is used
 
     engineered = np.asarray(engineered_matrix(posts, moments), dtype=float)
     table = np.empty((len(posts), 1 + len(ENGINEERED_NAMES)), dtype=object)
@@ -91,7 +92,9 @@ def fit_pipeline(
 ) -> tuple[Any, list[Any]]:
     """Fit the scikit-learn features (TF-IDF; scaled, clipped engineered features) and the
     comment and share logistic-regression heads."""
-    import numpy as np
+    import numpy as np  # numpy: ~0.1 s, only when a model is used
+
+    # scikit-learn: ~0.5 s, only when a model is fitted or evaluated
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -141,7 +144,7 @@ def export_model(
     features: Any, heads: Sequence[Any], *, version: str, thresholds: Thresholds | None = None
 ) -> LinearModel:
     """The fitted pipeline as plain arrays."""
-    import numpy as np
+    import numpy as np  # numpy: ~0.1 s, only when a model is used
 
     tfidf = features.named_transformers_["text"]
     scaler = features.named_transformers_["engineered"].named_steps["scale"]
@@ -249,6 +252,7 @@ def evaluate(predictions: Sequence[Prediction], examples: Sequence[LabelledPost]
     recall = found / positives if positives else 0.0
     auc = None
     if 0 < positives < len(pairs):
+        # scikit-learn: ~0.5 s, only when a model is fitted or evaluated
         from sklearn.metrics import roc_auc_score
 
         auc = float(
@@ -340,7 +344,6 @@ def measure_scoring(
 ) -> ScoringPerformance:
     """Time loading the default model (on the first call in a process this includes loading
     the sentiment lexicon) and scoring `posts` seed posts in one batch, for scripts/bench.py."""
-    from listen.models.sentiment import sentiment_analyzer
 
     started = time.perf_counter()
     model = load()

@@ -10,14 +10,16 @@ have been scored, never from later events.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from listen.clock import parse_iso
-from listen.facts import TrainingHistory
+from listen.facts import PostToScore, TrainingHistory
 from listen.models.classifier import LabelledPost
-from listen.models.features import PostForScoring
+from listen.models.features import PostForScoring, post_from_row
 
 ENGAGEMENT_LABELS = {
     "reply": "comment",
@@ -59,83 +61,110 @@ def label_for(
 def history_examples(
     history: TrainingHistory, now: datetime, response_window_days: int = 3
 ) -> list[LabelledPost]:
-    """Labelled examples from `Store.training_history()`."""
+    """Labelled examples from `Store.training_history()`, each post's author statistics as
+    they were when the post was scored (no example sees the future)."""
     window = timedelta(days=response_window_days)
+    engagements = _engagements_by_post(history)
+    rows = _dated_posts(history)
+    timelines = _ContactTimelines.of(rows, engagements)
+    examples = []
+    for row, created, as_of in rows:
+        label = label_for(
+            [k for k, _ in engagements.get(row.id, [])],
+            history.marks.get(row.id),
+            parse_iso(history.first_shown.get(row.id)),
+            now,
+            window,
+        )
+        if label is None:
+            continue
+        post = timelines.post_as_of(row, created, as_of, engagements.get(row.id, []))
+        examples.append(LabelledPost(post=post, label=label, at=created, as_of=as_of))
+    return examples
+
+
+Events = list[tuple[datetime, str]]  # (when, post id), sorted
+
+
+def _engagements_by_post(history: TrainingHistory) -> dict[str, list[tuple[str, datetime]]]:
+    """post id → (kind, when) of the user's engagements with it."""
     engagements: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for post_id, kind, at in history.engagements:
         moment = parse_iso(at)
         if moment is not None:
             engagements[post_id].append((kind, moment))
-    marks: Mapping[str, str] = history.marks
-    first_shown: Mapping[str, str] = history.first_shown
+    return engagements
 
+
+def _dated_posts(history: TrainingHistory) -> list[tuple[PostToScore, datetime, datetime]]:
+    """(post, when it appeared, when it was scored) for every post with a time."""
     rows = []
     for row in history.posts:
         created = parse_iso(row.created_at) or parse_iso(row.collected_at)
         if created is None:
             continue
         collected = parse_iso(row.collected_at) or created
-        as_of = max(created, min(collected, created + SCORING_DELAY))
-        rows.append((row, created, as_of))
+        rows.append((row, created, max(created, min(collected, created + SCORING_DELAY))))
+    return rows
 
-    # Per contact: when each of their posts appeared, and when the user engaged with them.
-    post_times: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    first_engaged: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    engaged_events: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for row, created, _ in rows:
-        contact = row.contact_id
-        if contact is None:
-            continue
-        post_times[contact].append((created, row.id))
-        times = sorted(t for _, t in engagements.get(row.id, []))
-        if times:
-            first_engaged[contact].append((times[0], row.id))
-            engaged_events[contact].extend((t, row.id) for t in times)
-    for table in (post_times, first_engaged, engaged_events):
-        for events in table.values():
-            events.sort()
 
-    examples = []
-    for row, created, as_of in rows:
-        label = label_for(
-            [k for k, _ in engagements.get(row.id, [])],
-            marks.get(row.id),
-            parse_iso(first_shown.get(row.id)),
-            now,
-            window,
-        )
-        if label is None:
-            continue
+@dataclass(frozen=True)
+class _ContactTimelines:
+    """Per contact: when each of their posts appeared, when the user first engaged with each,
+    and every engagement with them."""
+
+    post_times: dict[int, Events]
+    first_engaged: dict[int, Events]
+    engaged_events: dict[int, Events]
+
+    @classmethod
+    def of(
+        cls,
+        rows: Sequence[tuple[PostToScore, datetime, datetime]],
+        engagements: Mapping[str, list[tuple[str, datetime]]],
+    ) -> _ContactTimelines:
+        timelines = cls(defaultdict(list), defaultdict(list), defaultdict(list))
+        for row, created, _ in rows:
+            contact = row.contact_id
+            if contact is None:
+                continue
+            timelines.post_times[contact].append((created, row.id))
+            times = sorted(t for _, t in engagements.get(row.id, []))
+            if times:
+                timelines.first_engaged[contact].append((times[0], row.id))
+                timelines.engaged_events[contact].extend((t, row.id) for t in times)
+        for table in (timelines.post_times, timelines.first_engaged, timelines.engaged_events):
+            for events in table.values():
+                events.sort()
+        return timelines
+
+    def post_as_of(
+        self,
+        row: PostToScore,
+        created: datetime,
+        as_of: datetime,
+        own: Sequence[tuple[str, datetime]],
+    ) -> PostForScoring:
+        """The post as the classifier saw it at `as_of`: its author's history up to then."""
         contact = row.contact_id
         earlier = engaged = 0
         last = None
         if contact is not None:
-            own_engagements = sorted(t for _, t in engagements.get(row.id, []))
-            earlier = _count_before(post_times[contact], as_of, created)
+            own_engagements = sorted(t for _, t in own)
+            earlier = _count_before(self.post_times[contact], as_of, created)
             engaged = _count_before(
-                first_engaged.get(contact, []),
+                self.first_engaged.get(contact, []),
                 as_of,
                 own_engagements[0] if own_engagements else None,
             )
-            last = _last_before(engaged_events.get(contact, []), as_of, row.id)
-        post = PostForScoring(
-            id=row.id,
-            platform=row.platform,
-            text=row.text or "",
-            title=row.title,
-            kind=row.kind or "post",
-            url=row.url,
+            last = _last_before(self.engaged_events.get(contact, []), as_of, row.id)
+        return dataclasses.replace(
+            post_from_row(row),
             created_at=created,
-            reply_to=row.reply_to,
-            contact_id=contact,
-            contact_name=row.contact_name,
-            contact_priority=int(row.contact_priority or 2),
             last_engaged_at=last,
             contact_posts=earlier,
             contact_engaged_posts=engaged,
         )
-        examples.append(LabelledPost(post=post, label=label, at=created, as_of=as_of))
-    return examples
 
 
 def _count_before(

@@ -29,7 +29,7 @@ def sentiment_analyzer() -> SentimentFn:
         return _fast_analyzer()
     except Exception as exc:  # an unexpected TextBlob layout: use the public API instead
         log.info("fast TextBlob sentiment unavailable (%s); importing textblob", exc)
-        from textblob.en import sentiment
+        from textblob.en import sentiment  # textblob: only when sentiment is scored
 
         def analyse(text: str) -> tuple[float, float]:
             polarity, subjectivity = sentiment(text)

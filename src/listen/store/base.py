@@ -63,7 +63,7 @@ class StoreBase:
         """sqlite-utils on this connection, created on first use: importing it costs ~0.2 s
         (it pulls in numpy), which an idle `listen collect` from cron should not pay."""
         if self._db is None:
-            import sqlite_utils
+            import sqlite_utils  # sqlite-utils pulls in numpy: only when migrating
 
             self._db = sqlite_utils.Database(self._conn)
         return self._db

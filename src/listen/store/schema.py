@@ -21,9 +21,8 @@ def _in(values: Sequence[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _migration_1_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
-        f"""
+# The first schema, one part per concern; migration 1 runs them as one script.
+_CONTACT_TABLES = f"""
         CREATE TABLE contacts (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
@@ -41,6 +40,8 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
             UNIQUE (platform, handle)
         );
         CREATE INDEX identities_contact ON identities(contact_id);
+"""
+_SOURCE_TABLE = """
         CREATE TABLE sources (
             id INTEGER PRIMARY KEY,
             platform TEXT NOT NULL,
@@ -53,7 +54,7 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
             last_modified TEXT,
             cursor TEXT,
             since_id TEXT,
-            state TEXT NOT NULL DEFAULT '{{}}',
+            state TEXT NOT NULL DEFAULT '{}',
             enabled INTEGER NOT NULL DEFAULT 1,
             disabled_reason TEXT,
             created_at TEXT NOT NULL,
@@ -65,6 +66,8 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
             UNIQUE (platform, kind, target)
         );
         CREATE INDEX sources_due ON sources(enabled, next_poll_at);
+"""
+_POST_TABLE = f"""
         CREATE TABLE posts (
             id TEXT PRIMARY KEY,
             platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
@@ -87,6 +90,8 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
         CREATE INDEX posts_platform_created ON posts(platform, created_at);
         CREATE INDEX posts_created ON posts(created_at);
         CREATE INDEX posts_collected ON posts(collected_at);
+"""
+_ENGAGEMENT_TABLE = f"""
         CREATE TABLE engagements (
             id TEXT PRIMARY KEY,
             post_id TEXT NOT NULL,
@@ -100,6 +105,8 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX engagements_post ON engagements(post_id);
         CREATE INDEX engagements_platform_time ON engagements(platform, engaged_at);
+"""
+_RUN_TABLE = """
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             command TEXT NOT NULL,
@@ -115,8 +122,12 @@ def _migration_1_initial(db: sqlite_utils.Database) -> None:
             reads INTEGER NOT NULL DEFAULT 0,
             errors TEXT NOT NULL DEFAULT '[]'
         );
-        """
-    )
+"""
+_INITIAL_SCHEMA = (_CONTACT_TABLES, _SOURCE_TABLE, _POST_TABLE, _ENGAGEMENT_TABLE, _RUN_TABLE)
+
+
+def _migration_1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript("".join(_INITIAL_SCHEMA))
 
 
 def _migration_2_classify_and_digest(db: sqlite_utils.Database) -> None:
