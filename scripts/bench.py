@@ -658,12 +658,38 @@ def _plan_table(line: str, sql: str) -> str:
     return name
 
 
+def bench_follows(ctx: Context) -> None:
+    """`listen contacts import --from …` for 5,000 follows over the three platforms."""
+    import bench_follows as follows
+
+    total = 5_000 if ctx.sizes.feeds >= 500 else 500
+    figures = follows.run(total, ctx.sizes.latency_ms, ctx.tmp)
+    ok = (
+        figures["requests_per_100"] <= 2
+        and figures["seconds"] < 30
+        and figures["imported"] == total == figures["contacts"]
+    )
+    ctx.add(
+        Row(
+            f"import {total:,} follows (3 platforms, {ctx.sizes.latency_ms:g} ms latency)",
+            f"{fmt_seconds(figures['seconds'])}, {figures['requests']} requests "
+            f"({figures['requests_per_100']:.2f} per 100 follows)",
+            "—",
+            "—",
+            "≤ 2 requests per 100 follows, < 30 s",
+            ok,
+            figures,
+        )
+    )
+
+
 SCENARIOS: dict[str, Callable[[Context], None]] = {
     "feeds": bench_feeds,
     "ingest": bench_ingest,
     "classify": bench_classify,
     "digest": bench_digest,
     "memory": bench_memory,
+    "follows": bench_follows,
 }
 
 

@@ -34,7 +34,11 @@ def test_quick_benchmark_runs_every_scenario(tmp_path: Path) -> None:
         "classify",
         "digest",
         "memory",
+        "import",
     } <= set(rows)
+    follows = rows["import"]["figures"]
+    assert follows["imported"] == follows["follows"] == follows["contacts"]
+    assert follows["requests_per_100"] <= 2
     poll = rows["poll"]["figures"]
     assert poll["failed_sources"] == 0 and poll["new_posts"] > 0
     assert rows["re-poll"]["figures"]["not_modified"] == rows["re-poll"]["figures"]["requests"]

@@ -70,7 +70,14 @@ def simulate(cap: int, unit: str, spend: str, seed: int = 0) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("unit", "cap"),
-    [("requests", 10), ("requests", 100), ("posts", 100), ("posts", 1500), ("posts", 10000)],
+    [
+        ("requests", 10),
+        ("requests", 100),
+        ("posts", 100),
+        ("posts", 1500),
+        ("posts", 10000),
+        ("usd", 1_000_000),  # $1 in micro-dollars
+    ],
 )
 @pytest.mark.parametrize("spend", ["worst", "typical", "random"])
 def test_a_month_of_hourly_runs_never_exceeds_the_cap(unit: str, cap: int, spend: str) -> None:
@@ -122,6 +129,20 @@ def test_poll_costs_follow_the_unit_and_what_a_source_spent_before() -> None:
     assert (as_posts.minimum, as_posts.maximum) == (1 + 5 + 10, 1 + 300 + 25)
     author = x_candidate(known, due=True, unit="posts", page_limit=100, max_pages=3)
     assert (author.minimum, author.typical, author.allowance) == (5, 7.5, 23)
+
+
+def test_poll_costs_in_dollars_price_your_own_reads_at_the_owned_price() -> None:
+    from listen.x_pricing import XPrices
+
+    prices = XPrices(post_read=5_000, user_read=10_000, owned_read=1_000)
+    fresh_self = Source(1, "x", "self", "me")
+    known = Source(2, "x", "author", "them", state={"user_id": "9"})
+    mine = x_candidate(fresh_self, due=True, unit="usd", page_limit=100, max_pages=3, prices=prices)
+    # a user lookup, then your own timeline (5) and likes (10) at $0.001 a post
+    assert mine.minimum == 10_000 + (5 + 10) * 1_000
+    assert mine.maximum == 10_000 + (300 + 25) * 1_000
+    theirs = x_candidate(known, due=True, unit="usd", page_limit=100, max_pages=3, prices=prices)
+    assert (theirs.minimum, theirs.maximum) == (5 * 5_000, 300 * 5_000)
 
 
 def test_month_boundaries() -> None:

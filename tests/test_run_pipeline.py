@@ -126,9 +126,15 @@ def test_status_shows_the_x_read_budget(tmp_path: Path):
     config = tmp_path / "c.toml"
     config.write_text("[x]\nmonthly_read_cap = 100\n")
     args = ["--config", str(config), "--db", str(db), "status"]
-    document = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    document = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
     assert document["budgets"] == {
-        "x": {"reads_this_month": 80, "monthly_cap": 100, "left": 20, "unit": "posts"}
+        "x": {
+            "reads_this_month": 80,
+            "monthly_cap": 100,
+            "left": 20,
+            "unit": "posts",
+            "lines": ["X reads this month: 80 / 100 posts (20 left)"],
+        }
     }
     text = CliRunner().invoke(cli, args)
     assert "X reads this month: 80 / 100 posts (20 left)" in text.output

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from listen import app
 from listen.budget import month_key
 from listen.cli import cli
-from listen.config import Config
+from listen.config import parse_config
 from listen.store import Store
 from tests.collectors.test_x import TOKEN, TWITTER_ID, collector, serve_all, x_config
 
@@ -147,8 +147,11 @@ def test_x_read_status_reports_this_month(tmp_path: Path) -> None:
         store.add_api_reads("x", "2026-10", 50, now=NOW)
         store.add_api_reads("x", "2026-11", 4, now=NOW)
         store.add_api_reads("x", "2026-11", 3, now=NOW)
-        assert app.x_read_status(Config(), store, NOW) == (7, 100)
-        assert app.x_read_status(Config(), store, datetime(2026, 12, 1, tzinfo=UTC)) == (0, 100)
+        legacy = parse_config({"x": {"monthly_read_cap": 100}}, path=None, env={})
+        status = app.x_read_status(legacy, store, NOW)
+        assert (status.spent, status.allowance, status.unit) == (7, 100, "posts")
+        december = app.x_read_status(legacy, store, datetime(2026, 12, 1, tzinfo=UTC))
+        assert (december.spent, december.allowance) == (0, 100)
 
 
 def test_a_401_is_reported_once_and_stops_spending_reads(

@@ -1,12 +1,13 @@
-"""The X read budget: plan polls so a month's API reads never exceed the access tier's cap.
+"""The X budget: plan polls so a month's X API bill never exceeds `x.monthly_budget_usd`.
 
-X meters its API by the month: `x.monthly_read_cap` reads, where a read is what `x.read_unit`
-says, each post received (X's Post cap, the default) or each request. The planner is a pure
-function: given the cap, what is already spent and the X sources, it spreads the remaining reads
-over the rest of the month, polling high-priority contacts (and your own activity) more often,
-and gives each due source a hard allowance of reads so a run can never overshoot the cap.
-It reads and writes nothing: `listen.app.x_budget.XReadBudget` does the bookkeeping (what
-was spent, deferring sources) through the store.
+X is pay-per-use (listen.x_pricing): each post and user it returns is billed, your own timeline
+and likes at the owned-read price, and a post returned twice in a UTC day once. Amounts are
+micro-dollars (or, with the deprecated `x.monthly_read_cap`, posts or requests: the planner
+does not care which). The planner is a pure function: given the budget, what is already spent
+and the X sources, it spreads what is left over the rest of the month, polling high-priority
+contacts (and your own activity) more often, and gives each due source a hard allowance so a
+run can never overshoot. It reads and writes nothing: `listen.app.x_budget` does the
+bookkeeping (what was spent, deferring sources, X's own usage figure) through the store.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from listen.x_limits import LIKES_MIN_RESULTS, LIKES_POSTS_PAGE, TIMELINE_MIN_RESULTS
+from listen.x_pricing import MICRO, XPrices, dollars
 
 if TYPE_CHECKING:
     from listen.types import Source
@@ -28,7 +30,7 @@ SELF_WEIGHT = 4.0  # your own activity counts as much as a high-priority contact
 
 @dataclass(frozen=True, slots=True)
 class XPollCandidate:
-    """One X source as the planner sees it; costs are in the cap's unit (posts or requests)."""
+    """One X source as the planner sees it; costs are in the budget's unit (micro-dollars)."""
 
     source_id: int
     kind: str = "author"  # author | self
@@ -49,13 +51,28 @@ class XPollCandidate:
 
 
 def x_candidate(
-    source: Source, *, due: bool, unit: str, page_limit: int, max_pages: int
+    source: Source,
+    *,
+    due: bool,
+    unit: str,
+    page_limit: int,
+    max_pages: int,
+    prices: XPrices | None = None,
 ) -> XPollCandidate:
-    """A source's poll costs: what X meters (`unit`), its pages, and what it spent before."""
+    """A source's poll costs: what X bills (`unit`), its pages, and what it spent before."""
     is_self = source.kind == "self"
     lookup = 0 if source.state.get("user_id") else 1
     pages = max(1, max_pages)
-    if unit == "requests":
+    if unit == "usd":
+        prices = prices or XPrices()
+        per_post = prices.post_price(owned=is_self)
+        page = min(100, max(TIMELINE_MIN_RESULTS, page_limit))
+        like_page = min(LIKES_POSTS_PAGE, max(LIKES_MIN_RESULTS, page_limit))
+        likes_min = LIKES_MIN_RESULTS if is_self else 0
+        lookup_cost = lookup * prices.user_read
+        minimum = (TIMELINE_MIN_RESULTS + likes_min) * per_post + lookup_cost
+        maximum = (pages * page + (like_page if is_self else 0)) * per_post + lookup_cost
+    elif unit == "requests":
         minimum = (2 if is_self else 1) + lookup
         maximum = pages + (1 if is_self else 0) + lookup
     else:
@@ -140,6 +157,56 @@ def plan_x_polls(
         else:
             deferred[c.source_id] = month_end
     return XPollPlan(allowances, deferred, intervals, remaining)
+
+
+@dataclass(frozen=True, slots=True)
+class XBudgetStatus:
+    """This month's X spending against the budget, for `listen status` and `collect`."""
+
+    spent: int
+    allowance: int
+    unit: str  # usd (amounts in micro-dollars), posts, requests
+    prices: XPrices = field(default_factory=XPrices)
+    reported: int | None = None  # X's own figure (GET /2/usage/tweets), in the same unit
+
+    @property
+    def left(self) -> int:
+        return max(0, self.allowance - self.spent)
+
+    @property
+    def posts_left(self) -> int:
+        """Posts what is left buys at the current post price."""
+        return self.prices.posts_for(self.left) if self.unit == "usd" else self.left
+
+    def as_dict(self) -> dict[str, object]:
+        if self.unit != "usd":
+            return {"reads_this_month": self.spent, "monthly_cap": self.allowance,
+                    "left": self.left, "unit": self.unit}  # fmt: skip
+        found: dict[str, object] = {
+            "spent_usd": self.spent / MICRO,
+            "budget_usd": self.allowance / MICRO,
+            "left_usd": self.left / MICRO,
+            "posts_left": self.posts_left,
+            "post_price_usd": self.prices.post_read / MICRO,
+        }
+        if self.reported is not None:
+            found["x_reported_usd"] = self.reported / MICRO
+        return found
+
+    def lines(self) -> list[str]:
+        """One line; two when X's own usage figure differs from ours by more than 10 %."""
+        if self.unit != "usd":
+            return [reads_line("x", self.spent, self.allowance, self.unit)]
+        price = dollars(self.prices.post_read)
+        shown = [
+            f"X budget this month: {dollars(self.spent)} / {dollars(self.allowance)} "
+            f"({dollars(self.left)} left: {self.posts_left:,} posts at {price})"
+        ]
+        if self.reported is not None and abs(self.reported - self.spent) > 0.1 * max(
+            self.spent, self.reported, 1
+        ):
+            shown.append(f"X reports {dollars(self.reported)} of post reads this month")
+        return shown
 
 
 def reads_line(platform: str, spent: int, cap: int, unit: str) -> str:

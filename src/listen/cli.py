@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,6 @@ from rich.table import Table
 from rich.text import Text
 
 from listen import app
-from listen.budget import reads_line
 from listen.clock import parse_iso, utcnow
 from listen.config import Config, default_config_path, default_db_path, load_config
 from listen.cron import Schedule, crontab, listen_command, systemd_units
@@ -73,6 +73,8 @@ class AppContext:
             self._config = load_config(
                 self.config_path, self.env, required=self.config_path is not None
             )
+            for note in self._config.deprecations:
+                click.echo(f"listen: {note}", err=True)
         return self._config
 
     @property
@@ -268,11 +270,9 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
 
 def render_x_reads(console: Console, config: Config, store: app.Store, summary: RunSummary) -> None:
     """X meters API reads by the month: show what is spent against the cap."""
-    reads = app.x_reads_to_show(config, store, summary)
-    if reads is None:
-        return
-
-    console.print(reads_line("x", *reads, config.x.read_unit))
+    status = app.x_reads_to_show(config, store, summary)
+    for line in status.lines() if status is not None else []:
+        console.print(escape(line))
 
 
 # -- posts --------------------------------------------------------------------------------------
@@ -527,6 +527,7 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
                         "name": r.name,
                         "priority": r.priority,
                         "notes": r.notes,
+                        "platforms": sorted({p for p, _ in r.identities}),
                         "identities": [{"platform": p, "handle": h} for p, h in r.identities],
                     }
                     for r in rows
@@ -559,10 +560,33 @@ def contacts_remove(obj: AppContext, name: str) -> None:
 
 
 @contacts.command("import")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("source", required=False)
+@click.option(
+    "--from",
+    "platform",
+    type=click.Choice(["bluesky", "mastodon", "x"]),
+    help="Import whom ACCOUNT (default: your own) follows on this platform.",
+)
+@click.option("--list", "list_id", help="A list instead: AT URI (Bluesky) or list id.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added and merged; save nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before a costly X import.")
 @click.pass_obj
-def contacts_import(obj: AppContext, path: Path) -> None:
-    """Import contacts from CSV (incl. LinkedIn's Connections.csv) or OPML."""
+def contacts_import(
+    obj: AppContext,
+    source: str | None,
+    platform: str | None,
+    list_id: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    """Import contacts from a file (CSV, LinkedIn's Connections.csv, OPML), or whom you follow
+    with --from bluesky|mastodon|x [ACCOUNT]."""
+    if platform is not None:
+        _import_follows(obj, platform, source, list_id, dry_run=dry_run, yes=yes)
+        return
+    if not source:
+        raise InputError("give a FILE to import, or --from bluesky|mastodon|x")
+    path = Path(source)
     imported = app.import_contacts_file(obj.store, path)
     saved = imported.saved
     click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
@@ -572,6 +596,108 @@ def contacts_import(obj: AppContext, path: Path) -> None:
         shown = ", ".join(str(n) for n in nameless[:10]) + (", …" if len(nameless) > 10 else "")
         rows = "row" if len(nameless) == 1 else "rows"
         click.echo(f"skipped {len(nameless)} {rows} without a name ({rows} {shown})", err=True)
+
+
+def _import_follows(
+    obj: AppContext,
+    platform: str,
+    account: str | None,
+    list_id: str | None,
+    *,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    def confirm(quote: app.ImportQuote) -> bool:
+        return click.confirm(f"{quote.line} Go on?", default=False, err=True)
+
+    def progress(done: int, total: int | None) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{done:,}{f' / {total:,}' if total else ''} follows", nl=False, err=True)
+
+    report = app.import_follows(
+        obj.config, obj.store, platform, account, list_id=list_id, dry_run=dry_run, yes=yes,
+        confirm=confirm, on_page=progress,
+    )  # fmt: skip
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    render_follows_import(report)
+
+
+def render_follows_import(report: app.FollowsImportReport) -> None:
+    """The cost first (X), then what was added, merged and suggested."""
+    if report.quote is not None:
+        click.echo(report.quote.line)
+    if report.cancelled:
+        click.echo("Nothing imported.")
+        return
+    where = f"{report.platform} {one_line(report.account)}"
+    count = len(report.added)
+    verb = "Would add" if report.dry_run else "Imported"
+    click.echo(
+        f"{verb} {count} new contact{'' if count == 1 else 's'} from {where}"
+        f" ({report.already_known} already known, {report.skipped} suspended or deleted skipped,"
+        f" {report.requests} requests{', resumed' if report.resumed else ''})."
+    )
+    if report.dry_run:
+        for name in report.added:
+            click.echo(f"  + {one_line(name)}")
+    for merge in report.merges:
+        verb = "would merge" if report.dry_run else "merged"
+        click.echo(f"{verb} {one_line(merge.merged)} into {one_line(merge.kept)}: {merge.evidence}")
+    for s in report.suggestions:
+        click.echo(
+            f"maybe one person: {one_line(s.a)} and {one_line(s.b)} ({one_line(s.reason)}):"
+            f" listen contacts merge {shlex.quote(s.a)} {shlex.quote(s.b)}"
+        )
+    if report.spent:
+        from listen.x_pricing import dollars  # only after an X import
+
+        click.echo(f"X: this import cost {dollars(report.spent)}.")
+
+
+@contacts.command("merge")
+@click.argument("names", nargs=-1)
+@click.option("--suggest", is_flag=True, help="List contacts that may be one person.")
+@click.pass_obj
+def contacts_merge(obj: AppContext, names: tuple[str, ...], suggest: bool) -> None:
+    """Merge contact B into A (`merge A B`), or list suggestions (`merge --suggest`)."""
+    if suggest:
+        found = app.suggest_merges(obj.store)
+        for s in found:
+            click.echo(f"{s.a} + {s.b}: {one_line(s.reason)}")
+        if not found:
+            click.echo("No suggestions: verified matches are merged already.")
+        return
+    if len(names) != 2:
+        raise InputError("merge takes two contact names (A B), or --suggest")
+    done = app.merge_by_hand(obj.store, names[0], names[1])
+    click.echo(f"Merged {done.merged} into {done.kept}.")
+
+
+@contacts.command("split")
+@click.argument("name")
+@click.argument("platform", type=click.Choice(PLATFORMS))
+@click.pass_obj
+def contacts_split(obj: AppContext, name: str, platform: str) -> None:
+    """Make NAME's PLATFORM account a contact of its own (never merged back automatically)."""
+    new_name = app.split_by_hand(obj.store, name, platform)
+    click.echo(f"Split {platform} from {name}: now {new_name}.")
+
+
+@contacts.command("prioritize")
+@click.option("--yes", is_flag=True, help="Apply the proposed priorities.")
+@click.pass_obj
+def contacts_prioritize(obj: AppContext, yes: bool) -> None:
+    """Propose priority 3 for the people you engage with most and 1 for those you never did."""
+    changes = app.propose_priorities(obj.store)
+    for c in changes:
+        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} engagements)")
+    if not changes:
+        click.echo("Priorities already match what you do.")
+    elif yes:
+        click.echo(f"Applied {app.apply_priorities(obj.store, changes)} priorities.")
+    else:
+        click.echo("Run again with --yes to apply.")
 
 
 # -- run, status, cron (cron-driven operation) ------------------------------------------------
@@ -670,19 +796,12 @@ def render_last_run(console: Console, run_row: RunRecord | None) -> None:
 
 
 def render_budgets(console: Console, budgets: dict[str, object]) -> None:
-    """One line per platform with a read budget (X: reads spent against the monthly cap)."""
+    """The lines each platform's budget gives (X: dollars spent against the monthly budget)."""
     for platform, budget in budgets.items():
-        if isinstance(budget, dict) and {"reads_this_month", "monthly_cap"} <= budget.keys():
-            console.print(
-                escape(
-                    reads_line(
-                        platform,
-                        int(budget["reads_this_month"]),
-                        int(budget["monthly_cap"]),
-                        str(budget.get("unit", "")),
-                    )
-                )
-            )
+        lines = budget.get("lines") if isinstance(budget, dict) else None
+        if isinstance(lines, list):
+            for line in lines:
+                console.print(escape(str(line)))
         else:
             console.print(f"{platform} read budget: {escape(str(budget))}")
 
@@ -942,6 +1061,23 @@ def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -
     console.print(render_scores_text(scores), markup=False, highlight=False)
 
 
+def demo_import_follows(
+    console: Console, config: Config, store: app.Store, accounts: dict[str, str]
+) -> None:
+    """The demo's first-day step: whom one recorded account per platform follows."""
+    console.print("\n[bold]First day: import whom you follow[/bold] (recorded follows)")
+    for platform, account in accounts.items():
+        report = app.import_follows(config, store, platform, account, yes=True)
+        render_follows_import(report)
+    people = app.people(store)
+    several = [p for p in people if len(p.platforms) > 1]
+    console.print(f"{len(people)} people; on more than one platform:")
+    for person in several:
+        console.print(f"  {escape(person.name)}: {', '.join(person.platforms)}")
+    for line in app.x_read_status(config, store).lines():
+        console.print(escape(line))
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -976,6 +1112,7 @@ def demo(obj: AppContext) -> None:
             render_classify_summary(console, classify_with_progress(workspace.config, store))
             render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
+            demo_import_follows(console, workspace.config, store, workspace.follows)
 
 
 def main() -> NoReturn:

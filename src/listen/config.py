@@ -87,15 +87,35 @@ class BlueskyConfig:
 
 @dataclass(frozen=True, slots=True)
 class XConfig:
-    """X (Twitter) API v2: your username and your access tier's read cap."""
+    """X (Twitter) API v2: your username, your monthly budget and X's prices."""
 
     enabled: bool = True
     username: str = ""
     base_url: str = "https://api.x.com"
-    monthly_read_cap: int = 100
+    monthly_budget_usd: float = 5.0
+    price_post_read_usd: float = 0.005
+    price_user_read_usd: float = 0.010
+    price_owned_read_usd: float = 0.001
     page_limit: int = 100
     max_pages: int = 3
-    read_unit: str = "posts"  # what the cap counts: "posts" received (X's Post cap) or "requests"
+    # Deprecated (X had a monthly Post cap before pay-per-use): a cap in posts or requests.
+    # Given either, the budget counts in that unit instead of dollars.
+    monthly_read_cap: int | None = None
+    read_unit: str = "usd"  # "usd"; or, deprecated, "posts" / "requests" with monthly_read_cap
+
+    @property
+    def in_dollars(self) -> bool:
+        return self.read_unit == "usd"
+
+    @property
+    def monthly_allowance(self) -> int:
+        """The month's budget in the unit reads are counted in (micro-dollars, or the old cap)."""
+        if self.in_dollars:
+            return round(self.monthly_budget_usd * 1_000_000)
+        return LEGACY_READ_CAP if self.monthly_read_cap is None else self.monthly_read_cap
+
+
+LEGACY_READ_CAP = 100  # the old default of x.monthly_read_cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +202,7 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     contacts: tuple[ContactConfig, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    deprecations: tuple[str, ...] = ()  # one line each, for the CLI to show on stderr
 
     def secret(self, purpose: str) -> str | None:
         """The secret for `purpose` from its environment variable, or None if unset."""
@@ -266,10 +287,35 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None, env: Mapping[str
                 where, f"{contact.name!r} is also contacts[{twin}]", key=f"{prefix}.name"
             )
         contacts.append(contact)
-    config = Config(path=path, contacts=tuple(contacts), env=dict(env), **sections)
+    deprecations: list[str] = []
+    if "x" in sections:
+        sections["x"] = _legacy_x_cap(sections["x"], data.get("x", {}), deprecations)
+    config = Config(
+        path=path,
+        contacts=tuple(contacts),
+        env=dict(env),
+        deprecations=tuple(deprecations),
+        **sections,
+    )
     _check_values(config, where)
     _check_limits(config, where)
     return config
+
+
+def _legacy_x_cap(x: XConfig, raw: Mapping[str, Any], notes: list[str]) -> XConfig:
+    """The pre-2026 `monthly_read_cap` / `read_unit` still work, with a one-line deprecation."""
+    if "monthly_read_cap" not in raw and "read_unit" not in raw:
+        return x
+    unit = x.read_unit if "read_unit" in raw else "posts"
+    if unit == "usd":
+        return x
+    cap = LEGACY_READ_CAP if x.monthly_read_cap is None else x.monthly_read_cap
+    notes.append(
+        f"x.monthly_read_cap is deprecated (X bills in dollars now): counting {cap} {unit} a "
+        f"month; set x.monthly_budget_usd instead (e.g. {cap * x.price_post_read_usd:.2f} "
+        f"for {cap} posts)"
+    )
+    return dataclasses.replace(x, read_unit=unit, monthly_read_cap=cap)
 
 
 def _check_values(config: Config, where: str) -> None:
@@ -281,10 +327,22 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must be positive", key="collect.timeout_seconds")
     if config.collect.max_response_bytes < 1024:
         raise ConfigError(where, "must be at least 1024", key="collect.max_response_bytes")
-    if config.x.monthly_read_cap < 0:
+    if config.x.monthly_read_cap is not None and config.x.monthly_read_cap < 0:
         raise ConfigError(where, "must not be negative", key="x.monthly_read_cap")
-    if config.x.read_unit not in ("posts", "requests"):
-        raise ConfigError(where, "must be 'posts' or 'requests'", key="x.read_unit")
+    if config.x.read_unit not in ("usd", "posts", "requests"):
+        raise ConfigError(
+            where, "must be 'usd' (or, deprecated, 'posts' or 'requests')", key="x.read_unit"
+        )
+    for key in (
+        "monthly_budget_usd",
+        "price_post_read_usd",
+        "price_user_read_usd",
+        "price_owned_read_usd",
+    ):
+        if getattr(config.x, key) < 0:
+            raise ConfigError(where, "must not be negative", key=f"x.{key}")
+    if config.x.price_post_read_usd <= 0:
+        raise ConfigError(where, "must be positive", key="x.price_post_read_usd")
     if config.mastodon.account and "@" not in config.mastodon.account.lstrip("@"):
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
     if config.mastodon.scheme not in ("http", "https"):
@@ -405,7 +463,8 @@ def config_to_toml(config: Config) -> str:
     lines: list[str] = []
     for name in SECTIONS:
         lines.append(f"[{name}]")
-        lines += [f"{k} = {value(v)}" for k, v in dataclasses.asdict(getattr(config, name)).items()]
+        section = dataclasses.asdict(getattr(config, name)).items()
+        lines += [f"{k} = {value(v)}" for k, v in section if v is not None]
     for contact in config.contacts:
         lines.append("[[contacts]]")
         lines += [f"{k} = {value(v)}" for k, v in dataclasses.asdict(contact).items()]

@@ -22,6 +22,19 @@ class InputError(ListenError):
     """Bad input from the user (a file to import, an argument)."""
 
 
+class UnknownAccount(InputError):
+    """A handle, account or list that does not resolve on its platform."""
+
+    def __init__(self, platform: str, handle: str, reason: str = "not found") -> None:
+        self.platform = platform
+        self.handle = handle
+        super().__init__(f"{platform} account {handle!r}: {reason}")
+
+
+class FollowsHidden(InputError):
+    """The platform will not show whom this account follows (hidden, private, or blocked)."""
+
+
 class StorageError(ListenError):
     """The database could not be opened or written."""
 

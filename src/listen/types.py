@@ -114,6 +114,7 @@ class CollectResult:
     bytes_received: int = 0
     next_poll_after: float | None = None  # seconds; a collector's hint (rate limits)
     resolved_id: str | None = None  # the target's stable id (a DID, a user id) for its identity
+    metered_ids: tuple[str, ...] = ()  # X posts billed by this poll (once per UTC day each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +151,33 @@ class RunSummary:
         for o in self.outcomes:
             counts[o.platform] = counts.get(o.platform, 0) + o.new_posts
         return counts
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileLink:
+    """A link a profile shows; `verified` when the platform checked it links back (rel=me)."""
+
+    url: str
+    verified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One account as its platform describes it: what identity resolution and `contacts list` use.
+
+    `handle` is the platform's address (Bluesky handle, Mastodon user@instance, X username, a
+    blog's feed URL); `account_id` its stable id (DID, numeric id) when known.
+    """
+
+    platform: str
+    handle: str
+    account_id: str = ""
+    display_name: str = ""
+    bio: str = ""
+    avatar_url: str | None = None
+    links: tuple[ProfileLink, ...] = ()
+    followers_count: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, self.handle.lower())

@@ -23,12 +23,17 @@ def test_demo_collects_x_posts_and_engagements_within_the_budget() -> None:
         # Your reply and quote, and a 25-post page of likes (posts are what X meters).
         assert sum(o.new_engagements for o in first.outcomes) == 2 + 25
         assert sum(o.new_posts + o.new_engagements for o in second.outcomes) == 0
-        spent, cap = app.x_read_status(workspace.config, store)
-        # Run 1: lookup + 2 + 1 tweets for @Twitter; lookup + 1 own tweet + 25 likes for you.
-        # Run 2: nothing newer on either timeline, the same 25 likes read again.
-        assert spent == sum(o.reads for o in first.outcomes + second.outcomes) == 31 + 25
-        assert spent <= cap
-        since = [r.arg("since_id") for r in workspace.server.requests if r.path.endswith("/tweets")]
+        status = app.x_read_status(workspace.config, store)
+        # Run 1: @Twitter's lookup ($0.010) and 2 + 1 tweets ($0.005 each); your lookup, your
+        # 1 own tweet and 25 likes at the owned-read price ($0.001 each).
+        assert sum(o.reads for o in first.outcomes) == 10_000 + 3 * 5_000 + 10_000 + 26 * 1_000
+        # Run 2: nothing newer on either timeline; the same 25 likes read again the same UTC
+        # day, which X bills once: the run reads them but costs nothing.
+        assert sum(o.reads for o in second.outcomes) == 25 * 1_000
+        # Two of the liked tweets are @Twitter tweets its timeline returned that day: billed once.
+        assert status.spent == 61_000 - 2 * 1_000 and status.allowance == 5_000_000
+        timelines = [r for r in workspace.server.requests if r.path.startswith("/2/users/")]
+        since = [r.arg("since_id") for r in timelines if r.path.endswith("/tweets")]
         assert len(since) == 5 and all(since[-2:])  # run 2 asked only for newer tweets
 
 
@@ -43,6 +48,18 @@ def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "X reads this month: 31 / 1500 posts (1469 left)" in done.stdout
-    assert "X reads this month: 56 / 1500 posts (1444 left)" in done.stdout
+    # Both collections print the budget in dollars; the second re-reads the same likes the same
+    # UTC day, which X bills once, so the figure does not move.
+    line = "X budget this month: $0.059 / $5.00 ($4.94 left: 988 posts at $0.005)"
+    assert done.stdout.count(line) == 2
+    # First day: the follows of one recorded account per platform; a verified rel=me field on
+    # mastodonpy_test_2 names bob.test, a Bluesky domain handle alice follows: one person.
+    assert "Imported 4 new contacts from bluesky alice.test" in done.stdout
+    assert "merged display-bob into Mastodon.py Tester: Bluesky handle bob.test" in done.stdout
+    assert "  Mastodon.py Tester: bluesky, mastodon" in done.stdout
+    assert "Importing 35 X follows costs about $0.35" in done.stdout
+    assert "X: this import cost $0.36." in done.stdout  # the lookup and 35 users at $0.010
+    assert done.stdout.rstrip().endswith(
+        "X budget this month: $0.419 / $5.00 ($4.58 left: 916 posts at $0.005)"
+    )
     assert "failed x" not in done.stdout

@@ -9,6 +9,8 @@ the store (`listen.store`) touches the database. One module per concern:
 - `posts`: recent posts, suggestions, marking what the user did with a post
 - `classifier`: classify posts and train the model on the user's history
 - `digest`: the digest (built, delivered, then recorded), scores, LinkedIn import
+- `follows`: import whom you follow (Bluesky, Mastodon, X), priced on X, resumable
+- `people`: one person across platforms (merge, split, suggestions), priorities from behaviour
 - `demo`: the demo's data steps
 """
 
@@ -56,6 +58,20 @@ from listen.app.digest import (
     import_linkedin_export,
     participation,
 )
+from listen.app.follows import FollowsImportReport, ImportQuote, import_follows, own_account
+from listen.app.people import (
+    MergeDone,
+    MergeSuggestion,
+    PersonLine,
+    PriorityChange,
+    apply_priorities,
+    merge_by_hand,
+    merge_verified,
+    people,
+    propose_priorities,
+    split_by_hand,
+    suggest_merges,
+)
 from listen.app.pipeline import (
     RUN_STEPS,
     PipelineReport,
@@ -79,16 +95,23 @@ __all__ = [
     "ContactImport",
     "DemoWindow",
     "DigestDelivery",
+    "FollowsImportReport",
     "IdentityProblem",
+    "ImportQuote",
     "ImportSummary",
+    "MergeDone",
+    "MergeSuggestion",
     "OutcomeCallback",
+    "PersonLine",
     "PipelineReport",
     "PipelineStep",
+    "PriorityChange",
     "StatusReport",
     "StepResult",
     "Store",
     "TrainReport",
     "add_contact",
+    "apply_priorities",
     "check_identities",
     "classify",
     "collect",
@@ -102,18 +125,26 @@ __all__ = [
     "has_posts",
     "http_settings",
     "import_contacts_file",
+    "import_follows",
     "import_linkedin_export",
     "list_contacts",
     "mark_post",
+    "merge_by_hand",
+    "merge_verified",
     "open_store",
+    "own_account",
     "participation",
+    "people",
+    "propose_priorities",
     "recent_posts",
     "remove_contact",
     "run_pipeline",
     "run_totals",
     "self_targets",
     "server_of",
+    "split_by_hand",
     "status_report",
+    "suggest_merges",
     "suggestions",
     "sync_contacts",
     "train",

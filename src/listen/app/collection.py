@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) nev
     import httpx
 
     from listen.app.x_budget import XReadBudget
+    from listen.budget import XBudgetStatus
     from listen.http import HttpSettings
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,10 @@ def collect(
         store.finish_run(
             run_id, finished, run_totals(summary, complete=len(outcomes) == len(sources))
         )
+    if x_budget is not None:
+        from listen.app.x_budget import reconcile_x_usage  # with the X collector: X only
+
+        reconcile_x_usage(config, store, finished)  # once a day at most
     return summary
 
 
@@ -317,15 +322,15 @@ def _x_read_budget(config: Config, store: Store, now: datetime) -> XReadBudget:
     return XReadBudget(config, store, now)
 
 
-def x_read_status(config: Config, store: Store, now: datetime | None = None) -> tuple[int, int]:
-    """(reads spent, monthly cap) on the X API this month, for the run summary."""
-    from listen.budget import month_key  # the planner: only when X is polled or shown
+def x_read_status(config: Config, store: Store, now: datetime | None = None) -> XBudgetStatus:
+    """This month's X spending against the budget (dollars, or the deprecated read cap)."""
+    from listen.app.x_budget import x_budget_status  # with the X collector: X only
 
-    return store.api_reads("x", month_key(now or utcnow())), config.x.monthly_read_cap
+    return x_budget_status(config, store, now or utcnow())
 
 
-def x_reads_to_show(config: Config, store: Store, summary: RunSummary) -> tuple[int, int] | None:
-    """(reads spent, monthly cap) when this run or this install polls X, else None."""
+def x_reads_to_show(config: Config, store: Store, summary: RunSummary) -> XBudgetStatus | None:
+    """The X budget when this run or this install polls X, else None."""
     if not any(o.platform == "x" for o in summary.outcomes) and not store.sources(platforms=["x"]):
         return None
     return x_read_status(config, store)

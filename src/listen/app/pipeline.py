@@ -124,12 +124,8 @@ def status_report(config: Config, store: Store) -> StatusReport:
         failing_after=timedelta(hours=config.collect.failing_after_hours),
     )
     budgets: dict[str, object] = {}
-    if config.x.enabled and any(h.platform == "x" for h in health):
-        spent, cap = x_read_status(config, store)
-        budgets["x"] = {
-            "reads_this_month": spent,
-            "monthly_cap": cap,
-            "left": max(0, cap - spent),
-            "unit": config.x.read_unit,
-        }
+    spent_on_x = store.api_spend("x", utcnow().strftime("%Y-%m"))  # e.g. an X follows import
+    if config.x.enabled and (spent_on_x or any(h.platform == "x" for h in health)):
+        status = x_read_status(config, store)
+        budgets["x"] = {**status.as_dict(), "lines": status.lines()}
     return StatusReport(tuple(health), store.last_run(), budgets)

@@ -1,18 +1,27 @@
-"""The X read budget's bookkeeping around a collection: admit or defer due X sources as the
-pure planner (`listen.budget`) says, and record the reads each poll spent, through the store."""
+"""The X budget's bookkeeping around a collection: admit or defer due X sources as the pure
+planner (`listen.budget`) says, charge what each poll cost (a post once per UTC day), and, once a
+day, fetch X's own usage figure, through the store."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from listen.budget import XPollPlan, month_key, plan_x_polls, x_candidate
+from listen.budget import (
+    XBudgetStatus,
+    XPollPlan,
+    month_key,
+    plan_x_polls,
+    x_candidate,
+)
 from listen.collectors.x import x_credentials
 from listen.config import Config
 from listen.store import Store
 from listen.types import CollectResult, Source, SourceOutcome
 from listen.x_limits import ALLOWANCE_KEY
+from listen.x_pricing import XPrices
 
 
 class XReadBudget:
@@ -26,7 +35,7 @@ class XReadBudget:
         self.plan = XPollPlan()
 
     def spent(self) -> int:
-        return self.store.api_reads("x", self.month)
+        return x_spent(self.config, self.store, self.month)
 
     def admit(self, sources: Iterable[Source]) -> list[Source]:
         """Sources to poll: non-X ones untouched; X ones the plan allows, carrying their allowance.
@@ -53,11 +62,12 @@ class XReadBudget:
                 unit=x.read_unit,
                 page_limit=x.page_limit,
                 max_pages=x.max_pages,
+                prices=XPrices.from_config(x),
             )
             for s in self.store.sources(platforms=["x"])
         ]
         self.plan = plan_x_polls(
-            cap=x.monthly_read_cap,
+            cap=x.monthly_allowance,
             spent=self.spent(),
             now=self.now,
             candidates=candidates,
@@ -84,7 +94,12 @@ class XReadBudget:
         """Count the reads a poll spent; schedule its next poll at the planned interval."""
         if source.platform != "x":
             return
-        self.store.add_api_reads("x", self.month, outcome.reads, now=now)
+        if self.config.x.in_dollars:
+            ids = result.metered_ids if result is not None else ()
+            price = XPrices.from_config(self.config.x).post_price(owned=source.kind == "self")
+            self.store.charge_x_poll(self.month, outcome.reads, ids, price, now=now)
+        else:
+            self.store.add_api_reads("x", self.month, outcome.reads, now=now)
         if result is None or outcome.error:
             return
         interval = self.plan.intervals.get(source.id)
@@ -93,3 +108,57 @@ class XReadBudget:
         user_id = result.state.get("user_id")
         if source.kind == "author" and isinstance(user_id, str):
             self.store.set_resolved_id("x", source.target, user_id)
+
+
+def x_spent(config: Config, store: Store, month: str) -> int:
+    """What X cost this month, in the budget's unit."""
+    if config.x.in_dollars:
+        return store.api_spend("x", month)
+    return store.api_reads("x", month)
+
+
+USAGE_PATH = "/2/usage/tweets"
+REPORTED = "x-usage-endpoint"  # api_spend's platform key for X's own figure
+RECONCILE_EVERY = timedelta(days=1)
+
+
+def reconcile_x_usage(config: Config, store: Store, now: datetime) -> int | None:
+    """Once a day, ask X what it counts (`GET /2/usage/tweets`: posts read this billing
+    period), priced at the post price, and keep it beside our own figure. Needs a bearer token
+    (X's usage endpoint takes app-only auth); returns X's figure in micro-dollars, or None."""
+    token = config.secret("x_bearer_token")
+    if not token or not config.x.in_dollars:
+        return None
+    month = month_key(now)
+    checked = store.api_spend_updated_at(REPORTED, month)
+    if checked is not None and now - checked < RECONCILE_EVERY:
+        return store.api_spend(REPORTED, month)
+    # Deferred: httpx is only needed when X is polled.
+    from listen.errors import SourceError
+    from listen.http import HttpSettings, fetch, make_client
+
+    settings = HttpSettings(timeout_seconds=config.collect.timeout_seconds)
+    url = config.x.base_url.rstrip("/") + USAGE_PATH
+    try:
+        with make_client(settings) as client:
+            body = json.loads(
+                fetch(client, url, settings, headers={"Authorization": f"Bearer {token}"}).content
+            )
+    except (SourceError, ValueError):
+        return None  # a tier without the endpoint, or X down: our own figure stands
+    usage = body.get("data", {}).get("project_usage") if isinstance(body, dict) else None
+    if not str(usage).isdigit():
+        return None
+    reported = int(str(usage)) * XPrices.from_config(config.x).post_read
+    store.set_api_spend(REPORTED, month, reported, now=now)
+    return reported
+
+
+def x_budget_status(
+    config: Config, store: Store, now: datetime, reported: int | None = None
+) -> XBudgetStatus:
+    x = config.x
+    if reported is None and store.api_spend_updated_at(REPORTED, month_key(now)) is not None:
+        reported = store.api_spend(REPORTED, month_key(now))
+    spent = x_spent(config, store, month_key(now))
+    return XBudgetStatus(spent, x.monthly_allowance, x.read_unit, XPrices.from_config(x), reported)

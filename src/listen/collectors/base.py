@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from listen.types import CollectResult, Source
 
@@ -65,6 +65,12 @@ def make_collector(
     name: str, config: Config, client: httpx.Client, settings: HttpSettings
 ) -> Collector:
     """Instantiate the collector registered as `name` (a platform, or a source kind)."""
-    module_name, class_name = REGISTRY[name].split(":")
+    collector: Collector = instantiate(REGISTRY[name], config, client, settings)
+    return collector
+
+
+def instantiate(spec: str, config: Config, client: httpx.Client, settings: HttpSettings) -> Any:
+    """Import `module:Class` (lazily: some pull in slow SDKs) and build it for this run."""
+    module_name, class_name = spec.split(":")
     factory: CollectorFactory = getattr(importlib.import_module(module_name), class_name)
     return factory(config, client, settings)

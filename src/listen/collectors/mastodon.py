@@ -164,7 +164,7 @@ class MastodonCollector:
             last_modified=state.get("last_modified"),
         )
         for key, header in (("etag", "etag"), ("last_modified", "last-modified")):
-            value = _header(response, header)
+            value = header_value(response, header)
             if value:
                 state[key] = value
         if refused:
@@ -174,7 +174,7 @@ class MastodonCollector:
         state["via"] = "rss"
         if response.not_modified:
             return self._result((), (), state, poll, not_modified=True)
-        feed = parse_feed(response.content, response.url, _header(response, "content-type"))
+        feed = parse_feed(response.content, response.url, header_value(response, "content-type"))
         posts = [
             Post(
                 id=p.id,
@@ -262,13 +262,13 @@ class MastodonCollector:
                 engagement = favourite_engagement(status, engaged_at)
                 if engagement:
                     found.append(engagement)
-            prev = parse_link_header(_header(response, "link")).get("prev")
+            prev = parse_link_header(header_value(response, "link")).get("prev")
             newer = query_param(prev, "min_id") if prev else None
             if newer:
                 state["favourites_min_id"] = newer
             if not base_min or not prev or len(items) < self.page_limit:
                 break
-            if poll.wait_seconds is not None or not _same_origin(prev, self._base(acct)):
+            if poll.wait_seconds is not None or not same_origin(prev, self._base(acct)):
                 break
             url, params = prev, None
         return found
@@ -314,13 +314,13 @@ class MastodonCollector:
             items = json_list(response.content, url)
             fresh = [s for s in items if is_newer(s.get("id"), since_id)]
             collected.extend(fresh)
-            next_url = parse_link_header(_header(response, "link")).get("next")
+            next_url = parse_link_header(header_value(response, "link")).get("next")
             if (
                 not items
                 or len(fresh) < len(items)  # reached what we already have
                 or len(items) < self.page_limit
                 or not next_url
-                or not _same_origin(next_url, base)
+                or not same_origin(next_url, base)
                 or poll.wait_seconds is not None
             ):
                 break
@@ -368,7 +368,7 @@ class MastodonCollector:
                 self.guard.mark_down(acct.instance, exc.reason)
             raise
         poll.bytes_received += len(response.content)
-        remaining = _header(response, "x-ratelimit-remaining")
+        remaining = header_value(response, "x-ratelimit-remaining")
         if remaining.isdigit() and int(remaining) <= 0:
             reset = retry_after_seconds(response.headers)
             reset = DEFAULT_RATE_LIMIT_WAIT if reset is None else reset
@@ -429,14 +429,14 @@ def _instance_of(account: str) -> str | None:
         return None
 
 
-def _header(response: Fetched, name: str) -> str:
+def header_value(response: Fetched, name: str) -> str:
     for key, value in response.headers.items():
         if key.lower() == name:
             return value
     return ""
 
 
-def _same_origin(url: str, base: str) -> bool:
+def same_origin(url: str, base: str) -> bool:
     """Only follow pagination links that stay on the instance we asked."""
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())

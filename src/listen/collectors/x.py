@@ -2,11 +2,11 @@
 
 Two source kinds: `author` (a contact's username: their tweets, newer than the stored since_id)
 and `self` (the user's own username: their replies, quotes and retweets, and their likes, which
-become engagements). Every API request counts as one read against the monthly cap; the read
-budget (listen.budget) tells each poll how many reads it may spend (`read_allowance`). A read is
-what `x.read_unit` says X meters: each post received (X's monthly Post cap, plus one per user
-lookup) or each request. In posts mode every page asks for no more posts than the allowance has
-left, so a poll cannot overspend.
+become engagements). X bills each post and user it returns (listen.x_pricing); your own
+timeline and likes at the cheaper owned-read price. The budget (listen.budget) tells each poll
+what it may spend (`read_allowance`, in micro-dollars; or, with the deprecated
+`x.monthly_read_cap`, in posts or requests), and every page asks for no more posts than the
+allowance has left, so a poll cannot overspend.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from listen.x_limits import (
     LIKES_POSTS_PAGE,
     TIMELINE_MIN_RESULTS,
 )
+from listen.x_pricing import XPrices
 
 if TYPE_CHECKING:
     import httpx
@@ -94,7 +95,7 @@ class XCollector:
         state = dict(source.state)
         allowance = state.pop(ALLOWANCE_KEY, None)
         client = self._client()
-        api = _Api(client, source.target, allowance, self.x)
+        api = XApi(client, source.target, allowance, self.x, owned=source.kind == "self")
         try:
             if source.kind == "author":
                 posts, engagements = self._collect_author(api, source.target, state)
@@ -116,15 +117,14 @@ class XCollector:
             state=state,
             reads=api.reads,
             bytes_received=client.session.bytes_received,
+            metered_ids=tuple(api.post_ids),
         )
 
     def _client(self) -> Any:
-        client = _client_class()(**(self.credentials or {}), return_type=dict)
-        client.session = _session_class()(self.x.base_url, self.settings)
-        return client
+        return x_client(self.credentials or {}, self.x, self.settings)
 
     def _collect_author(
-        self, api: _Api, username: str, state: dict[str, Any]
+        self, api: XApi, username: str, state: dict[str, Any]
     ) -> tuple[list[Post], list[Engagement]]:
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
@@ -134,7 +134,7 @@ class XCollector:
         return posts, []
 
     def _collect_self(
-        self, api: _Api, username: str, state: dict[str, Any]
+        self, api: XApi, username: str, state: dict[str, Any]
     ) -> tuple[list[Post], list[Engagement]]:
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
@@ -161,29 +161,53 @@ class _OutOfReads(Exception):
     """This poll's read allowance is spent; keep what was fetched."""
 
 
-class _Api:
+class XApi:
     """The tweepy calls one poll makes, each metered and mapped to listen errors."""
 
-    def __init__(self, client: Any, target: str, allowance: int | None, x: XConfig) -> None:
+    def __init__(
+        self, client: Any, target: str, allowance: int | None, x: XConfig, *, owned: bool = False
+    ) -> None:
         self.client = client
         self.target = target
         self.allowance = allowance
         self.x = x
+        self.owned = owned  # your own timeline and likes: X's cheaper owned-read price
+        self.prices = XPrices.from_config(x)
         self.requests = 0
-        self.posts = 0  # posts received (what X's Post cap counts)
+        self.posts = 0  # posts received (what X bills, or its old Post cap counted)
         self.users = 0  # user lookups
+        self.post_ids: list[str] = []  # the posts received, so a repeat in a day is not billed
 
     @property
     def reads(self) -> int:
-        """What this poll spent, in the unit the cap counts."""
-        return self.requests if self.x.read_unit == "requests" else self.posts + self.users
+        """What this poll spent, in the budget's unit (micro-dollars, or the old cap's)."""
+        if self.x.read_unit == "requests":
+            return self.requests
+        if self.x.read_unit == "posts":
+            return self.posts + self.users
+        return self.prices.cost(users=self.users) + self.posts * self._post_price
+
+    @property
+    def _post_price(self) -> int:
+        return self.prices.post_price(owned=self.owned)
+
+    @property
+    def _lookup_cost(self) -> int:
+        return self.prices.user_read if self.x.in_dollars else 1
+
+    def _receive(self, payload: Any) -> None:
+        data = payload.get("data") if isinstance(payload, dict) else None
+        for item in data if isinstance(data, list) else []:
+            self.posts += 1
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                self.post_ids.append(item["id"])
 
     def resolve(self, username: str) -> str:
         """A username's numeric id (one read; the caller keeps it in the source state)."""
-        if self.allowance is not None and self.allowance - self.reads < 1:
+        if self.allowance is not None and self.allowance - self.reads < self._lookup_cost:
             raise SourceError(self.target, "no X reads left this poll", reads=self.reads)
         self.users += 1
-        payload = self._call(self.client.get_user, username=username.lstrip("@"))
+        payload = self.call(self.client.get_user, username=username.lstrip("@"))
         user_id = parse_user_id(payload)
         if user_id is None:
             raise SourceError(self.target, f"X user @{username} not found", reads=self.reads)
@@ -212,8 +236,8 @@ class _Api:
                 params["since_id"] = since_id
             if token:
                 params["pagination_token"] = token
-            payload = self._call(self.client.get_users_tweets, user_id, **params)
-            self.posts += _received(payload)
+            payload = self.call(self.client.get_users_tweets, user_id, **params)
+            self._receive(payload)
             page = parse_tweet_page(payload, fallback_username=username)
             posts.extend(page.posts)
             newest = newer_id(newest, page.newest_id)
@@ -224,12 +248,12 @@ class _Api:
 
     def liked(self, user_id: str) -> list[Post]:
         """The newest liked tweets (one page: likes are read often, and X has no since_id here)."""
-        largest = LIKES_POSTS_PAGE if self.x.read_unit == "posts" else 100
+        largest = 100 if self.x.read_unit == "requests" else LIKES_POSTS_PAGE
         try:
             size = self._page_size(LIKES_MIN_RESULTS, largest=largest)
         except _OutOfReads:
             return []
-        payload = self._call(
+        payload = self.call(
             self.client.get_liked_tweets,
             user_id,
             tweet_fields=TWEET_FIELDS,
@@ -237,7 +261,7 @@ class _Api:
             user_fields=USER_FIELDS,
             max_results=size,
         )
-        self.posts += _received(payload)
+        self._receive(payload)
         return list(parse_tweet_page(payload).posts)
 
     def _page_size(self, minimum: int, reserve: int = 0, largest: int = 100) -> int:
@@ -250,12 +274,14 @@ class _Api:
             if left - (1 if reserve else 0) < 1:  # a request is kept for the likes page
                 raise _OutOfReads
             return size
+        if self.x.in_dollars:
+            left //= max(1, self._post_price)  # posts the money left buys
         left -= reserve
         if left < minimum:
             raise _OutOfReads
         return min(size, left)
 
-    def _call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
+    def call(self, method: Callable[..., Any], *args: Any, **params: Any) -> Any:
         import requests  # requests (tweepy's HTTP): only when X is polled
         import tweepy  # tweepy: only when X is polled
 
@@ -309,10 +335,11 @@ class _Api:
             ) from None
 
 
-def _received(payload: Any) -> int:
-    """Posts in a response's `data`: what X counts against the Post cap."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    return len(data) if isinstance(data, list) else 0
+def x_client(credentials: dict[str, str], x: XConfig, settings: HttpSettings) -> Any:
+    """A tweepy.Client (dict responses) whose requests go to `x.base_url` through `XSession`."""
+    client = _client_class()(**credentials, return_type=dict)
+    client.session = _session_class()(x.base_url, settings)
+    return client
 
 
 def _api_message(exc: Any) -> str:

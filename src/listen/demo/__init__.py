@@ -16,6 +16,7 @@ from typing import Any
 from listen.config import Config, parse_config
 from listen.demo.blog import serve_blogs
 from listen.demo.bluesky import serve_bluesky
+from listen.demo.follows import serve_follows
 from listen.demo.server import LoopbackServer
 from listen.demo.x import serve_x
 
@@ -51,6 +52,7 @@ class DemoWorkspace:
     config: Config
     db_path: Path
     server: LoopbackServer
+    follows: dict[str, str]  # platform → the recorded account whose follows the demo imports
 
 
 @contextmanager
@@ -77,4 +79,5 @@ def demo_workspace(directory: Path | None = None) -> Iterator[DemoWorkspace]:
                         merged[key] = value
         document["contacts"] = list(contacts.values())
         config = parse_config(document, path=root / "config.toml", env=dict(DEMO_ENV))
-        yield DemoWorkspace(config=config, db_path=root / "listen.db", server=server)
+        follows = serve_follows(server)
+        yield DemoWorkspace(config, root / "listen.db", server, follows)

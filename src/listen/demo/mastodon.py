@@ -22,7 +22,7 @@ MAX_LIMIT = 40
 
 def serve_mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Register the demo instance's API; returns the `[mastodon]` section and `[[contacts]]`."""
-    recordings = _Recordings(server.base_url)
+    recordings = Recordings(server.base_url)
     john_account = recordings.body("account_lookup", 2)
     admin_account = recordings.body("status_reply", 1)
     tester_toot = recordings.body("status_reply", 0)
@@ -74,7 +74,7 @@ def serve_mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[st
     return section, contacts
 
 
-class _Recordings:
+class Recordings:
     """The bundled recordings with their URLs pointing at the loopback server."""
 
     def __init__(self, base_url: str) -> None:

@@ -29,7 +29,11 @@ def serve_x(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]
     own_page = _twarc("twarc-csv_quoted_edit.jsonl")
     me = next(u for u in own_page["includes"]["users"] if u["id"] == SELF_ID)
 
-    server.add("/2/users/by/username/twitter", _fixed(user["body"], user["headers"]))
+    # HAND-MADE: the recording asked for no user fields; 35 is @Twitter's real following count
+    # (data/x/get_users_following.json), which a follows import prices before it starts.
+    following = len(_recorded("get_users_following.json")["body"]["data"])
+    counted = {"data": {**user["body"]["data"], "public_metrics": {"following_count": following}}}
+    server.add("/2/users/by/username/twitter", _fixed(counted, user["headers"]))
     server.add(f"/2/users/by/username/{SELF_USERNAME}", _fixed({"data": me}))
     server.add(
         f"/2/users/{TWITTER_ID}/tweets",
@@ -37,7 +41,7 @@ def serve_x(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]
     )
     server.add(f"/2/users/{SELF_ID}/tweets", _timeline(own_page))
     server.add(f"/2/users/{SELF_ID}/liked_tweets", _fixed(likes["body"], likes["headers"]))
-    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_read_cap": 1500}
+    section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_budget_usd": 5.0}
     return {"x": section}, [dict(CONTACT)]
 
 

@@ -2,7 +2,8 @@
 
 `schema` (migrations), `contacts` (contacts and identities), `ingest` (sources and storing a
 poll's result), `posts` (posts, engagements, marks, classifications), `facts` (what the
-tracker, scorer and digest read) and `runs` (runs and read budgets). Every query returns
+tracker, scorer and digest read), `runs` (runs and read budgets) and `profiles` (profiles,
+follows imports, merge decisions). Every query returns
 frozen dataclasses (`listen.facts`, `listen.types`); SQLite errors surface as `StorageError`.
 """
 
@@ -17,11 +18,12 @@ from listen.store.base import EXCERPT_CHARS
 from listen.store.contacts import normalise_handle
 from listen.store.facts import FactStore
 from listen.store.ingest import IngestStore
+from listen.store.profiles import FollowImport, PersonIdentity, ProfileStore
 from listen.store.runs import RunStore
 from listen.store.schema import MIGRATIONS, SchemaStore
 
 
-class Store(SchemaStore, IngestStore, FactStore, RunStore):
+class Store(SchemaStore, IngestStore, ProfileStore, FactStore, RunStore):
     """A listen database: open it, then call its methods. Not shared between threads."""
 
     @classmethod
@@ -53,6 +55,8 @@ __all__ = [
     "EXCERPT_CHARS",
     "MIGRATIONS",
     "ContactRow",
+    "FollowImport",
+    "PersonIdentity",
     "SavedCounts",
     "Store",
     "normalise_handle",

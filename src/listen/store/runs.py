@@ -1,12 +1,13 @@
-"""Runs and read budgets (tables `runs`, `api_reads`)."""
+"""Runs and read budgets (tables `runs`, `api_reads`, `api_spend`, `api_billed_posts`)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from listen.clock import to_iso
+from listen.clock import parse_iso, to_iso
 from listen.facts import RunRecord
 from listen.store.base import StoreBase
 
@@ -30,6 +31,74 @@ class RunStore(StoreBase):
         """API requests spent on `platform` in `month` (YYYY-MM)."""
         row = self._conn.execute(
             "SELECT reads FROM api_reads WHERE platform = ? AND month = ?", (platform, month)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def charge_x_poll(
+        self, month: str, gross: int, post_ids: Sequence[str], post_price: int, *, now: datetime
+    ) -> int:
+        """Add what one X poll cost (micro-dollars) to the month. A post returned twice in a
+        UTC day is billed once, at the higher of its prices whatever the order of the polls.
+        Returns the charge."""
+        day = now.astimezone(UTC).date().isoformat()
+        unique = list(dict.fromkeys(post_ids))
+        with self.transaction():
+            billed = self._billed_today(day, unique)
+            # Each repeat within the poll, and each post billed earlier today, is not charged
+            # again beyond the difference to a higher price now.
+            refund = (len(post_ids) - len(unique)) * post_price
+            refund += sum(min(post_price, billed[i]) for i in unique if i in billed)
+            self._conn.executemany(
+                "INSERT INTO api_billed_posts (platform, day, post_id, micro_usd)"
+                " VALUES ('x', ?, ?, ?) ON CONFLICT (platform, day, post_id) DO UPDATE SET"
+                " micro_usd = max(micro_usd, excluded.micro_usd)",
+                [(day, post_id, post_price) for post_id in unique],
+            )
+            self._conn.execute(
+                "DELETE FROM api_billed_posts WHERE platform = 'x' AND day < ?", (day,)
+            )
+            charge = max(0, gross - refund)
+            if charge:
+                self._conn.execute(
+                    "INSERT INTO api_spend (platform, month, micro_usd, updated_at)"
+                    " VALUES ('x', ?, ?, ?) ON CONFLICT (platform, month) DO UPDATE SET"
+                    " micro_usd = micro_usd + excluded.micro_usd, updated_at = excluded.updated_at",
+                    (month, charge, to_iso(now)),
+                )
+        return charge
+
+    def _billed_today(self, day: str, post_ids: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(post_ids), 500):
+            chunk = post_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._conn.execute(
+                "SELECT post_id, micro_usd FROM api_billed_posts WHERE platform = 'x' AND day = ?"
+                f" AND post_id IN ({marks})",
+                (day, *chunk),
+            )
+            found.update({str(post_id): int(price) for post_id, price in rows})
+        return found
+
+    def set_api_spend(self, platform: str, month: str, micro_usd: int, *, now: datetime) -> None:
+        """Replace a month's figure (e.g. what X's own usage endpoint reports)."""
+        self._conn.execute(
+            "INSERT INTO api_spend (platform, month, micro_usd, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, month) DO UPDATE SET micro_usd = excluded.micro_usd,"
+            " updated_at = excluded.updated_at",
+            (platform, month, max(0, micro_usd), to_iso(now)),
+        )
+
+    def api_spend_updated_at(self, platform: str, month: str) -> datetime | None:
+        row = self._conn.execute(
+            "SELECT updated_at FROM api_spend WHERE platform = ? AND month = ?", (platform, month)
+        ).fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def api_spend(self, platform: str, month: str) -> int:
+        """Micro-dollars spent on `platform`'s API in `month` (YYYY-MM)."""
+        row = self._conn.execute(
+            "SELECT micro_usd FROM api_spend WHERE platform = ? AND month = ?", (platform, month)
         ).fetchone()
         return int(row[0]) if row else 0
 

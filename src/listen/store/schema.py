@@ -263,6 +263,71 @@ def _migration_8_engagement_contact(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_9_x_spend(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS api_spend (
+            platform TEXT NOT NULL,
+            month TEXT NOT NULL,
+            micro_usd INTEGER NOT NULL DEFAULT 0 CHECK (micro_usd >= 0),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, month)
+        );
+        CREATE TABLE IF NOT EXISTS api_billed_posts (
+            platform TEXT NOT NULL,
+            day TEXT NOT NULL,
+            post_id TEXT NOT NULL,
+            micro_usd INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (platform, day, post_id)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+def _migration_10_people(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS profiles (
+            platform TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            account_id TEXT NOT NULL DEFAULT '',
+            display_name TEXT NOT NULL DEFAULT '',
+            bio TEXT NOT NULL DEFAULT '',
+            avatar_url TEXT,
+            links TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(links)),
+            followers_count INTEGER,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (platform, handle)
+        );
+        CREATE TABLE IF NOT EXISTS follow_imports (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            account TEXT NOT NULL,
+            list_id TEXT NOT NULL DEFAULT '',
+            account_id TEXT,
+            expected_total INTEGER,
+            cursor TEXT,
+            imported INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            pages INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS follow_imports_open
+            ON follow_imports(platform, account, list_id, finished_at);
+        CREATE TABLE IF NOT EXISTS identity_decisions (
+            platform_a TEXT NOT NULL,
+            handle_a TEXT NOT NULL,
+            platform_b TEXT NOT NULL,
+            handle_b TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('together', 'apart')),
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (platform_a, handle_a, platform_b, handle_b)
+        );
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
@@ -273,6 +338,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("marks.post_id references posts", _migration_6_marks_reference_posts),
     ("views: opportunities, activity", _migration_7_views),
     ("engagements.contact_id", _migration_8_engagement_contact),
+    ("api spend in micro-dollars (X pay-per-use)", _migration_9_x_spend),
+    ("profiles, follows imports, identity decisions", _migration_10_people),
 ]
 
 

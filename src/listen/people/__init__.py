@@ -1,0 +1,1 @@
+"""People as records: identity resolution across platforms and the profiles it reads (pure)."""
