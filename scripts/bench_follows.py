@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench_server import _Counter, make_server
+from tests.helpers import data_path
 
 from listen.demo.server import DemoRequest, DemoResponse
 
@@ -35,11 +36,11 @@ def _args(request: DemoRequest) -> dict[str, str]:
 
 
 def _templates() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    view = json.loads((DATA / "bluesky" / "appview_getFollows.json").read_text())["alice.test"][
+    view = json.loads(data_path("bluesky/appview_getFollows.json").read_text())["alice.test"][
         "follows"
     ][0]
-    account = json.loads((DATA / "mastodon" / "account_lookup.json").read_text())[0]["body"]
-    line = (DATA / "twitter" / "twarc-csv_quoted_edit.jsonl").read_text().splitlines()[0]
+    account = json.loads(data_path("mastodon/account_lookup.json").read_text())[0]["body"]
+    line = data_path("twitter/twarc-csv_quoted_edit.jsonl").read_text().splitlines()[0]
     user = next(u for u in json.loads(line)["includes"]["users"] if "entities" in u)
     return view, account, user
 

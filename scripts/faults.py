@@ -31,7 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fault_server import (  # test support, not shipped in the package
     Behaviour,
+    FaultRequest,
     FaultServer,
+    Wire,
     delayed,
     feed,
     gzip_bomb,
@@ -428,6 +430,183 @@ def secrets_stay_out(root: Path, server: FaultServer) -> tuple[str, bool, Worksp
     return f"exit {result.returncode}; leaked in: {', '.join(leaked) or 'nowhere'}", ok, ws
 
 
+# -- issue 13: data that must be neither lost nor doubled ----------------------------------------
+
+TWITTER = ROOT / "tests" / "data" / "twitter"
+
+
+def atom(entries: list[tuple[str, str, str]]) -> bytes:
+    """A hand-made Atom feed: (id, title, updated) per entry."""
+    items = "".join(
+        f"<entry><id>{i}</id><title>{t}</title><updated>{u}</updated></entry>"
+        for i, t, u in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>t</title>{items}</feed>"
+    ).encode()
+
+
+def fault_posts(ws: Workspace) -> list[tuple[object, ...]]:
+    return ws.sql(
+        "SELECT id, title, text, url, created_at FROM posts WHERE source_id IN"
+        " (SELECT id FROM sources WHERE target != ?)",
+        ws.server.base_url + "/control.xml",
+    )
+
+
+def same_atom_id_on_one_host(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    feeds = {
+        name: server.add(f"/ids-{name}.xml", feed(atom([("post1", f"{name}'s post", STAMP)])))
+        for name in ("Ada", "Bob")
+    }
+    ws = Workspace(root, server, feeds, {})
+    ws.write()
+    result = ws.listen("run")
+    titles = sorted(str(r[1]) for r in fault_posts(ws))
+    wanted = ["Ada's post", "Bob's post"]
+    ws.compared = (len(set(wanted) - set(titles)), len(titles) - len(set(titles)))
+    ok = result.returncode == 0 and titles == wanted
+    return f"exit {result.returncode}; stored {titles}", ok, ws
+
+
+STAMP = "2026-04-30T13:53:00Z"
+
+
+def redirected_feed(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    def rss(*guids: str) -> bytes:
+        items = "".join(
+            f'<item><guid isPermaLink="false">{g}</guid><title>Post {g}</title></item>'
+            for g in guids
+        )
+        return f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+    old = server.add("/moving/old.xml", feed(rss("1", "2")))
+    ws = Workspace(root, server, {"Moving": old}, {})
+    ws.write()
+    ws.listen("run")
+    new = server.add("/moving/new.xml", feed(rss("1", "2", "3")))
+    server.add("/moving/old.xml", respond(301, b"", {"Location": new}))
+    codes = []
+    for _ in range(2):
+        ws.sql("UPDATE sources SET next_poll_at = NULL")
+        codes.append(ws.listen("run").returncode)
+    ids = sorted(str(r[0]) for r in fault_posts(ws))
+    guids = sorted(i.rsplit("#", 1)[-1] for i in ids)
+    ws.compared = (len({"1", "2", "3"} - set(guids)), len(guids) - len(set(guids)))
+    ok = codes == [0, 0] and guids == ["1", "2", "3"] and all(i.startswith(old) for i in ids)
+    return f"exits {codes}; {len(ids)} posts, ids on the first URL: {ok}", ok, ws
+
+
+def hostile_text(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    document = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "javascript:alert(1)",
+                    "title": "\u001b[31mRed\u001b[0m",
+                    "content_text": "a\u001b]0;pwned\u0007b\u202ec",
+                }
+            ],
+        }
+    ).encode()
+    ws = Workspace(root, server, {"Hostile": server.add("/hostile.json", feed(document))}, {})
+    ws.write()
+    result = ws.listen("run")
+    rows = fault_posts(ws)
+    stored = "|".join(str(v) for row in rows for v in row[1:4])
+    ws.compared = (1 - len(rows), 0)
+    ok = result.returncode == 0 and stored == "Red|abc|None"
+    return f"exit {result.returncode}; stored {stored!r}", ok, ws
+
+
+def same_second(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    entries = [
+        ("tag:x,2026:early", "early", "2026-04-30T13:53:00.250Z"),
+        ("tag:x,2026:late", "late", "2026-04-30T13:53:00.550Z"),
+    ]
+    ws = Workspace(root, server, {"Quick": server.add("/quick.xml", feed(atom(entries)))}, {})
+    ws.write()
+    result = ws.listen("run")
+    order = [str(r[1]) for r in sorted(fault_posts(ws), key=lambda r: str(r[4]), reverse=True)]
+    ws.compared = (2 - len(order), 0)
+    ok = result.returncode == 0 and order == ["late", "early"]
+    return f"exit {result.returncode}; newest first: {order}", ok, ws
+
+
+def undated_and_future(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    entries = [
+        ("tag:x,2026:undated", "undated", "not a date"),
+        ("tag:x,2026:future", "future", "2999-01-01T00:00:00Z"),
+    ]
+    ws = Workspace(root, server, {"Dates": server.add("/dates.xml", feed(atom(entries)))}, {})
+    ws.write()
+    result = ws.listen("run")
+    rows = ws.sql(
+        "SELECT title, created_at = collected_at AND date_estimated = 1 FROM posts"
+        " WHERE title IN ('undated', 'future')"
+    )
+    ws.compared = (2 - len(rows), 0)
+    ok = result.returncode == 0 and len(rows) == 2 and all(r[1] for r in rows)
+    return f"exit {result.returncode}; dated when first seen: {sorted(rows)}", ok, ws
+
+
+def x_second_page_fails(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    """@Twitter's recorded timeline: page 1, then page 2 answers 503 once."""
+    user = json.loads((TWITTER / "get_user.json").read_text())[0]["body"]
+    page1 = json.loads((TWITTER / "get_users_tweets.json").read_text())[0]["body"]
+    page2 = json.loads((TWITTER / "twarc-csv_two_tweets.jsonl").read_text().splitlines()[0])
+    failures = [1]
+
+    def timeline(request: FaultRequest, wire: Wire) -> None:
+        if "pagination_token" in request.query and failures:
+            failures.pop()
+            respond(503, b"upstream broke")(request, wire)
+            return
+        body = page2 if "pagination_token" in request.query else page1
+        respond(200, json.dumps(body).encode(), {"Content-Type": "application/json"})(request, wire)
+
+    server.add("/2/users/by/username/twitter", respond(200, json.dumps(user).encode()))
+    server.add(f"/2/users/{user['data']['id']}/tweets", timeline)
+    ws = Workspace(root, server, {}, {}, control=False)
+    ws.config.write_text(
+        f'[blog]\nenabled = false\n[x]\nbase_url = "{server.base_url}"\nmax_pages = 3\n'
+        '\n[[contacts]]\nname = "Twitter"\nx = "twitter"\n',
+        encoding="utf-8",
+    )
+    env = {"LISTEN_X_BEARER_TOKEN": SECRET}
+    first = ws.listen("run", env=env)
+    after_failure = {str(r[0]) for r in ws.sql("SELECT id FROM posts")}
+    ws.sql("UPDATE sources SET next_poll_at = NULL")
+    second = ws.listen("run", env=env)
+    wanted = {t["id"] for t in page1["data"]} | {t["id"] for t in page2["data"]}
+    stored = [str(r[0]) for r in ws.sql("SELECT id FROM posts")]
+    ws.compared = (len(wanted - set(stored)), len(stored) - len(set(stored)))
+    lookups = server.hits.get("/2/users/by/username/twitter", 0)
+    ok = (first.returncode, second.returncode, lookups) == (1, 0, 1) and set(stored) == wanted
+    observed = (
+        f"exits {first.returncode}, {second.returncode}; {len(after_failure)} kept after the 503,"
+        f" {len(stored)}/{len(wanted)} after the rerun; {lookups} user lookup"
+    )
+    return observed, ok, ws
+
+
+def unwritable_log(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    ws = Workspace(root, server, {}, {})
+    ws.write()
+    (root / "listen.log").mkdir()
+    result = ws.listen("run")
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    ok = result.returncode == 0 and len(lines) == 1 and "Traceback" not in result.stderr
+    return (
+        f"exit {result.returncode}; stderr {len(lines)} line: {lines[0][:50] if lines else ''}",
+        ok,
+        ws,
+    )
+
+
 SCENARIOS: list[tuple[str, str, Scenario]] = [
     (
         "HTTP 500",
@@ -561,6 +740,17 @@ SCENARIOS: list[tuple[str, str, Scenario]] = [
         demo_kill_and_resume,
     ),
     ("secrets in URLs and env", "in no log, stderr or DB row", secrets_stay_out),
+    (
+        "two feeds, one host, Atom <id>post1</id>",
+        "both posts kept, apart",
+        same_atom_id_on_one_host,
+    ),
+    ("301 of a feed whose guids are not URIs", "no post twice, ids unchanged", redirected_feed),
+    ("X: page 2 answers 503 once, rerun", "page 1 kept, rest on rerun", x_second_page_fails),
+    ("escapes and javascript: in a post", "stored clean, no link", hostile_text),
+    ("two posts in the same second", "kept in order (ms kept)", same_second),
+    ("undated post, post dated 2999", "dated when seen, flagged", undated_and_future),
+    ("listen.log is a directory", "exit 0, one line on stderr", unwritable_log),
 ]
 
 

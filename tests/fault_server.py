@@ -34,6 +34,7 @@ class FaultRequest:
     method: str
     path: str
     headers: dict[str, str]
+    query: str = ""  # the raw query string, without the `?`
 
 
 @dataclass
@@ -222,4 +223,5 @@ def _read_request(sock: socket.socket) -> FaultRequest | None:
     for line in lines[1:]:
         key, _, value = line.partition(":")
         headers[key.strip().lower()] = value.strip()
-    return FaultRequest(parts[0], parts[1].split("?", 1)[0], headers)
+    path, _, query = parts[1].partition("?")
+    return FaultRequest(parts[0], path, headers, query)

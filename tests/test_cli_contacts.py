@@ -7,22 +7,27 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from listen.cli import cli
 
 
-def test_import_skips_contacts_with_bad_identities_and_says_why(tmp_path: Path) -> None:
+def import_csv(tmp_path: Path, text: str) -> tuple[Path, str, Result]:
+    """Write `text` as people.csv and run `listen contacts import` on it."""
     path = tmp_path / "people.csv"
-    path.write_text(
+    path.write_text(text, encoding="utf-8")
+    db = str(tmp_path / "l.db")
+    return path, db, CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+
+
+def test_import_skips_contacts_with_bad_identities_and_says_why(tmp_path: Path) -> None:
+    path, db, result = import_csv(
+        tmp_path,
         "name,blog,mastodon\n"
         "Ann,ftp://ann.example/feed,\n"
         "Bob,https://bob.example/feed,bob\n"
         "Cy,https://cy.example/feed,cy@hachyderm.io\n",
-        encoding="utf-8",
     )
-    db = str(tmp_path / "l.db")
-    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"Imported 1 contact from {path}.",
@@ -47,20 +52,33 @@ def test_add_checks_every_identity_the_same_way(tmp_path: Path) -> None:
 
 
 def test_terminal_escapes_in_imported_names_are_dropped(tmp_path: Path) -> None:
-    path = tmp_path / "people.csv"
-    path.write_text(
+    _path, db, result = import_csv(
+        tmp_path,
         "name,blog\n"
         "Eve\x1b[2J\x1b]0;pwned\x07,ftp://eve.example/feed\n"
         "Mal\x1b[31mlory,https://mallory.example/feed\n",
-        encoding="utf-8",
     )
-    db = str(tmp_path / "l.db")
-    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
-    assert "skipped Eve[2J]0;pwned: blog needs an http(s) feed URL" in result.output
+    # escape sequences go whole: no `[2J` / `[31m` residue (issue 13, item 10)
+    assert "skipped Eve: blog needs an http(s) feed URL" in result.output
     listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
-    assert [c["name"] for c in json.loads(listed.output)] == ["Mal[31mlory"]
+    assert [c["name"] for c in json.loads(listed.output)] == ["Mallory"]
+
+
+def test_invisible_and_reordering_characters_and_line_breaks_in_imported_names(
+    tmp_path: Path,
+) -> None:
+    _path, db, result = import_csv(
+        tmp_path,
+        'name,blog\n"Ada\nLovelace",https://ada.example/feed\n'
+        "Bo\u200bb\u202egnp.exe,https://bob.example/feed\n"
+        "\ufeffCarol\u2066 Shaw\u2069,https://carol.example/feed\n",
+    )
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(cli, ["--db", db, "contacts", "list", "--format", "json"])
+    names = sorted(c["name"] for c in json.loads(listed.output))
+    assert names == ["Ada Lovelace", "Bobgnp.exe", "Carol Shaw"]
 
 
 def test_removing_a_contact_declared_in_the_config_says_where_to_remove_it(
@@ -129,7 +147,7 @@ def test_a_config_contact_clashing_with_a_cli_contact_names_the_config_entry(
 def test_contacts_add_confirms_the_name_as_stored(tmp_path: Path) -> None:
     db = str(tmp_path / "l.db")
     result = CliRunner().invoke(cli, ["--db", db, "contacts", "add", " Zed\x1b[31m ", "--x", "z"])
-    assert (result.exit_code, result.output) == (0, "Saved Zed[31m.\n")
+    assert (result.exit_code, result.output) == (0, "Saved Zed.\n")
 
 
 def test_pasted_profile_links_become_handles(tmp_path: Path) -> None:
@@ -184,18 +202,15 @@ def test_config_contacts_get_the_same_identity_checks(write_config, tmp_path: Pa
 
 
 def test_rows_without_a_name_are_counted_not_silently_dropped(tmp_path: Path) -> None:
-    path = tmp_path / "people.csv"
-    path.write_text(
+    path, db, result = import_csv(
+        tmp_path,
         "name,blog,x\n"
         "Ann,https://ann.example/feed,\n"
         ",https://nobody.example/feed,\n"
         ",,\n"  # an empty row is no contact at all: not reported
         "  ,,someone\n"
         "Cy,,cy\n",
-        encoding="utf-8",
     )
-    db = str(tmp_path / "l.db")
-    result = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"Imported 2 contacts from {path}."]
     assert result.stderr.splitlines() == ["skipped 2 rows without a name (rows 3, 5)"]
@@ -218,3 +233,27 @@ def test_one_nameless_linkedin_row_is_reported(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"Imported 1 contact from {path}."]
     assert result.stderr.splitlines() == ["skipped 1 row without a name (row 6)"]
+
+
+def test_a_bluesky_handle_must_look_like_one(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    bad = CliRunner().invoke(
+        cli, ["--db", db, "contacts", "add", "Zed", "--bluesky", "not a handle!!"]
+    )
+    assert bad.exit_code == 2
+    assert "--bluesky needs a handle like name.bsky.social" in bad.output
+    for good in ("zed.bsky.social", "@Zed.example.com", "did:plc:ewvi7nxzyoun6zhxrhs64oiz"):
+        ok = CliRunner().invoke(cli, ["--db", db, "contacts", "add", "Zed", "--bluesky", good])
+        assert ok.exit_code == 0, ok.output
+
+
+def test_importing_the_same_file_again_says_nothing_was_added(tmp_path: Path) -> None:
+    path, db, first = import_csv(
+        tmp_path, "name,blog\nAda,https://ada.example/feed\nBob,https://bob.example/feed\n"
+    )
+    assert first.output.splitlines()[0] == f"Imported 2 contacts from {path}."
+    again = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+    assert again.output.splitlines()[0] == f"Imported 0 contacts from {path}; 2 already known."
+    path.write_text("name,blog,x\nAda,https://ada.example/feed,ada\nCy,https://cy.example/f\n")
+    third = CliRunner().invoke(cli, ["--db", db, "contacts", "import", str(path)])
+    assert third.output.splitlines()[0] == f"Imported 1 contact from {path}; 1 updated."

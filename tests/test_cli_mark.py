@@ -145,4 +145,4 @@ def test_marking_a_post_whose_id_hides_escape_codes_prints_none(tmp_path: Path) 
         )
     code, out = invoke(path, "mark", "https://evil.example/p/1", "skip")
     assert code == 0, out
-    assert out == "Marked https://evil.example/feed#]0;pwned[2J as skip.\n"
+    assert out == "Marked https://evil.example/feed# as skip.\n"  # escapes and their residue gone

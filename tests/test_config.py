@@ -10,7 +10,7 @@ def test_example_config_is_valid() -> None:
     config = load_config(Path(__file__).parent.parent / "config.example.toml", {}, required=True)
     assert [c.name for c in config.contacts] == ["Grace Hopper", "Alan Turing"]
     assert config.contacts[0].identities()[0] == ("blog", "https://grace.example.org/feed.xml")
-    assert config.x.monthly_read_cap == 100
+    assert config.x.monthly_budget_usd == 5.0 and config.x.monthly_read_cap is None
 
 
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:

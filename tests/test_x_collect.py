@@ -84,10 +84,11 @@ def test_collect_stores_posts_once_detects_engagements_and_counts_reads(
         identity = next(store.db["identities"].rows_where("platform = 'x'"))
         assert identity["resolved_id"] == TWITTER_ID
         spent = store.api_reads("x", month_key(datetime.now(UTC)))
-    # Run 1: 2 lookups, 2 timeline pages for @Twitter, own timeline, likes; run 2: no lookups.
-    assert reads_line(first) == (6, 100)
-    assert reads_line(second) == (6 + 3, 100)
-    assert spent == 9
+    # Run 1: 2 lookups, 2 timeline pages for @Twitter, own timeline, 2 pages of likes (the
+    # history, to its end); run 2: no lookups, and likes stop at the first page (all known).
+    assert reads_line(first) == (7, 100)
+    assert reads_line(second) == (7 + 3, 100)
+    assert spent == 10
     lookups = [r for r, _ in httpserver.log if r.path.startswith("/2/users/by/username/")]
     assert len(lookups) == 2  # usernames are resolved once
 

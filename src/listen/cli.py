@@ -29,10 +29,9 @@ from listen.config import Config, default_config_path, default_db_path, load_con
 from listen.cron import Schedule, crontab, listen_command, systemd_units
 from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
-from listen.identities import clean_name
 from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
 from listen.redact import Redactor
-from listen.text import one_line
+from listen.text import clean_name, one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
 
 ProgressTask = Callable[..., None]
@@ -90,6 +89,13 @@ class AppContext:
             )
         return self._store
 
+    @property
+    def reading_store(self) -> app.Store:
+        """The store for commands that only read: a missing database is not created."""
+        if self._store is None and not self.resolved_db_path.exists():
+            self._store = app.open_store_for_reading(self.resolved_db_path)
+        return self.store
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -109,8 +115,8 @@ class ListenGroup(click.Group):
             ctx.exit(exit_code_for(exc))
 
 
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+def _console(*, stderr: bool = False) -> Console:
+    return Console(highlight=False, soft_wrap=True, stderr=stderr)
 
 
 def _file_path(param: click.Parameter, value: Path | None) -> Path | None:
@@ -179,7 +185,7 @@ def collect(obj: AppContext, poll_all: bool, platforms: tuple[str, ...]) -> None
             obj.store,
             app.CollectOptions(only_due=not poll_all, platforms=platforms or None),
         )
-    render_run_summary(_console(), summary)
+    render_run_summary(_console(), summary, failures=_console(stderr=True))
     render_x_reads(_console(), obj.config, obj.store, summary)
     if summary.failed:
         sys.exit(EXIT_SOURCES_FAILED)
@@ -226,8 +232,11 @@ def collect_with_progress(
         )
 
 
-def render_run_summary(console: Console, summary: RunSummary) -> None:
-    """One screen: new posts per platform, 304s, failures with their reason."""
+def render_run_summary(
+    console: Console, summary: RunSummary, failures: Console | None = None
+) -> None:
+    """One screen: new posts per platform, 304s; failures with their reason go to `failures`
+    (stderr for `listen collect`, as for `listen run`)."""
     outcomes = summary.outcomes
     if not outcomes:
         console.print("Nothing to poll: no source is due (use --all to poll everything).")
@@ -265,7 +274,9 @@ def render_run_summary(console: Console, summary: RunSummary) -> None:
         # One line per distinct error: a bad token fails every source of a platform alike.
         target = escape(one_line(failed[0].target))
         where = target if len(failed) == 1 else f"({len(failed)} sources)"
-        console.print(f"[red]failed[/red] {platform} {where}: {escape(one_line(error))}")
+        (failures or console).print(
+            f"[red]failed[/red] {platform} {where}: {escape(one_line(error))}"
+        )
 
 
 def render_x_reads(console: Console, config: Config, store: app.Store, summary: RunSummary) -> None:
@@ -290,7 +301,7 @@ def render_x_reads(console: Console, config: Config, store: app.Store, summary: 
 @click.pass_obj
 def posts(obj: AppContext, limit: int, fmt: str) -> None:
     """The newest collected posts."""
-    rows = app.recent_posts(obj.store, limit)
+    rows = app.recent_posts(obj.reading_store, limit)
     if fmt == "json":
         click.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
         return
@@ -518,7 +529,7 @@ def contacts_add(
 @click.pass_obj
 def contacts_list(obj: AppContext, fmt: str) -> None:
     """List contacts with their identities."""
-    rows = app.list_contacts(obj.store)
+    rows = app.list_contacts(obj.config, obj.reading_store)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -589,7 +600,10 @@ def contacts_import(
     path = Path(source)
     imported = app.import_contacts_file(obj.store, path)
     saved = imported.saved
-    click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}.")
+    more = [f"{imported.updated} updated"] if imported.updated else []
+    more += [f"{imported.known} already known"] if imported.known else []
+    tail = f"; {', '.join(more)}" if more else ""
+    click.echo(f"Imported {saved} contact{'' if saved == 1 else 's'} from {path}{tail}.")
     for problem in imported.problems:
         click.echo(f"skipped {problem}", err=True)
     if nameless := imported.nameless_rows:
@@ -751,7 +765,7 @@ def run_summary_line(report: app.PipelineReport) -> str:
 @click.pass_obj
 def status(obj: AppContext, fmt: str) -> None:
     """Each source's health: last success, errors, next poll; long-failing ones flagged."""
-    report = app.status_report(obj.config, obj.store)
+    report = app.status_report(obj.config, obj.reading_store)
     if fmt == "json":
         document = {
             "sources": [asdict(s) for s in report.sources],
@@ -828,10 +842,10 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
         )
     console.print(table)
     for s in sources:
-        if not (s.alert or s.last_error):
+        if not (s.alert or s.last_error or s.backlog):
             continue
         last_error = f"last error: {s.last_error}" if s.last_error else None
-        problem = "; ".join(one_line(p) for p in (s.alert, last_error) if p)
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog) if p)
         label = escape(_source_label(s))
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
@@ -996,7 +1010,7 @@ def score(
     window = parse_duration(window_text, "--window") if window_text else None
     scores = app.participation(
         obj.config,
-        obj.store,
+        obj.reading_store,
         now=parse_now(now_text),
         window=window,
         platforms=list(dict.fromkeys(platforms)) or None,  # `--platform x --platform x`: once

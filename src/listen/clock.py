@@ -11,14 +11,18 @@ def utcnow() -> datetime:
 
 
 def to_iso(moment: datetime | None) -> str | None:
-    """`2024-05-01T12:00:00+00:00`; naive datetimes are taken to be UTC."""
+    """`2024-05-01T12:00:00+00:00`, or `2024-05-01T12:00:00.550000+00:00` with a fraction of a
+    second (posts in the same second keep their order); naive datetimes are taken to be UTC.
+
+    Both forms sort as text in time order: `+` sorts before `.`, so a whole second comes first.
+    """
     if moment is None:
         return None
-    if moment.tzinfo is UTC and not moment.microsecond:  # the common case, ~3x faster
+    if moment.tzinfo is UTC:  # the common case, ~3x faster
         return moment.isoformat()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def parse_iso(text: str | None) -> datetime | None:

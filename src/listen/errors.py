@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from listen.types import CollectResult
+
 
 class ListenError(Exception):
     """Base for every error `listen` reports to the user without a traceback."""
@@ -56,6 +61,9 @@ class SourceError(ListenError):
         self.retry_after = retry_after
         self.status = status  # the HTTP status, when the server answered with an error
         self.reads = reads  # API requests spent before failing (metered APIs count them)
+        # A poll that failed part-way: what arrived and the state to resume from (cursor, gaps,
+        # resolved ids). The app stores it, then records the failure like any other.
+        self.partial: CollectResult | None = None
         super().__init__(f"{target}: {reason}")
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class SourceRow:
     next_poll_at: str | None
     created_at: str
     last_polled_at: str | None
+    state: dict[str, Any] = field(default_factory=dict)  # the collector's state (cursors...)
 
 
 @dataclass(frozen=True, slots=True)

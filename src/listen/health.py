@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from listen.backfill import gap_note
 from listen.clock import parse_iso
 from listen.facts import SourceRow
+from listen.redact import without_url_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,7 @@ class SourceHealth:
     next_poll_at: str | None
     failing_since: str | None
     alert: str | None  # why the user should look at this source; None when healthy
+    backlog: str | None = None  # older posts still to read (page cap, failed page)
 
 
 def assess_sources(
@@ -57,7 +60,7 @@ def assess_sources(
                 id=row.id,
                 platform=row.platform,
                 kind=row.kind,
-                target=row.target,
+                target=without_url_password(row.target),
                 contact=row.contact,
                 enabled=enabled,
                 last_success_at=row.last_success_at,
@@ -66,6 +69,7 @@ def assess_sources(
                 next_poll_at=row.next_poll_at,
                 failing_since=failing_since,
                 alert=alert,
+                backlog=gap_note(row.state),
             )
         )
     return result

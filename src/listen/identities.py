@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def clean_name(name: str) -> str:
-    """A contact name without control characters (names come from imported files too, and a
-    terminal escape in one must not reach the screen)."""
-    return _CONTROL.sub("", name).strip()
+# A Bluesky handle is a domain name (atproto's handle syntax); a DID is did:plc: or did:web:.
+_BLUESKY_HANDLE = re.compile(
+    r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"
+)
+_BLUESKY_DID = re.compile(r"^did:(plc:[a-z2-7]{24}|web:[a-zA-Z0-9.:%-]+)$")
 
 
 def identity_problem(platform: str, handle: str) -> str | None:
@@ -21,7 +19,14 @@ def identity_problem(platform: str, handle: str) -> str | None:
         return f"needs an http(s) feed URL, not {handle!r}"
     if platform == "mastodon" and "@" not in handle.lstrip("@"):
         return f"needs user@instance, not {handle!r}"
+    if platform == "bluesky" and not _is_bluesky_handle(handle):
+        return f"needs a handle like name.bsky.social (or a did:plc: DID), not {handle!r}"
     return None
+
+
+def _is_bluesky_handle(text: str) -> bool:
+    handle = handle_from_profile_url("bluesky", text).strip().lstrip("@")
+    return bool(_BLUESKY_HANDLE.match(handle) or _BLUESKY_DID.match(handle))
 
 
 _X_HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}

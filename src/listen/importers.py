@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from listen.errors import InputError
-from listen.identities import clean_name
+from listen.text import clean_name
 
 # CSV header aliases → platform (or contact field). Lower-cased, spaces/underscores folded.
 _COLUMN_ALIASES = {

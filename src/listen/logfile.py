@@ -66,13 +66,37 @@ def attach_log_file(
             handler.close()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
+        # Opened now, not at the first record: a log that cannot be written is one line here,
+        # not a "--- Logging error ---" traceback in the middle of a run.
+        handler = _LogFile(
+            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=False
         )
-    except OSError:
+    except OSError as exc:
+        _say_unwritable(path, exc)
         return None
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(RedactingFilter(Redactor.from_env(env)))
+    handler.owner = logger
     logger.addHandler(handler)
     return handler
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file; if writing fails later (disk full, rotation refused), says so in
+    one line and leaves the logger: the run goes on without its log."""
+
+    owner: logging.Logger | None = None  # the logger it is attached to
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.owner is not None:
+            self.owner.removeHandler(self)
+        self.close()
+        _say_unwritable(Path(self.baseFilename), sys.exc_info()[1])
+
+
+def _say_unwritable(path: Path, exc: BaseException | None) -> None:
+    reason = getattr(exc, "strerror", None) or type(exc).__name__
+    logging.getLogger("listen").error(
+        "cannot write the log file %s (%s); going on without it", path, reason
+    )

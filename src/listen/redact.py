@@ -29,6 +29,7 @@ _QUERY_ONLY_NAMES = r"key|pwd|auth|signature|sig|session"
 # long) — so "bearer token missing" and "basic settings" stay readable.
 _CREDENTIAL = r"(?=[A-Za-z0-9._~+/=%-]*[0-9._~+/=%]|[A-Za-z0-9._~+/=%-]{20})[A-Za-z0-9._~+/=%-]{6,}"
 _SCHEMES = r"bearer|basic|token|digest|oauth|bot|negotiate"
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization: Bearer abc / Authorization: Basic xyz (a header: a scheme, then credentials)
     (
@@ -60,8 +61,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\g<1>" + MASK,
     ),
     # https://user:password@host
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@"), r"\g<1>" + MASK + "@"),
+    (_URL_PASSWORD, r"\g<1>" + MASK + "@"),
 )
+
+
+def without_url_password(text: str) -> str:
+    """`text` with the password of any `scheme://user:password@host` masked: feed URLs are
+    shown by `listen status` and `contacts list` (the user part stays, to tell them apart)."""
+    return _URL_PASSWORD.sub(r"\g<1>" + MASK + "@", text) if "@" in text else text
 
 
 def secret_values(env: Mapping[str, str], names: Iterable[str] = ()) -> list[str]:

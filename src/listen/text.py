@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from listen.types import CollectResult, Engagement, Post
 
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
@@ -29,13 +34,64 @@ _SPECIAL_MARKUP = re.compile(
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Controls, plus the bidi embeddings/overrides/isolates that reorder what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# In a name, also zero-width characters and marks (invisible; they make two names differ).
+_INVISIBLE_IN_NAMES = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 
 
 def printable(text: str) -> str:
-    """Drop terminal escapes and control characters (hidden in untrusted text); keep newlines
-    and tabs."""
+    """Drop terminal escapes, control characters and bidi overrides (hidden in untrusted
+    text); keep newlines and tabs."""
+    if text.isprintable():
+        return text  # the common case: nothing to drop (all of them are unprintable)
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def clean_name(name: str) -> str:
+    """A person's or account's name on one line: no escapes (nor their `[31m` residue), no
+    controls, no invisible characters; line breaks become spaces."""
+    text = _INVISIBLE_IN_NAMES.sub("", printable(name))
+    return " ".join(text.split())
+
+
+def http_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) URL (no `javascript:`, `data:`...), else None."""
+    if not url:
+        return None
+    cleaned = printable(url).strip()
+    scheme, colon, rest = cleaned.partition(":")
+    if not colon or scheme.lower() not in ("http", "https") or not rest.startswith("//"):
+        return None
+    return cleaned
+
+
+def clean_post(post: Post) -> Post:
+    """What may be stored of an untrusted post: printable text, http(s) links only."""
+    return replace(
+        post,
+        title=printable(post.title) if post.title else post.title,
+        text=printable(post.text),
+        author_handle=clean_name(post.author_handle) if post.author_handle else None,
+        url=http_url(post.url),
+        comment_feed_url=http_url(post.comment_feed_url),
+    )
+
+
+def clean_engagement(engagement: Engagement) -> Engagement:
+    return replace(engagement, text=printable(engagement.text), url=http_url(engagement.url))
+
+
+def clean_result(result: CollectResult) -> CollectResult:
+    """A collector's result as it may be stored (people read the database with sqlite3 and
+    Datasette too, not only through listen's escaped output)."""
+    if not result.posts and not result.engagements:
+        return result
+    return replace(
+        result,
+        posts=tuple(clean_post(p) for p in result.posts),
+        engagements=tuple(clean_engagement(e) for e in result.engagements),
+    )
 
 
 def one_line(text: str) -> str:

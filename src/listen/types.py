@@ -84,6 +84,7 @@ class Post:
     comment_feed_url: str | None = None
     metrics: dict[str, int] = field(default_factory=dict)
     raw_kind: str = "post"  # post, reply, quote, repost, article
+    date_estimated: bool = False  # created_at is when it was first seen (no usable date)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,24 @@ def test_max_pages_caps_the_requests(atproto, client, settings) -> None:
     assert len(result.posts) == len(page1()["feed"])
 
 
+def test_the_page_cap_leaves_a_gap_that_the_next_poll_fills(atproto, client, settings) -> None:
+    """Issue 13, item 4: posts beyond `max_pages` since the last poll are read later, not lost."""
+    atproto.feeds[ALICE_DID] = [page1(), page2()]
+    collector = make_collector(atproto, client, settings, max_pages=1)
+    before = {"did": ALICE_DID, "seen": ["at://gone/1"], "newest_at": "2001-01-01T00:00:00Z"}
+    first = collector.collect(author(ALICE_DID, before))
+    assert first.state["gaps"] == [{"newer_than": "2001-01-01T00:00:00Z", "resume_from": "page-1"}]
+    second = collector.collect(author(ALICE_DID, first.state))
+    first_page = [item["post"]["uri"] for item in page1()["feed"]]
+    only_on_page2 = [
+        item["post"]["uri"] for item in page2()["feed"] if item["post"]["uri"] not in first_page
+    ]
+    assert uris(first) == first_page
+    assert uris(second) == only_on_page2
+    assert "gaps" not in second.state
+    assert [r.args.get("cursor") for r in atproto.requests(FEED)] == [None, None, "page-1"]
+
+
 def test_a_cursor_that_repeats_stops_paging(httpserver: HTTPServer, client, settings) -> None:
     """The recorded pages carry the same cursor: following it again would loop."""
     atproto = Atproto(httpserver)

@@ -224,6 +224,55 @@ def test_max_pages_caps_a_first_run(
     assert len(alpha_server.log) == 2  # lookup + one page
 
 
+OLDER_THAN_ALL = "117020500000000000"  # a since_id older than every recorded toot
+
+
+def test_the_page_cap_leaves_a_gap_that_later_polls_fill(
+    alpha: Instance, alpha_server: HTTPServer, beta: Instance, client, settings
+) -> None:
+    """Issue 13, item 4: a capped poll no longer moves since_id past statuses it never read."""
+    page_1_ids = status_ids(PAGE_1["body"])
+    page_2_ids = status_ids(PAGE_2["body"])
+    since = {"since_id": OLDER_THAN_ALL}
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_1, query={"limit": "5", **since})
+    nothing_new = {"limit": "5", "since_id": page_1_ids[0]}
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_1, body_override=[], query=nothing_new)
+    gap_1 = {"limit": "5", **since, "max_id": page_1_ids[-1]}
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_2, query=gap_1)
+    gap_2 = {"limit": "5", **since, "max_id": page_2_ids[-1]}
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_2, body_override=[], query=gap_2)
+    collector = MastodonCollector(make_config(beta, max_pages=1), client, settings)
+
+    state: dict[str, Any] = {"account_id": JOHN_ID, **since}
+    seen: list[str] = []
+    for _ in range(3):
+        result = collector.collect(author(alpha, **state))
+        seen += [p.id.rsplit("/", 1)[-1] for p in result.posts]
+        state = result.state
+        if len(seen) == 5:  # after the first poll
+            assert state["since_id"] == page_1_ids[0]
+            assert state["gaps"] == [{"newer_than": OLDER_THAN_ALL, "resume_from": page_1_ids[-1]}]
+    assert seen == page_1_ids + page_2_ids  # every toot, once
+    assert "gaps" not in state  # the last gap poll found the end
+
+
+def test_a_failed_later_page_keeps_what_arrived_and_where_to_resume(
+    alpha: Instance, alpha_server: HTTPServer, beta: Instance, client, settings
+) -> None:
+    page_1_ids = status_ids(PAGE_1["body"])
+    since = {"since_id": OLDER_THAN_ALL}
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_1, query={"limit": "5", **since})
+    page_2 = {"limit": "5", "max_id": page_1_ids[-1]}  # what page 1's Link next asks
+    alpha.serve(alpha_server, statuses_path(JOHN_ID), PAGE_2, status=503, query=page_2)
+    collector = MastodonCollector(make_config(beta), client, settings)
+    with pytest.raises(SourceError, match="503") as caught:
+        collector.collect(author(alpha, account_id=JOHN_ID, **since))
+    partial = caught.value.partial
+    assert partial is not None
+    assert [p.id.rsplit("/", 1)[-1] for p in partial.posts] == page_1_ids
+    assert partial.state["gaps"] == [{"newer_than": OLDER_THAN_ALL, "resume_from": page_1_ids[-1]}]
+
+
 def test_boosts_replies_and_originals_are_kept_apart(
     alpha: Instance, alpha_server: HTTPServer, beta: Instance, client, settings
 ) -> None:

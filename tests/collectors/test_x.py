@@ -93,9 +93,15 @@ def serve_all(server: HTTPServer) -> None:
         lambda r: page_response(twarc_page("quoted_edit"), r)
     )
     # Recorded as @Twitter's likes; served as @dappdavid99's (they include @Twitter's own tweets).
-    server.expect_request(f"/2/users/{DAVID_ID}/liked_tweets").respond_with_handler(
-        lambda r: replay(recorded("get_liked_tweets"), r)
-    )
+    server.expect_request(f"/2/users/{DAVID_ID}/liked_tweets").respond_with_handler(liked_tweets)
+
+
+def liked_tweets(request: Request) -> Response:
+    """The recorded likes page; its next_token leads to X's answer for a list's end (hand-made,
+    the shape X documents: no data, result_count 0)."""
+    if request.args.get("pagination_token"):
+        return page_response({"meta": {"result_count": 0}})
+    return replay(recorded("get_liked_tweets"), request)
 
 
 def x_config(server: HTTPServer, env: dict[str, str] | None = None, **x: Any) -> Config:
@@ -336,9 +342,12 @@ def test_own_replies_quotes_and_likes_become_engagements(httpserver: HTTPServer)
     assert by_id["x:like:1577730467436138524"].post_id == "1577730467436138524"
     assert result.state["since_id"] == "1576995594388000768"
     assert result.state["user_id"] == DAVID_ID
-    assert result.reads == 3  # lookup, own timeline, likes
-    (liked,) = requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")
+    assert result.reads == 4  # lookup, own timeline, likes and their (empty) next page
+    liked, rest = requests_to(httpserver, f"/2/users/{DAVID_ID}/liked_tweets")
     assert liked.args["max_results"] == "100"
+    assert (
+        rest.args["pagination_token"] == recorded("get_liked_tweets")["body"]["meta"]["next_token"]
+    )
 
 
 def test_likes_forbidden_by_the_tier_keep_replies_and_wait_a_week(httpserver: HTTPServer) -> None:
@@ -420,7 +429,7 @@ def test_requests_mode_keeps_a_request_for_the_likes(httpserver: HTTPServer) -> 
     # @Twitter's paged timeline and likes, served as your own: page 1 has a next_token.
     serve_twitter_timeline(httpserver)
     httpserver.expect_request(f"/2/users/{TWITTER_ID}/liked_tweets").respond_with_handler(
-        lambda r: replay(recorded("get_liked_tweets"), r)
+        liked_tweets
     )
     source = Source(
         id=2,

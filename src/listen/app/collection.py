@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,11 +22,12 @@ from listen.collectors.base import (
 )
 from listen.config import Config
 from listen.errors import ConfigError, InputError, ListenError, SourceError
+from listen.facts import SavedCounts
 from listen.logfile import FILE_ONLY
 from listen.redact import Redactor
 from listen.schedule import next_poll_delay
 from listen.store import Store
-from listen.text import one_line
+from listen.text import clean_result, one_line
 from listen.types import COLLECTABLE_PLATFORMS, CollectResult, RunSummary, Source, SourceOutcome
 
 if TYPE_CHECKING:  # httpx takes ~60 ms to import: an idle run (nothing due) never needs it
@@ -53,6 +54,12 @@ class CollectOptions:
 def open_store(path: Path, *, timeout: float = 30.0) -> Store:
     """Open the database, applying migrations; waits up to `timeout` s for a busy database."""
     return Store.open(path, timeout=timeout)
+
+
+def open_store_for_reading(path: Path, *, timeout: float = 30.0) -> Store:
+    """The database for a command that only reads: when there is none yet, an empty one in
+    memory (nothing, not even a directory, is created for a listing)."""
+    return Store.open(path if path.exists() else ":memory:", timeout=timeout)
 
 
 def http_settings(config: Config) -> HttpSettings:
@@ -258,11 +265,17 @@ def _store_outcome(
     now = utcnow()
     interval = config.collect.interval_minutes
     try:
-        result = future.result()
+        result = as_stored(future.result(), now)
     except SourceError as exc:
-        return _record_failure(
+        saved = SavedCounts(0, 0)
+        if exc.partial is not None:  # what arrived before the failure, and where to resume
+            saved = store.save_result(
+                source, as_stored(exc.partial, now), now=now, next_poll_at=now
+            )
+        failure = _record_failure(
             config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
         )
+        return replace(failure, new_posts=saved.new_posts, new_engagements=saved.new_engagements)
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -287,6 +300,26 @@ def _store_outcome(
         if result.disabled_reason
         else None,
     )
+
+
+FUTURE_DATE_TOLERANCE = timedelta(minutes=10)  # servers' clocks run a little ahead
+
+
+def as_stored(result: CollectResult, now: datetime) -> CollectResult:
+    """A collector's result as it may be stored: untrusted text cleaned, and a post without a
+    readable date, or dated in the future, dated when first seen (flagged `date_estimated`),
+    so it still reaches the digest and does not sit on top of every list for ever."""
+    result = clean_result(result)
+    latest = now + FUTURE_DATE_TOLERANCE
+    if all(p.created_at is not None and p.created_at <= latest for p in result.posts):
+        return result
+    posts = tuple(
+        p
+        if p.created_at is not None and p.created_at <= latest
+        else replace(p, created_at=now, date_estimated=True)
+        for p in result.posts
+    )
+    return replace(result, posts=posts)
 
 
 def _record_failure(

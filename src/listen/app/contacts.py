@@ -7,14 +7,16 @@ imported file alike), and the config file stays the owner of the contacts it dec
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from listen.config import Config
 from listen.errors import InputError
 from listen.facts import ContactRow
-from listen.identities import clean_name, identity_problem
-from listen.store import Store
+from listen.identities import identity_problem
+from listen.redact import without_url_password
+from listen.store import Store, normalise_handle
+from listen.text import clean_name
 
 
 class IdentityProblem(InputError):
@@ -50,9 +52,21 @@ def add_contact(
     return clean_name(name)
 
 
-def list_contacts(store: Store) -> list[ContactRow]:
-    """Every contact with its identities, highest priority first."""
-    return store.list_contacts()
+def list_contacts(config: Config, store: Store) -> list[ContactRow]:
+    """Every contact with its identities, highest priority first: the stored ones and those
+    the config file declares (stored by the next collect); passwords in feed URLs masked."""
+    rows = {row.name: row for row in store.list_contacts()}
+    for contact in config.contacts:
+        name = clean_name(contact.name)
+        if name and name not in rows:
+            identities = {(p, normalise_handle(p, h)) for p, h in contact.identities()}
+            rows[name] = ContactRow(
+                0, name, contact.priority, contact.notes, tuple(sorted(identities))
+            )
+    return [
+        replace(row, identities=tuple((p, without_url_password(h)) for p, h in row.identities))
+        for row in sorted(rows.values(), key=lambda r: (-r.priority, r.name))
+    ]
 
 
 def remove_contact(config: Config, store: Store, name: str) -> None:
@@ -70,9 +84,11 @@ def remove_contact(config: Config, store: Store, name: str) -> None:
 class ContactImport:
     """What `import_contacts_file` saved and skipped."""
 
-    saved: int
+    saved: int  # contacts new to the store
     problems: tuple[str, ...]  # "Name: why", one per contact skipped
     nameless_rows: tuple[int, ...]  # file rows without a name
+    updated: int = 0  # known contacts that gained an identity
+    known: int = 0  # contacts in the file already stored as they are
 
 
 def import_contacts_file(store: Store, path: Path) -> ContactImport:
@@ -80,6 +96,7 @@ def import_contacts_file(store: Store, path: Path) -> ContactImport:
     from listen.importers import read_contacts_file  # csv/xml parsing: only this command
 
     imported = read_contacts_file(path)
+    before = {row.name: row.identities for row in store.list_contacts()}
     problems = []
     saved = 0
     for contact in imported.contacts:
@@ -95,4 +112,13 @@ def import_contacts_file(store: Store, path: Path) -> ContactImport:
             saved += 1
         except InputError as exc:
             problems.append(f"{clean_name(contact.name)}: {exc}")
-    return ContactImport(saved, tuple(problems), tuple(imported.nameless_rows))
+    after = {row.name: row.identities for row in store.list_contacts()}
+    added = len(after.keys() - before.keys())
+    updated = sum(1 for name, identities in before.items() if after.get(name) != identities)
+    return ContactImport(
+        added,
+        tuple(problems),
+        tuple(imported.nameless_rows),
+        updated=updated,
+        known=max(0, saved - added - updated),
+    )

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from listen.config import Config
 
 
+ID_BASE_KEY = "id_base"  # source state: what post ids that are not URIs are scoped to
+
+
 class BlogCollector:
     """Polls one feed URL; keeps ETag/Last-Modified so unchanged feeds cost a 304."""
 
@@ -47,7 +50,15 @@ class BlogCollector:
             raise SourceError(source.target, "empty response body")
         if looks_like_html(response.content):
             raise SourceError(source.target, not_a_feed_reason(response.content, response.url))
-        feed = parse_feed(response.content, response.url, response.headers.get("content-type", ""))
+        # Ids that are not URIs are scoped to the URL the feed was first polled at, which a
+        # permanent redirect does not change (else every such post would come back as new).
+        id_base = state.setdefault(ID_BASE_KEY, source.target)
+        feed = parse_feed(
+            response.content,
+            response.url,
+            response.headers.get("content-type", ""),
+            id_base=id_base,
+        )
         return CollectResult(
             posts=feed.posts,
             state=state,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from listen.backfill import Walk, load_gaps, read_with_gaps, save_gaps
 from listen.clock import parse_iso, to_iso, utcnow
 from listen.collectors.bluesky_parse import (
     ACTIVITY_COLLECTIONS,
@@ -108,19 +109,70 @@ class BlueskyCollector:
         did = self._did(source.target, state, tally)
         seen = [key for key in state.get("seen", []) if isinstance(key, str)]
         known = set(seen)
-        newest = parse_iso(state.get("newest_at"))
-        entries: list[FeedEntry] = []
-        keys: set[str] = set()
-        cursor: str | None = None
         host = self._feed_host()
-        for _page in range(max(1, self.config.max_pages)):
-            if cursor is not None:
-                tally.check_budget(host.base_url)
-            reply = tally.add(host.author_feed(did, self._page_limit(), cursor), host.base_url)
+
+        def pager(newer_than: str | None, cursor: str | None, pages: int) -> Walk:
+            return self._author_pages(
+                source.target, host, did, known, newer_than, cursor, pages, tally
+            )
+
+        pages = max(1, self.config.max_pages)
+        found, gaps = read_with_gaps(pager, state.get("newest_at"), load_gaps(state), pages)
+        entries: list[FeedEntry] = found.items
+        if tally.skipped:
+            log.info("bluesky %s: skipped %d unreadable feed items", source.target, tally.skipped)
+        save_gaps(state, gaps)
+        state["seen"] = ([e.key for e in entries] + seen)[:SEEN_KEYS_KEPT]
+        times = [e.sort_at for e in entries if e.sort_at is not None]
+        newest = parse_iso(state.get("newest_at"))
+        if newest:
+            times.append(newest)
+        if times:
+            state["newest_at"] = to_iso(max(times))
+        result = CollectResult(
+            posts=tuple(e.post for e in entries),
+            resolved_id=did,
+            state=state,
+            reads=tally.reads,
+            bytes_received=tally.bytes_received,
+            next_poll_after=tally.wait,
+        )
+        if found.error is not None:  # keep what arrived and where to resume; then fail
+            found.error.partial = result
+            raise found.error
+        return result
+
+    def _author_pages(
+        self,
+        target: str,
+        host: Xrpc,
+        did: str,
+        known: set[str],
+        newer_than: str | None,
+        cursor: str | None,
+        pages: int,
+        tally: _Tally,
+    ) -> Walk:
+        """Feed entries from `cursor` (None: the newest) down to one seen before or older than
+        `newer_than`. A failed first page of new posts raises; a later one ends the pass."""
+        walk = Walk(resume_from=cursor)
+        oldest_wanted = parse_iso(newer_than)
+        keys: set[str] = set()
+        for page in range(pages):
+            try:
+                if cursor is not None:
+                    tally.check_budget(host.base_url)
+                reply = tally.add(host.author_feed(did, self._page_limit(), cursor), host.base_url)
+            except SourceError as exc:
+                if page == 0 and walk.resume_from is None:
+                    raise
+                walk.error = exc
+                break
             feed = reply.body.get("feed")
             if not isinstance(feed, list):
-                raise SourceError(source.target, "malformed getAuthorFeed response: no feed list")
-            reached_known = _take_new(feed, known, newest, keys, entries, tally)
+                raise SourceError(target, "malformed getAuthorFeed response: no feed list")
+            walk.pages += 1
+            reached_known = _take_new(feed, known, oldest_wanted, keys, walk.items, tally)
             next_cursor = reply.body.get("cursor")
             if (
                 reached_known
@@ -129,24 +181,10 @@ class BlueskyCollector:
                 or not next_cursor
                 or next_cursor == cursor
             ):
+                walk.complete = True
                 break
-            cursor = next_cursor
-        if tally.skipped:
-            log.info("bluesky %s: skipped %d unreadable feed items", source.target, tally.skipped)
-        state["seen"] = ([e.key for e in entries] + seen)[:SEEN_KEYS_KEPT]
-        times = [e.sort_at for e in entries if e.sort_at is not None]
-        if newest:
-            times.append(newest)
-        if times:
-            state["newest_at"] = to_iso(max(times))
-        return CollectResult(
-            posts=tuple(e.post for e in entries),
-            resolved_id=did,
-            state=state,
-            reads=tally.reads,
-            bytes_received=tally.bytes_received,
-            next_poll_after=tally.wait,
-        )
+            cursor = walk.resume_from = next_cursor
+        return walk
 
     def _feed_host(self) -> Xrpc:
         """The public AppView; or, with an app password, the user's PDS (which proxies app.bsky

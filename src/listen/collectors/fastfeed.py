@@ -315,12 +315,14 @@ def _atom_entry(entry: Element, url: str) -> FastEntry:
             if len(child) or child.attrib:
                 raise Unsupported
             fields[name] = (child.text or "").strip()
-    entry_id = _fix(_resolve(url, fields["id"])) if fields.get("id") else None
+    # An Atom id is an opaque IRI: kept as written (never resolved against the feed's host, or
+    # two feeds' `post1` would collide); only as the link fallback is it resolved.
+    entry_id = _fix(fields["id"]) if fields.get("id") else None
     published = _rfc3339(fields["published"]) if "published" in fields else None
     updated = _rfc3339(fields["updated"]) if "updated" in fields else None
     return FastEntry(
         id=entry_id,
-        link=link or entry_id,
+        link=link or (_fix(_resolve(url, fields["id"])) if entry_id else None),
         title=_fix(fields["title"]) if "title" in fields else None,
         body=_fix(fields.get("content") or fields.get("summary") or ""),
         author=author,
@@ -416,4 +418,4 @@ def _rfc3339(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise Unsupported from None
-    return moment.astimezone(UTC).replace(microsecond=0)
+    return moment.astimezone(UTC)  # with its fraction of a second, as `feeds` keeps it

@@ -33,11 +33,18 @@ class ParsedFeed:
     format: str  # rss20, atom10, json1.1, ...
 
 
-def parse_feed(content: bytes, url: str, content_type: str = "") -> ParsedFeed:
-    """Parse feed bytes; raise `SourceError` when nothing usable is in them."""
+def parse_feed(
+    content: bytes, url: str, content_type: str = "", *, id_base: str | None = None
+) -> ParsedFeed:
+    """Parse feed bytes; raise `SourceError` when nothing usable is in them.
+
+    `url` is where the bytes came from (relative links resolve against it); `id_base` scopes
+    item ids that are not URIs (`id_base#guid`), default `url`. A collector passes the URL the
+    feed was subscribed under, so ids survive a permanent redirect.
+    """
     if looks_like_json_feed(content, content_type):
-        return parse_json_feed(content, url)
-    return parse_xml_feed(content, url)
+        return parse_json_feed(content, url, id_base=id_base)
+    return parse_xml_feed(content, url, id_base=id_base)
 
 
 def looks_like_json_feed(content: bytes, content_type: str = "") -> bool:
@@ -48,7 +55,7 @@ def looks_like_json_feed(content: bytes, content_type: str = "") -> bool:
     return head.startswith(b"{")
 
 
-def parse_json_feed(content: bytes, url: str) -> ParsedFeed:
+def parse_json_feed(content: bytes, url: str, *, id_base: str | None = None) -> ParsedFeed:
     """Map a JSON Feed 1.0/1.1 document to posts."""
     try:
         document = json.loads(content.decode("utf-8-sig", errors="replace"))
@@ -78,7 +85,7 @@ def parse_json_feed(content: bytes, url: str) -> ParsedFeed:
         )
         posts.append(
             Post(
-                id=blog_post_id(url, guid, title, created),
+                id=blog_post_id(id_base or url, guid, title, created),
                 platform="blog",
                 url=link,
                 author_handle=_json_author(item) or feed_author,
@@ -117,7 +124,7 @@ def refuse_entity_declarations(content: bytes, url: str) -> None:
         raise SourceError(url, "feed declares XML entities in its DOCTYPE (refused)")
 
 
-def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
+def parse_xml_feed(content: bytes, url: str, *, id_base: str | None = None) -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0 or Atom, tolerating recoverable damage.
 
     Plain UTF-8 RSS 2.0 and Atom 1.0 take the fast path (`fastfeed`, same results); everything
@@ -127,7 +134,7 @@ def parse_xml_feed(content: bytes, url: str) -> ParsedFeed:
     fast = parse_simple_feed(content, url)
     if fast is None:
         fast = _parse_with_feedparser(content, url)
-    posts = tuple(_entry_post(url, e, fast.author) for e in fast.entries if _readable(e))
+    posts = tuple(_entry_post(url, e, fast.author, id_base) for e in fast.entries if _readable(e))
     return ParsedFeed(title=fast.title, link=fast.link, posts=posts, format=fast.version)
 
 
@@ -139,19 +146,19 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
         raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
     if not parsed.get("version") and not parsed.entries:
         raise SourceError(url, "not a feed (no RSS, Atom or JSON Feed found)")
+    raw_ids = _unresolved_atom_ids(content, parsed)
     entries = []
-    for entry in parsed.entries:
+    for index, entry in enumerate(parsed.entries):
         contents = entry.get("content") or []
         body = _str(contents[0].get("value")) if contents else ""
         entries.append(
             FastEntry(
-                id=_str(entry.get("id")) or None,
+                id=raw_ids[index] if raw_ids else _str(entry.get("id")) or None,
                 link=_str(entry.get("link")) or None,
                 title=_str(entry.get("title")) or None,
                 body=body or _str(entry.get("summary")),
                 author=_str(entry.get("author")) or None,
-                created=datetime_from_struct(entry.get("published_parsed"))
-                or datetime_from_struct(entry.get("updated_parsed")),
+                created=_entry_time(entry, "published") or _entry_time(entry, "updated"),
                 comment_feed=_str(entry.get("wfw_commentrss")) or None,
             )
         )
@@ -167,17 +174,32 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
     )
 
 
+def _unresolved_atom_ids(content: bytes, parsed: Any) -> list[str | None] | None:
+    """An Atom feed's entry ids as written: feedparser resolves relative ids against the feed
+    URL, which would make `post1` of two feeds on one host the same post. None for RSS."""
+    if not str(parsed.get("version") or "").startswith("atom"):
+        return None
+    import feedparser  # slow to import; only feeds the fast parser declines need it
+
+    unresolved = feedparser.parse(content).entries  # no base URL: nothing to resolve against
+    if len(unresolved) != len(parsed.entries):
+        return None
+    return [_str(entry.get("id")) or None for entry in unresolved]
+
+
 def _readable(entry: FastEntry) -> bool:
     """False for an entry with nothing a person could read or open."""
     return bool(entry.title or entry.body or entry.link)
 
 
-def _entry_post(url: str, entry: FastEntry, feed_author: str | None) -> Post:
+def _entry_post(
+    url: str, entry: FastEntry, feed_author: str | None, id_base: str | None = None
+) -> Post:
     link = urljoin(url, entry.link) if entry.link else None
     guid = entry.id or link
     title = entry.title or ""
     return Post(
-        id=blog_post_id(url, guid, title, entry.created),
+        id=blog_post_id(id_base or url, guid, title, entry.created),
         platform="blog",
         url=link,
         author_handle=entry.author or feed_author or None,
@@ -189,9 +211,13 @@ def _entry_post(url: str, entry: FastEntry, feed_author: str | None) -> Post:
     )
 
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def blog_post_id(feed_url: str, guid: str | None, title: str, created: datetime | None) -> str:
-    """A stable, globally unique id: the guid when it is a URI, else scoped to the feed."""
-    if guid and (":" in guid and not guid.isdigit()):
+    """A stable, globally unique id: the guid when it is a URI (`tag:`, `urn:`, `https:`...),
+    else scoped to the feed (`FEED_URL#guid`), never resolved against the feed's host."""
+    if guid and _URI_SCHEME.match(guid):
         return guid[:2000]
     if guid:
         return f"{feed_url}#{guid}"[:2000]
@@ -202,6 +228,16 @@ def blog_post_id(feed_url: str, guid: str | None, title: str, created: datetime 
 def _bozo_reason(parsed: Any) -> str:
     reason = parsed.get("bozo_exception")
     return str(reason).splitlines()[0][:200] if reason else "unknown error"
+
+
+def _entry_time(entry: Any, name: str) -> datetime | None:
+    """An entry's date: feedparser's (whole seconds), with the fraction of a second the feed
+    gave (RFC 3339 `13:53:00.550Z`) when the two agree, so posts in one second keep their order."""
+    parsed = datetime_from_struct(entry.get(f"{name}_parsed"))
+    precise = parse_iso(_str(entry.get(name)))
+    if parsed and precise and precise.replace(microsecond=0) == parsed:
+        return precise
+    return parsed
 
 
 def datetime_from_struct(value: Any) -> datetime | None:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from listen.backfill import Walk, load_gaps, read_with_gaps, save_gaps
 from listen.clock import parse_iso, to_iso, utcnow
 from listen.collectors.feeds import parse_feed
 from listen.collectors.mastodon_parse import (
@@ -131,7 +132,7 @@ class MastodonCollector:
             raise
         state["account_id"] = account_id
         try:
-            statuses = self._statuses(acct, account_id, state.get("since_id"), poll, auth=auth)
+            statuses, failure = self._statuses(acct, account_id, state, poll, auth=auth)
         except SourceError as exc:
             if exc.status in API_REFUSED:
                 if exc.status == 404:
@@ -139,13 +140,10 @@ class MastodonCollector:
                 return self._collect_rss(acct, state, poll, f"statuses refused: {exc.reason}")
             raise
         posts = _posts_with_reply_targets(statuses, acct.instance)
-        since_id = newest_id([s["id"] for s in statuses if isinstance(s.get("id"), str)], None)
-        if since_id:
-            state["since_id"] = newest_id([since_id], state.get("since_id"))
         for key in ("rss_until", "rss_reason", "etag", "last_modified"):
             state.pop(key, None)
         state["via"] = "api"
-        return self._result(posts, (), state, poll)
+        return self._result(posts, (), state, poll, failure=failure)
 
     def _collect_rss(
         self, acct: Acct, state: dict[str, Any], poll: _Poll, refused: str | None = None
@@ -197,25 +195,22 @@ class MastodonCollector:
         auth = self._may_send_token(acct)
         account_id = state.get("account_id") or self._lookup(acct, poll, auth=auth)
         state["account_id"] = account_id
-        statuses = self._statuses(acct, account_id, state.get("since_id"), poll, auth=auth)
+        statuses, failure = self._statuses(acct, account_id, state, poll, auth=auth)
         engagements: list[Engagement] = []
         for status in statuses:
             target_id = needs_reply_target(status, account_id)
             target_uri = self._status_uri(acct, target_id, poll) if target_id else None
             engagements.extend(own_status_engagements(status, account_id, target_uri))
-        since_id = newest_id([s["id"] for s in statuses if isinstance(s.get("id"), str)], None)
-        if since_id:
-            state["since_id"] = newest_id([since_id], state.get("since_id"))
-        if self.token:
+        if self.token and failure is None:
             engagements.extend(self._favourites(acct, state, poll))
-        elif state.get("likes") != NO_TOKEN_NOTE:
+        elif not self.token and state.get("likes") != NO_TOKEN_NOTE:
             log.warning(
                 "mastodon %s: LISTEN_MASTODON_ACCESS_TOKEN is not set, so favourites"
                 " (likes) are not detected",
                 acct.address,
             )
             state["likes"] = NO_TOKEN_NOTE
-        return self._result((), engagements, state, poll)
+        return self._result((), engagements, state, poll, failure=failure)
 
     def _status_uri(self, acct: Acct, status_id: str, poll: _Poll) -> str | None:
         """The ActivityPub uri of a status known on the user's instance by its local id."""
@@ -293,39 +288,72 @@ class MastodonCollector:
         return account_id
 
     def _statuses(
-        self, acct: Acct, account_id: str, since_id: str | None, poll: _Poll, *, auth: bool
-    ) -> list[dict[str, Any]]:
-        """Statuses newer than `since_id`, newest first, following `Link: rel="next"`."""
+        self, acct: Acct, account_id: str, state: dict[str, Any], poll: _Poll, *, auth: bool
+    ) -> tuple[list[dict[str, Any]], SourceError | None]:
+        """Statuses newer than the state's `since_id`, then the gaps earlier polls left (page
+        cap, a failed page), each at most `max_pages` pages; moves `since_id` and the gaps."""
+
+        def pager(since_id: str | None, max_id: str | None, pages: int) -> Walk:
+            return self._status_pages(acct, account_id, poll, since_id, max_id, pages, auth=auth)
+
+        since_id = state.get("since_id")
+        pages = max(1, self.options.max_pages)
+        found, gaps = read_with_gaps(pager, since_id, load_gaps(state), pages)
+        if found.newest:
+            state["since_id"] = newest_id([found.newest], since_id)
+        save_gaps(state, gaps)
+        return found.items, found.error
+
+    def _status_pages(
+        self,
+        acct: Acct,
+        account_id: str,
+        poll: _Poll,
+        since_id: str | None,
+        max_id: str | None,
+        pages: int,
+        *,
+        auth: bool,
+    ) -> Walk:
+        """Statuses newer than `since_id` and older than `max_id`, newest first, following
+        `Link: rel="next"`. A failed first page of new statuses raises (the caller may read the
+        RSS feed instead); any other failed page ends the pass with what arrived."""
         base = self._base(acct)
         url = f"{base}/api/v1/accounts/{quote(account_id)}/statuses"
-        first: dict[str, Any] = {"limit": self.page_limit}
-        if since_id:
-            first["since_id"] = since_id
-        params: dict[str, Any] | None = first
-        collected: list[dict[str, Any]] = []
-        for page in range(max(1, self.options.max_pages)):
+        bounds = {"since_id": since_id, "max_id": max_id}
+        params: dict[str, Any] | None = {
+            "limit": self.page_limit,
+            **{key: value for key, value in bounds.items() if value},
+        }
+        walk = Walk()
+        for page in range(pages):
             try:
                 response = self._get(acct, url, poll, params=params, auth=auth)
             except SourceError as exc:
-                if page == 0:
+                if page == 0 and max_id is None:
                     raise
                 log.warning("mastodon %s: stopped paging: %s", acct.address, exc)
+                walk.error = exc
                 break
             items = json_list(response.content, url)
             fresh = [s for s in items if is_newer(s.get("id"), since_id)]
-            collected.extend(fresh)
+            walk.items.extend(fresh)
+            walk.pages += 1
+            ids = [s["id"] for s in fresh if isinstance(s.get("id"), str)]
+            walk.newest = newest_id(ids, walk.newest) if max_id is None else None
+            walk.resume_from = _oldest_id(ids, walk.resume_from)
             next_url = parse_link_header(header_value(response, "link")).get("next")
-            if (
+            walk.complete = (
                 not items
                 or len(fresh) < len(items)  # reached what we already have
                 or len(items) < self.page_limit
                 or not next_url
                 or not same_origin(next_url, base)
-                or poll.wait_seconds is not None
-            ):
+            )
+            if walk.complete or not next_url or poll.wait_seconds is not None:
                 break
             url, params = next_url, None
-        return collected
+        return walk
 
     def _get(
         self,
@@ -391,8 +419,11 @@ class MastodonCollector:
         poll: _Poll,
         *,
         not_modified: bool = False,
+        failure: SourceError | None = None,
     ) -> CollectResult:
-        return CollectResult(
+        """The poll's result; with `failure`, raised with the result kept on it (stored
+        first, so what arrived and where to resume are not lost)."""
+        result = CollectResult(
             posts=tuple(posts),
             engagements=tuple(engagements),
             state=state,
@@ -401,6 +432,11 @@ class MastodonCollector:
             bytes_received=poll.bytes_received,
             next_poll_after=poll.wait_seconds,
         )
+        if failure is not None:
+            failure.partial = result
+            failure.reads = poll.reads
+            raise failure
+        return result
 
 
 def _posts_with_reply_targets(statuses: list[dict[str, Any]], instance: str) -> list[Post]:
@@ -420,6 +456,15 @@ def _posts_with_reply_targets(statuses: list[dict[str, Any]], instance: str) -> 
             post = replace(post, reply_to=uri_by_id[target])
         posts.append(post)
     return posts
+
+
+def _oldest_id(ids: list[str], current: str | None) -> str | None:
+    """The lowest of `ids` and `current` (Mastodon ids are numeric strings)."""
+    best = current
+    for status_id in ids:
+        if best is None or is_newer(best, status_id):
+            best = status_id
+    return best
 
 
 def _instance_of(account: str) -> str | None:

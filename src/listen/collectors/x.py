@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from listen.backfill import Walk, load_gaps, read_with_gaps, save_gaps
 from listen.clock import parse_iso, to_iso, utcnow
 from listen.collectors.x_parse import (
     EXPANSIONS,
@@ -24,6 +25,7 @@ from listen.collectors.x_parse import (
     USER_FIELDS,
     like_engagements,
     newer_id,
+    older_id,
     own_engagements,
     parse_tweet_page,
     parse_user_id,
@@ -52,6 +54,7 @@ MISSING_CREDENTIALS = (
     "LISTEN_X_CONSUMER_SECRET, LISTEN_X_ACCESS_TOKEN, LISTEN_X_ACCESS_TOKEN_SECRET)"
 )
 LIKES_RETRY_AFTER = timedelta(days=7)  # after a 403 on likes (tier without the endpoint)
+LIKES_SEEN_KEPT = 200  # liked tweet ids remembered to recognise where the last poll stopped
 _OAUTH1 = ("x_consumer_key", "x_consumer_secret", "x_access_token", "x_access_token_secret")
 
 
@@ -98,63 +101,103 @@ class XCollector:
         api = XApi(client, source.target, allowance, self.x, owned=source.kind == "self")
         try:
             if source.kind == "author":
-                posts, engagements = self._collect_author(api, source.target, state)
+                posts, failure = self._timeline(api, source.target, state)
+                engagements: list[Engagement] = []
             elif source.kind == "self":
-                posts, engagements = self._collect_self(api, source.target, state)
+                posts, engagements, failure = self._collect_self(api, source.target, state)
             else:
                 raise SourceError(source.target, f"unknown X source kind {source.kind!r}", reads=0)
         except SourceError as exc:
             exc.reads = api.reads
-            if isinstance(exc, AuthError) and not isinstance(exc, XAccessDenied):
-                self._auth_failure = exc.reason  # a bad token fails every poll alike
+            self._note_auth_failure(exc)
             raise
         previous = state.get("reads_per_poll")
         typical = api.reads if not isinstance(previous, int | float) else previous
         state["reads_per_poll"] = round(0.7 * typical + 0.3 * api.reads, 2)  # for the planner
-        return CollectResult(
+        result = CollectResult(
             posts=tuple(posts),
             engagements=tuple(engagements),
             state=state,
             reads=api.reads,
             bytes_received=client.session.bytes_received,
             metered_ids=tuple(api.post_ids),
+            resolved_id=state.get("user_id") if source.kind == "author" else None,
         )
+        if failure is not None:  # keep what arrived, the cursor and the user id; then fail
+            failure.reads = api.reads
+            self._note_auth_failure(failure)
+            failure.partial = result
+            raise failure
+        return result
+
+    def _note_auth_failure(self, exc: SourceError) -> None:
+        if isinstance(exc, AuthError) and not isinstance(exc, XAccessDenied):
+            self._auth_failure = exc.reason  # a bad token fails every poll alike
 
     def _client(self) -> Any:
         return x_client(self.credentials or {}, self.x, self.settings)
 
-    def _collect_author(
-        self, api: XApi, username: str, state: dict[str, Any]
-    ) -> tuple[list[Post], list[Engagement]]:
+    def _timeline(
+        self, api: XApi, username: str, state: dict[str, Any], *, keep_for_likes: bool = False
+    ) -> tuple[list[Post], SourceError | None]:
+        """New tweets since `since_id`, then older ones earlier polls left unread (gaps), each
+        at most `max_pages` pages per poll. A failed page ends the poll with what arrived."""
         user_id = state.get("user_id") or api.resolve(username)
         state["user_id"] = user_id
-        posts, newest = api.timeline(user_id, state.get("since_id"), username)
-        if newest:
-            state["since_id"] = newer_id(state.get("since_id"), newest)
-        return posts, []
+        since_id = state.get("since_id")
+
+        def pager(newer_than: str | None, until_id: str | None, pages: int) -> Walk:
+            return api.timeline(user_id, username, newer_than, until_id, pages, keep_for_likes)
+
+        found, gaps = read_with_gaps(pager, since_id, load_gaps(state), max(1, self.x.max_pages))
+        if found.newest:
+            state["since_id"] = newer_id(since_id, found.newest)
+        save_gaps(state, gaps)
+        return found.items, found.error
 
     def _collect_self(
         self, api: XApi, username: str, state: dict[str, Any]
-    ) -> tuple[list[Post], list[Engagement]]:
-        user_id = state.get("user_id") or api.resolve(username)
-        state["user_id"] = user_id
+    ) -> tuple[list[Post], list[Engagement], SourceError | None]:
         retry_at = parse_iso(state.get("likes_forbidden_until"))
         likes_due = retry_at is None or retry_at <= utcnow()
-        own, newest = api.timeline(
-            user_id, state.get("since_id"), username, keep_for_likes=likes_due
-        )
-        if newest:
-            state["since_id"] = newer_id(state.get("since_id"), newest)
+        own, failure = self._timeline(api, username, state, keep_for_likes=likes_due)
         engagements = own_engagements(own)
-        if likes_due:
+        if likes_due and failure is None:
             try:
-                engagements.extend(like_engagements(api.liked(user_id)))
+                likes, failure = self._likes(api, state)
+                engagements.extend(like_engagements(likes))
                 state.pop("likes_forbidden_until", None)
             except XAccessDenied as exc:
                 # Keep the replies and quotes; try likes again in a week, not every poll.
                 log.warning("X likes unavailable for @%s: %s", username, exc.reason)
                 state["likes_forbidden_until"] = to_iso(utcnow() + LIKES_RETRY_AFTER)
-        return [], engagements
+        return [], engagements, failure
+
+    def _likes(self, api: XApi, state: dict[str, Any]) -> tuple[list[Post], SourceError | None]:
+        """Liked tweets: the first poll reads the history back as far as its budget allows and
+        keeps a cursor to read the rest later; later polls read until a like seen before."""
+        user_id = str(state["user_id"])
+        seen = [i for i in state.get("likes_seen", []) if isinstance(i, str)]
+        first = "likes_seen" not in state
+        pages = max(1, self.x.max_pages)
+        new = api.liked(user_id, set(seen), None, pages, short_pages=not first)
+        state["likes_seen"] = ([p.id for p in new.items] + seen)[:LIKES_SEEN_KEPT]
+        if first:
+            _set_or_drop(state, "likes_backfill", new.resume_from)
+            return new.items, new.error
+        cursor = state.get("likes_backfill")
+        if not isinstance(cursor, str) or new.error is not None:
+            return new.items, new.error
+        older = api.liked(user_id, set(state["likes_seen"]), cursor, pages, short_pages=False)
+        _set_or_drop(state, "likes_backfill", older.resume_from if older.error is None else cursor)
+        return [*new.items, *older.items], older.error
+
+
+def _set_or_drop(state: dict[str, Any], key: str, value: str | None) -> None:
+    if value:
+        state[key] = value
+    else:
+        state.pop(key, None)
 
 
 class _OutOfReads(Exception):
@@ -214,14 +257,20 @@ class XApi:
         return user_id
 
     def timeline(
-        self, user_id: str, since_id: str | None, username: str, *, keep_for_likes: bool = False
-    ) -> tuple[list[Post], str | None]:
-        """Tweets newer than `since_id`, following next_token up to `max_pages` pages."""
-        posts: list[Post] = []
-        newest: str | None = None
+        self,
+        user_id: str,
+        username: str,
+        since_id: str | None,
+        until_id: str | None,
+        pages: int,
+        keep_for_likes: bool = False,
+    ) -> Walk:
+        """Tweets newer than `since_id` (and older than `until_id`), newest first, following
+        next_token for up to `pages` pages; a failed page ends the walk with what arrived."""
+        walk = Walk()
         token: str | None = None
         reserve = LIKES_MIN_RESULTS if keep_for_likes else 0
-        for _ in range(max(1, self.x.max_pages)):
+        for _ in range(pages):
             try:
                 size = self._page_size(TIMELINE_MIN_RESULTS, reserve)
             except _OutOfReads:
@@ -232,37 +281,67 @@ class XApi:
                 "user_fields": USER_FIELDS,
                 "max_results": size,
             }
-            if since_id:
-                params["since_id"] = since_id
-            if token:
-                params["pagination_token"] = token
-            payload = self.call(self.client.get_users_tweets, user_id, **params)
+            bounds = {"since_id": since_id, "until_id": until_id, "pagination_token": token}
+            params.update({key: value for key, value in bounds.items() if value})
+            try:
+                payload = self.call(self.client.get_users_tweets, user_id, **params)
+            except SourceError as exc:
+                walk.error = exc
+                break
             self._receive(payload)
             page = parse_tweet_page(payload, fallback_username=username)
-            posts.extend(page.posts)
-            newest = newer_id(newest, page.newest_id)
+            walk.items.extend(page.posts)
+            walk.pages += 1
+            walk.newest = newer_id(walk.newest, page.newest_id)
+            walk.resume_from = older_id(walk.resume_from, page.oldest_id)
             token = page.next_token
             if not token:
+                walk.complete = True
                 break
-        return posts, newest
+        return walk
 
-    def liked(self, user_id: str) -> list[Post]:
-        """The newest liked tweets (one page: likes are read often, and X has no since_id here)."""
-        largest = 100 if self.x.read_unit == "requests" else LIKES_POSTS_PAGE
-        try:
-            size = self._page_size(LIKES_MIN_RESULTS, largest=largest)
-        except _OutOfReads:
-            return []
-        payload = self.call(
-            self.client.get_liked_tweets,
-            user_id,
-            tweet_fields=TWEET_FIELDS,
-            expansions=EXPANSIONS,
-            user_fields=USER_FIELDS,
-            max_results=size,
-        )
-        self._receive(payload)
-        return list(parse_tweet_page(payload).posts)
+    def liked(
+        self, user_id: str, known: set[str], token: str | None, pages: int, *, short_pages: bool
+    ) -> Walk:
+        """Liked tweets, newest like first, from `token` on, until a page holds a known one.
+
+        X has no since_id here. When posts are metered, `short_pages` asks for few (new likes
+        between two polls are few); when requests are, a full page costs the same.
+        """
+        largest = LIKES_POSTS_PAGE if short_pages and self.x.read_unit == "posts" else 100
+        walk = Walk(resume_from=token)  # here: the next page's token
+        for _ in range(pages):
+            try:
+                size = self._page_size(LIKES_MIN_RESULTS, largest=largest)
+            except _OutOfReads:
+                break
+            params: dict[str, Any] = {"pagination_token": token} if token else {}
+            try:
+                payload = self.call(
+                    self.client.get_liked_tweets,
+                    user_id,
+                    tweet_fields=TWEET_FIELDS,
+                    expansions=EXPANSIONS,
+                    user_fields=USER_FIELDS,
+                    max_results=size,
+                    **params,
+                )
+            except XAccessDenied:
+                raise
+            except SourceError as exc:
+                walk.error = exc
+                break
+            self._receive(payload)
+            page = parse_tweet_page(payload)
+            fresh = [p for p in page.posts if p.id not in known]
+            known.update(p.id for p in fresh)
+            walk.items.extend(fresh)
+            walk.pages += 1
+            token = walk.resume_from = page.next_token
+            if not token or len(fresh) < len(page.posts):
+                walk.resume_from = None if len(fresh) < len(page.posts) else token
+                break
+        return walk
 
     def _page_size(self, minimum: int, reserve: int = 0, largest: int = 100) -> int:
         """max_results for the next page, shrunk to what the allowance has left."""

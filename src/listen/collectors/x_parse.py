@@ -42,6 +42,7 @@ class TweetPage:
     posts: tuple[Post, ...]
     newest_id: str | None
     next_token: str | None
+    oldest_id: str | None = None
 
 
 def tweet_url(username: str | None, tweet_id: str) -> str:
@@ -74,8 +75,12 @@ def parse_tweet_page(payload: Any, *, fallback_username: str | None = None) -> T
     newest = meta.get("newest_id") if isinstance(meta.get("newest_id"), str) else None
     if newest is None and posts:
         newest = max((p.id for p in posts), key=_id_order)
+    oldest = meta.get("oldest_id") if isinstance(meta.get("oldest_id"), str) else None
+    if oldest is None and posts:
+        oldest = min((p.id for p in posts), key=_id_order)
     token = meta.get("next_token")
-    return TweetPage(tuple(posts), newest, token if isinstance(token, str) and token else None)
+    next_token = token if isinstance(token, str) and token else None
+    return TweetPage(tuple(posts), newest, next_token, oldest)
 
 
 def parse_tweet(
@@ -185,10 +190,11 @@ def _id_order(tweet_id: str) -> tuple[int, str]:
     return (len(tweet_id), tweet_id)
 
 
+def older_id(a: str | None, b: str | None) -> str | None:
+    """The smaller of two tweet ids; None-safe."""
+    return min(a, b, key=_id_order) if a and b else a or b
+
+
 def newer_id(a: str | None, b: str | None) -> str | None:
     """The larger of two tweet ids (ids grow with time); None-safe."""
-    if not a:
-        return b
-    if not b:
-        return a
-    return max(a, b, key=_id_order)
+    return max(a, b, key=_id_order) if a and b else a or b

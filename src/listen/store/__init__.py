@@ -38,10 +38,22 @@ class Store(SchemaStore, IngestStore, ProfileStore, FactStore, RunStore):
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open database {path}: {exc}") from None
+            read_only = _open_read_only(path)
+            if read_only is None:
+                raise StorageError(f"cannot open database {path}: {exc}") from None
+            return cls._read_only(read_only, path)
         store = cls(conn, path)
         if migrate:
             store.migrate()
+        return store
+
+    @classmethod
+    def _read_only(cls, conn: sqlite3.Connection, path: Path) -> Store:
+        """An existing database in a directory we cannot write: readable, if up to date."""
+        store = cls(conn, path)
+        if store.schema_version() < len(MIGRATIONS):
+            store.close()
+            raise StorageError(f"database {path} is read-only and needs upgrading first")
         return store
 
     def __enter__(self) -> Store:
@@ -49,6 +61,22 @@ class Store(SchemaStore, IngestStore, ProfileStore, FactStore, RunStore):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection | None:
+    """The database opened read-only, or None. A WAL database in a read-only directory has no
+    `-shm` file to share, so it is read as immutable (nobody can be writing it there)."""
+    if not path.is_file():
+        return None
+    for options in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error:
+            continue
+        conn.isolation_level = None
+        return conn
+    return None
 
 
 __all__ = [

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from listen.clock import to_iso, utcnow
 from listen.errors import InputError
 from listen.facts import ContactRow
-from listen.identities import clean_name, handle_from_profile_url
+from listen.identities import handle_from_profile_url
 from listen.store.base import StoreBase
+from listen.text import clean_name
 from listen.types import PLATFORMS
 
 

@@ -108,7 +108,7 @@ class IngestStore(PostStore, ContactStore):
         rows = self._conn.execute(
             "SELECT s.id, s.platform, s.kind, s.target, c.name, s.enabled,"
             " s.disabled_reason, s.last_success_at, s.error_count, s.last_error, s.next_poll_at,"
-            " s.created_at, s.last_polled_at"
+            " s.created_at, s.last_polled_at, s.state"
             " FROM sources s LEFT JOIN contacts c ON c.id = s.contact_id"
             " ORDER BY s.platform, s.kind, s.target"
         ).fetchall()
@@ -127,6 +127,7 @@ class IngestStore(PostStore, ContactStore):
                 next_poll_at=row[10],
                 created_at=row[11],
                 last_polled_at=row[12],
+                state=load_json(row[13]),
             )
             for row in rows
         ]

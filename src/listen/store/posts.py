@@ -55,6 +55,7 @@ class PostStore(StoreBase):
                 p.repost_of,
                 p.comment_feed_url,
                 json.dumps(p.metrics, sort_keys=True) if p.metrics else None,
+                int(p.date_estimated),
             )
             for p in posts
         ]
@@ -65,7 +66,8 @@ class PostStore(StoreBase):
         self._conn.executemany(
             "INSERT INTO posts (id, platform, contact_id, source_id, author_handle, url, title,"
             " text, kind, created_at, collected_at, reply_to, quote_of, repost_of,"
-            " comment_feed_url, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " comment_feed_url, metrics, date_estimated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET text = excluded.text, title = excluded.title,"
             " metrics = coalesce(excluded.metrics, posts.metrics)"
             " WHERE posts.text IS NOT excluded.text OR posts.title IS NOT excluded.title",

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from listen.clock import parse_iso, to_iso
 from listen.errors import InputError
-from listen.identities import clean_name
 from listen.store.contacts import ContactStore, normalise_handle
+from listen.text import clean_name
 from listen.types import Profile, ProfileLink
 
 PROFILE_REFRESH = timedelta(days=7)  # a stored profile is rewritten at most this often

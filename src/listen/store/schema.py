@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from listen.clock import to_iso, utcnow
 from listen.errors import StorageError
-from listen.store.base import StoreBase
+from listen.store.base import StoreBase, load_json
 from listen.types import DETECTION_METHODS, ENGAGEMENT_KINDS, PLATFORMS
 
 if TYPE_CHECKING:
@@ -328,6 +329,89 @@ def _migration_10_people(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_11_feed_ids_survive_redirects(db: sqlite_utils.Database) -> None:
+    """Blog post ids that are not URIs are `FEED_URL#guid`; they used the feed's current URL,
+    so after a permanent redirect every such post came back under the new URL. From now on the
+    collector scopes them to the URL the feed was first polled at (`id_base` in the source
+    state): record it, and fold the redirect's duplicates back into the rows first stored."""
+    conn = db.conn
+    feeds = conn.execute(
+        "SELECT id, target, state FROM sources WHERE platform = 'blog' AND kind = 'feed'"
+    ).fetchall()
+    for source_id, target, state_text in feeds:
+        base = _merge_redirected_post_ids(conn, source_id, target)
+        state = load_json(state_text)
+        state.setdefault("id_base", base)
+        conn.execute(
+            "UPDATE sources SET state = ? WHERE id = ?",
+            (json.dumps(state, sort_keys=True), source_id),
+        )
+
+
+def _merge_redirected_post_ids(conn: sqlite3.Connection, source_id: int, target: str) -> str:
+    """The URL a feed's scoped ids were first built on; ids built on a later URL are renamed to
+    it, or dropped (their marks, scores and engagements moved) when the post is already there."""
+    by_base: dict[str, dict[str, str]] = {}  # base URL → guid → post id
+    for (post_id,) in conn.execute(
+        "SELECT id FROM posts WHERE source_id = ? ORDER BY rowid", (source_id,)
+    ):
+        base, hash_sign, guid = str(post_id).partition("#")
+        if hash_sign and guid and base.startswith(("http://", "https://")):
+            by_base.setdefault(base, {})[guid] = post_id
+    current = by_base.get(target, {})
+    # Bases that share a guid with the current URL are what the feed was called before a move.
+    earlier = [b for b in by_base if b != target and current.keys() & by_base[b].keys()]
+    if not earlier:
+        return target
+    first = earlier[0]  # posts are read in storage order: the oldest base comes first
+    for base in [*earlier[1:], target]:
+        for guid, old_id in by_base[base].items():
+            kept = f"{first}#{guid}"
+            if guid not in by_base[first]:
+                _copy_post(conn, old_id, kept)
+                by_base[first][guid] = kept
+            _move_post_references(conn, old_id, kept)
+            conn.execute("DELETE FROM posts WHERE id = ?", (old_id,))
+    return first
+
+
+def _copy_post(conn: sqlite3.Connection, post_id: str, new_id: str) -> None:
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(posts)") if row[1] != "id"]
+    names = ", ".join(columns)
+    conn.execute(
+        f"INSERT INTO posts (id, {names}) SELECT ?, {names} FROM posts WHERE id = ?",
+        (new_id, post_id),
+    )
+
+
+def _move_post_references(conn: sqlite3.Connection, old_id: str, new_id: str) -> None:
+    """Point what refers to a post at another id; where the other already has one (a score,
+    a mark, a digest entry), the other's is kept and this one goes with the post."""
+    for table in ("classifications", "marks", "digest_items", "engagements", "sources"):
+        conn.execute(
+            f"UPDATE OR IGNORE {table} SET post_id = ? WHERE post_id = ?", (new_id, old_id)
+        )
+
+
+def _migration_12_estimated_post_dates(db: sqlite_utils.Database) -> None:
+    """posts.date_estimated: 1 when created_at is the time the post was first seen, because it
+    had no readable date (such posts never reached a digest) or one in the future (a date in
+    2999 stayed on top of every list). Existing ones are repaired the same way."""
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(posts)")}
+    if "date_estimated" not in columns:  # (a test may replay migrations on a newer schema)
+        db.execute(
+            "ALTER TABLE posts ADD COLUMN date_estimated INTEGER NOT NULL DEFAULT 0"
+            " CHECK (date_estimated IN (0, 1))"
+        )
+    db.executescript(
+        """
+        UPDATE posts SET created_at = collected_at, date_estimated = 1
+            WHERE created_at IS NULL
+                OR julianday(created_at) > julianday(collected_at) + 10.0 / (24 * 60);
+        """
+    )
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("initial", _migration_1_initial),
@@ -340,6 +424,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("engagements.contact_id", _migration_8_engagement_contact),
     ("api spend in micro-dollars (X pay-per-use)", _migration_9_x_spend),
     ("profiles, follows imports, identity decisions", _migration_10_people),
+    ("blog post ids survive redirects", _migration_11_feed_ids_survive_redirects),
+    ("posts.date_estimated", _migration_12_estimated_post_dates),
 ]
 
 
