@@ -25,10 +25,17 @@ def like(path: str, handle: str = "eve.test", did: str = DID) -> Interaction:
 
 def reply(their: str, handle: str = "eve.test", at: datetime = NOW) -> Interaction:
     return Interaction(
-        "bluesky", "reply", handle, DID, our_post=OUR, their_post=their, created_at=at,
-        url="https://bsky.app/profile/eve.test/post/x", text="Nice\x1b[2J one",
+        "bluesky",
+        "reply",
+        handle,
+        DID,
+        our_post=OUR,
+        their_post=their,
+        created_at=at,
+        url="https://bsky.app/profile/eve.test/post/x",
+        text="Nice\x1b[2J one",
         detected_by="notification",
-    )  # fmt: skip
+    )
 
 
 def test_the_same_like_seen_by_notification_and_public_listing_is_stored_once(
@@ -38,8 +45,9 @@ def test_the_same_like_seen_by_notification_and_public_listing_is_stored_once(
     assert store.insert_interactions([like("public"), like("public")], now=NOW) == 0
     # the same reply: from notifications (mention-less) and from getPostThread
     assert store.insert_interactions([reply("at://eve/post/1")], now=NOW) == 1
-    public = Interaction("bluesky", "reply", "EVE.test", DID, OUR, "at://eve/post/1", NOW,
-                         detected_by="public")  # fmt: skip
+    public = Interaction(
+        "bluesky", "reply", "EVE.test", DID, OUR, "at://eve/post/1", NOW, detected_by="public"
+    )
     assert store.insert_interactions([public], now=NOW) == 0
     assert sql(store, "SELECT count(*) FROM interactions") == [(2,)]
 
@@ -69,11 +77,20 @@ def test_a_blog_commenter_joins_the_only_contact_on_their_host(store: Store) -> 
     store.upsert_contact("Bob", identities=[("blog", "https://shared.example.com/bob/feed")])
 
     def comment(n: int, host: str) -> Interaction:
-        return Interaction("blog", "comment", f"https://{host}/", host, "https://me/p",
-                           f"https://me/p#c{n}", NOW, detected_by="comment-feed")  # fmt: skip
+        return Interaction(
+            "blog",
+            "comment",
+            f"https://{host}/",
+            host,
+            "https://me/p",
+            f"https://me/p#c{n}",
+            NOW,
+            detected_by="comment-feed",
+        )
 
-    store.insert_interactions([comment(1, "grace.example.org"), comment(2, "shared.example.com")],
-                              now=NOW)  # fmt: skip
+    store.insert_interactions(
+        [comment(1, "grace.example.org"), comment(2, "shared.example.com")], now=NOW
+    )
     rows = sql(store, "SELECT their_post, contact_id FROM interactions ORDER BY their_post")
     assert rows == [("https://me/p#c1", grace), ("https://me/p#c2", None)]
 
@@ -126,8 +143,10 @@ def test_the_views_show_interactions_with_contacts_and_the_circle(store: Store) 
     store.insert_interactions([reply("at://eve/post/1", at=recent)], now=recent)
     log = sql(store, "SELECT contact, kind, their_post_collected FROM interaction_log")
     assert log == [("Eve", "reply", 0)]
-    circle = sql(store, "SELECT contact, priority, last_in IS NOT NULL, touches_7d FROM circle"
-                        " ORDER BY contact")  # fmt: skip
+    circle = sql(
+        store,
+        "SELECT contact, priority, last_in IS NOT NULL, touches_7d FROM circle ORDER BY contact",
+    )
     assert circle == [("Eve", 3, 1, 1), ("Quiet", 2, 0, 0)]
     assert eve
 
@@ -139,5 +158,6 @@ def test_migration_13_arrives_on_an_older_database(tmp_path: Path) -> None:
     with Store.open(path) as upgraded:
         upgraded.upsert_contact("Eve", identities=[("bluesky", "eve.test")])
         assert upgraded.insert_interactions([like("public")], now=NOW) == 1
-        assert sql(upgraded, "SELECT c.name FROM interactions i JOIN contacts c"
-                             " ON c.id = i.contact_id") == [("Eve",)]  # fmt: skip
+        assert sql(
+            upgraded, "SELECT c.name FROM interactions i JOIN contacts c ON c.id = i.contact_id"
+        ) == [("Eve",)]

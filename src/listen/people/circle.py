@@ -77,6 +77,19 @@ class CircleReport:
     talked: tuple[ReplyBack, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PeopleScore:
+    """The people line of `listen score`."""
+
+    week_count: int
+    goal: int
+    trend: tuple[int, ...]
+    helped_count: int
+    helped_trend: tuple[int, ...]
+    untouched_total: int
+    talked: int
+
+
 def weekly_circle(
     touches: Iterable[tuple[int, datetime]], *, now: datetime, weeks: int = 12
 ) -> tuple[int, ...]:
@@ -175,8 +188,17 @@ def reply_backs(
         waiting = (now - i.created_at) / timedelta(hours=1)
         text = cap(" ".join(i.text.split()), 280)
         found.append(
-            ReplyBack(i.contact_id, i.contact, i.platform, i.kind, i.created_at, text, i.url,
-                      i.their_post, waiting)
-        )  # fmt: skip
+            ReplyBack(
+                i.contact_id,
+                i.contact,
+                i.platform,
+                i.kind,
+                i.created_at,
+                text,
+                i.url,
+                i.their_post,
+                waiting,
+            )
+        )
     found.sort(key=lambda r: (r.at, r.contact))
     return found

@@ -95,20 +95,34 @@ def build_timeline(
 ) -> tuple[TimelineEntry, ...]:
     """Their posts, your engagements and their interactions merged, newest first."""
     entries = [
-        TimelineEntry(p.post.created_at, "theirs", p.post.kind, p.post.platform,
-                      _excerpt(p.post.title or p.post.excerpt), p.post.url, p.post.id)
+        TimelineEntry(
+            p.post.created_at,
+            "theirs",
+            p.post.kind,
+            p.post.platform,
+            _excerpt(p.post.title or p.post.excerpt),
+            p.post.url,
+            p.post.id,
+        )
         for p in posts
         if p.post.created_at is not None
-    ]  # fmt: skip
+    ]
     entries += [
         TimelineEntry(e.at, "out", e.kind, "", _excerpt(e.text), e.url, e.post_id)
         for e in engagements
     ]
     entries += [
-        TimelineEntry(i.created_at, i.direction, i.kind, i.platform, _excerpt(i.text),
-                      i.url, i.their_post or i.our_post)
+        TimelineEntry(
+            i.created_at,
+            i.direction,
+            i.kind,
+            i.platform,
+            _excerpt(i.text),
+            i.url,
+            i.their_post or i.our_post,
+        )
         for i in interactions
-    ]  # fmt: skip
+    ]
     entries.sort(key=lambda e: (e.at, e.direction, e.post_id or ""), reverse=True)
     return tuple(entries[:limit])
 
@@ -158,9 +172,17 @@ def openings(posts: Iterable[StoryPost], *, now: datetime, limit: int = 3) -> tu
         if now - post.created_at > timedelta(days=OPENING_DAYS) or post.created_at > now:
             continue
         found.append(
-            Opening(post.id, post.platform, post.url, post.title, _excerpt(post.excerpt),
-                    post.created_at, p.action or "comment", "; ".join(p.reasons))
-        )  # fmt: skip
+            Opening(
+                post.id,
+                post.platform,
+                post.url,
+                post.title,
+                _excerpt(post.excerpt),
+                post.created_at,
+                p.action or "comment",
+                "; ".join(p.reasons),
+            )
+        )
     return tuple(found[:limit])
 
 

@@ -77,10 +77,24 @@ class InteractionStore(StoreBase):
                 else normalise_handle(i.platform, i.actor_handle)
             )
             rows.append(
-                (i.platform, handle, i.actor_id, i.direction, i.kind, i.dedupe_key, i.actor_name,
-                 i.our_post, i.their_post, i.url, i.text, to_iso(i.created_at or now),
-                 to_iso(now), i.detected_by, source_id)
-            )  # fmt: skip
+                (
+                    i.platform,
+                    handle,
+                    i.actor_id,
+                    i.direction,
+                    i.kind,
+                    i.dedupe_key,
+                    i.actor_name,
+                    i.our_post,
+                    i.their_post,
+                    i.url,
+                    i.text,
+                    to_iso(i.created_at or now),
+                    to_iso(now),
+                    i.detected_by,
+                    source_id,
+                )
+            )
         self._conn.executemany(
             "INSERT INTO interactions (platform, actor_handle, actor_id, direction, kind,"
             " dedupe_key, actor_name, our_post, their_post, url, text, created_at, recorded_at,"
@@ -108,9 +122,17 @@ class InteractionStore(StoreBase):
                 " VALUES (?, 'out', 'intro', ?, ?, ?, ?, ?, ?, ?, 'manual')"
                 " ON CONFLICT (platform, direction, dedupe_key) DO UPDATE SET"
                 " created_at = excluded.created_at",
-                (row[0], f"intro:{post_id}", row[1], row[2], post_id, row[3], to_iso(now),
-                 to_iso(now)),
-            )  # fmt: skip
+                (
+                    row[0],
+                    f"intro:{post_id}",
+                    row[1],
+                    row[2],
+                    post_id,
+                    row[3],
+                    to_iso(now),
+                    to_iso(now),
+                ),
+            )
 
     def answer_interaction(self, ref: str, *, now: datetime) -> str | None:
         """Mark the inbound interaction `ref` names (their post's id or link) answered;
@@ -128,17 +150,22 @@ class InteractionStore(StoreBase):
             )
         return str(row[1])
 
-    def unanswered(self, start: datetime, end: datetime) -> list[InteractionFact]:
-        """Contacts' replies, mentions and blog comments made in [start, end) that the user
-        neither answered (an engagement on that post) nor marked answered."""
+    def unanswered(
+        self, start: datetime, end: datetime, *, contact_id: int | None = None
+    ) -> list[InteractionFact]:
+        """Contacts' replies, mentions and blog comments made in [start, end) (one contact's,
+        when given) that the user neither answered (an engagement on that post) nor marked."""
+        one = " AND i.contact_id = ?" if contact_id is not None else ""
+        index = "interactions_contact_time" if contact_id is not None else "interactions_time"
+        params: list[Any] = [EXCERPT_CHARS, to_iso(start), to_iso(end)]
         rows = self._conn.execute(
-            f"SELECT {_FACT_COLUMNS} FROM interactions i INDEXED BY interactions_time"
+            f"SELECT {_FACT_COLUMNS} FROM interactions i INDEXED BY {index}"
             " JOIN contacts c ON c.id = i.contact_id"
             " WHERE i.created_at >= ? AND i.created_at < ? AND i.direction = 'in'"
             " AND i.kind IN ('reply', 'mention', 'comment') AND i.answered_at IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.post_id = i.their_post)"
+            f" AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.post_id = i.their_post){one}"
             " ORDER BY i.created_at",
-            (EXCERPT_CHARS, to_iso(start), to_iso(end)),
+            params + ([contact_id] if contact_id is not None else []),
         ).fetchall()
         return [_fact(row) for row in rows]
 
@@ -161,21 +188,31 @@ class InteractionStore(StoreBase):
                 found.append((int(contact_id), moment))
         return found
 
-    def contact_touches(self) -> list[ContactTouch]:
-        """Every contact with when the user last touched them and they last touched the user."""
+    def contact_touches(self, contact_id: int | None = None) -> list[ContactTouch]:
+        """Every contact (or one) with when the user last touched them and they the user."""
+        one = " WHERE c.id = ?" if contact_id is not None else ""
         rows = self._conn.execute(
             "SELECT c.id, c.name, c.priority,"
             " (SELECT max(created_at) FROM interactions i WHERE i.contact_id = c.id"
             "  AND i.direction = 'in'),"
             " max(coalesce((SELECT max(engaged_at) FROM engagements e WHERE e.contact_id = c.id),"
             "  ''), coalesce((SELECT max(created_at) FROM interactions i WHERE"
-            "  i.contact_id = c.id AND i.direction = 'out'), ''))"
-            " FROM contacts c"
+            f"  i.contact_id = c.id AND i.direction = 'out'), '')) FROM contacts c{one}",
+            [contact_id] if contact_id is not None else [],
         ).fetchall()
         return [
             ContactTouch(row[0], row[1], int(row[2]), parse_iso(row[3]), parse_iso(row[4] or None))
             for row in rows
         ]
+
+    def identities_of(self, contact_id: int) -> tuple[tuple[str, str], ...]:
+        """(platform, handle) of one contact's identities."""
+        rows = self._conn.execute(
+            "SELECT platform, handle FROM identities WHERE contact_id = ?"
+            " ORDER BY platform, handle",
+            (contact_id,),
+        ).fetchall()
+        return tuple((str(p), str(h)) for p, h in rows)
 
     def outbound_between(self, start: datetime, end: datetime) -> list[OutboundFact]:
         """What the user did for contacts in [start, end): engagements on their posts (with the
@@ -276,10 +313,16 @@ class InteractionStore(StoreBase):
             (to_iso(since), limit),
         ).fetchall()
         return [
-            SuggestedActor(row[0], row[1], row[2] or "", int(row[3]), parse_iso(row[4]),
-                           tuple(str(row[5] or "").split(",")))
+            SuggestedActor(
+                row[0],
+                row[1],
+                row[2] or "",
+                int(row[3]),
+                parse_iso(row[4]),
+                tuple(str(row[5] or "").split(",")),
+            )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     def recent_interactions(
         self, *, limit: int, contact_id: int | None = None
