@@ -196,7 +196,7 @@ def test_one_interaction_seen_by_a_notification_and_a_listing_is_stored_once(
     assert store.save_result(source, with_notes, now=now, next_poll_at=now).new_interactions == 16
     # The notifications' liked post 3lx, as the public author feed shows it (hand-made: the
     # recorded post view relabelled with that URI); dan, carol and bob liked it.
-    liked = [i.our_post for i in with_notes.interactions if i.kind == "like"][0]
+    liked = next(i.our_post for i in with_notes.interactions if i.kind == "like")
     serve_public(atproto, own_post(liked))
     public = BlueskyCollector(config(atproto), client, settings).collect(source)
     counts = store.save_result(source, public, now=now, next_poll_at=now)
