@@ -893,16 +893,16 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
         )
     console.print(table)
     for s in sources:
-        if not (s.alert or s.last_error or s.backlog):
+        if not (s.alert or s.last_error or s.backlog or s.note):
             continue
         last_error = f"last error: {s.last_error}" if s.last_error else None
-        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog) if p)
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog, s.note) if p)
         label = escape(_source_label(s))
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
 
 def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
-    kind = f" ({source.kind})" if source.kind in ("self", "comments") else ""
+    kind = f" ({source.kind})" if source.kind in ("self", "comments", "inbound") else ""
     target = one_line(source.target)
     if not with_platform:  # in the table, under a platform heading: the scheme is noise
         target = target.removeprefix("https://").removeprefix("http://")

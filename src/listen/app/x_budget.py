@@ -73,8 +73,15 @@ class XReadBudget:
             candidates=candidates,
             min_interval_seconds=self.config.collect.interval_minutes * 60.0,
         )
+        kinds = {c.source_id: c.kind for c in candidates}
         for source_id, until in self.plan.deferred.items():
             self.store.defer_source(source_id, until)
+            if kinds.get(source_id) == "inbound":  # `listen status` says why
+                self.store.note_source(
+                    source_id,
+                    f"mentions skipped: the X budget cannot pay for them now (next try "
+                    f"{until:%Y-%m-%d %H:%M} UTC)",
+                )
         admitted = []
         for source in sources:
             if source.platform != "x":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -85,8 +86,25 @@ class CommentFeedCollector:
         )
 
 
-def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Engagement]:
-    """The comments in a comment feed (RSS or Atom) that the user wrote. Pure."""
+@dataclass(frozen=True, slots=True)
+class FeedComment:
+    """One comment of a comment feed (RSS or Atom), as plain values."""
+
+    guid: str
+    author: str
+    author_url: str
+    link: str
+    published: datetime | None
+    html: str
+
+    @property
+    def links(self) -> list[str]:
+        """Every link the comment carries: its own, its author's, and those in its body."""
+        return [x for x in (self.link, self.author_url, *_HREF.findall(self.html)) if x]
+
+
+def feed_comments(content: bytes, url: str) -> list[FeedComment]:
+    """The comments in a comment feed. Pure; a feed that does not parse is a `SourceError`."""
     import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
@@ -96,28 +114,39 @@ def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Eng
         raise SourceError(url, f"malformed comment feed: {problem}")
     found = []
     for entry in parsed.entries:
-        author = _str(entry.get("author"))
         detail: Any = entry.get("author_detail") or {}
         body = _entry_html(entry)
         link = _str(entry.get("link"))
-        links = [link, _str(detail.get("href")), *_HREF.findall(body)]
-        if not me.wrote(author, [x for x in links if x]):
-            continue
-        guid = _str(entry.get("id")) or link or hashlib.sha1(body.encode()).hexdigest()
         found.append(
-            Engagement(
-                id=f"comment-feed:{guid}"[:2000],
-                post_id=post_id,
-                platform="blog",
-                kind="comment",
-                engaged_at=datetime_from_struct(entry.get("published_parsed"))
+            FeedComment(
+                guid=_str(entry.get("id")) or link or hashlib.sha1(body.encode()).hexdigest(),
+                author=_str(entry.get("author")),
+                author_url=_str(detail.get("href")),
+                link=link,
+                published=datetime_from_struct(entry.get("published_parsed"))
                 or datetime_from_struct(entry.get("updated_parsed")),
-                detected_by="comment-feed",
-                url=link or None,
-                text=html_to_text(body, 5000),
+                html=body,
             )
         )
     return found
+
+
+def find_my_comments(content: bytes, url: str, post_id: str, me: Me) -> list[Engagement]:
+    """The comments in a comment feed (RSS or Atom) that the user wrote. Pure."""
+    return [
+        Engagement(
+            id=f"comment-feed:{c.guid}"[:2000],
+            post_id=post_id,
+            platform="blog",
+            kind="comment",
+            engaged_at=c.published,
+            detected_by="comment-feed",
+            url=c.link or None,
+            text=html_to_text(c.html, 5000),
+        )
+        for c in feed_comments(content, url)
+        if me.wrote(c.author, c.links)
+    ]
 
 
 def _entry_html(entry: Any) -> str:
