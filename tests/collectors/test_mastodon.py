@@ -657,6 +657,9 @@ def test_listen_collect_stores_statuses_once_and_records_participation(
     beta.serve(beta_server, "/api/v1/favourites", FAVOURITES, body_override=[JOHN_ORIGINAL])
     config = write_config(
         f"""
+[collect]
+inbound = false  # what people do with your statuses: test_mastodon_inbound
+
 [mastodon]
 account = "admin@{beta.host}"
 scheme = "http"

@@ -51,7 +51,12 @@ from listen.app.contacts import (
     list_contacts,
     remove_contact,
 )
-from listen.app.demo import DEMO_MAX_LOOKBACK_DAYS, DemoWindow, demo_window
+from listen.app.demo import (
+    DEMO_MAX_LOOKBACK_DAYS,
+    DemoWindow,
+    demo_window,
+    most_engaged_contact,
+)
 from listen.app.digest import (
     DigestDelivery,
     ImportSummary,
@@ -166,6 +171,7 @@ __all__ = [
     "mark_post",
     "merge_by_hand",
     "merge_verified",
+    "most_engaged_contact",
     "open_store",
     "open_store_for_reading",
     "own_account",
