@@ -3,6 +3,7 @@ skipped with a note for `listen status` when the budget cannot pay for them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -12,7 +13,7 @@ from listen import app
 from listen.collectors.x_inbound import mention_interactions
 from listen.config import parse_config
 from listen.store import Store
-from listen.types import Source
+from listen.types import CollectResult, Source
 from tests.collectors.test_x import (
     DAVID_ID,
     TOKEN,
@@ -64,6 +65,31 @@ def test_a_reply_to_the_user_is_a_reply_on_their_tweet_and_authorless_ones_are_s
     assert [i.kind for i in mention_interactions(twarc_page("quoted_edit"), "42")] == ["quote"]
 
 
+def test_mentions_wait_for_the_user_id_your_own_timeline_finds(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    serve_mentions(httpserver)
+    httpserver.expect_request(f"/2/users/{JANE_ID}/tweets").respond_with_handler(
+        lambda r: page_response({"meta": {"result_count": 0}})
+    )
+    httpserver.expect_request(f"/2/users/{JANE_ID}/liked_tweets").respond_with_handler(
+        lambda r: page_response({"meta": {"result_count": 0}})
+    )
+    document = {
+        "x": {"username": "wongmjane", "base_url": httpserver.url_for("/").rstrip("/")},
+        "blog": {"enabled": False},
+        "bluesky": {"enabled": False},
+        "mastodon": {"enabled": False},
+    }
+    config = parse_config(document, path=None, env={"LISTEN_X_BEARER_TOKEN": TOKEN})
+    with Store.open(tmp_path / "l.db") as store:
+        first = app.collect(config, store, app.CollectOptions(only_due=False))
+        assert [o.target for o in first.outcomes] == ["wongmjane"]  # your timeline only
+        second = app.collect(config, store, app.CollectOptions(only_due=False))
+    assert sum(o.new_interactions for o in second.outcomes) == 1
+    assert len(requests_to(httpserver, "/2/users/by/username/wongmjane")) == 1  # one lookup
+
+
 def test_mentions_are_polled_with_since_id_and_every_post_is_metered(httpserver) -> None:
     serve_mentions(httpserver)
     x = collector(x_config(httpserver, read_unit="usd", monthly_budget_usd=5.0))
@@ -96,6 +122,10 @@ def test_the_budget_skips_mentions_it_cannot_pay_for_and_status_says_so(
     }  # one cent: less than the smallest page of mentions (5 posts at half a cent)
     config = parse_config(document, path=None, env={"LISTEN_X_BEARER_TOKEN": TOKEN})
     with Store.open(tmp_path / "l.db") as store:
+        app.sync_contacts(config, store)  # an earlier run found your user id
+        (yours,) = store.sources(kinds=["self"])
+        found = CollectResult(state={"user_id": JANE_ID})
+        store.save_result(yours, found, now=datetime.now(UTC), next_poll_at=datetime.now(UTC))
         app.collect(config, store)
         assert requests_to(httpserver, f"/2/users/{JANE_ID}/mentions") == []
         report = app.status_report(config, store)
