@@ -686,8 +686,9 @@ def bench_follows(ctx: Context) -> None:
 
 def bench_people(ctx: Context) -> None:
     """`listen contacts show` and the circle on the digest's database grown with 200,000 of
-    people's interactions with the user: in process, warm (what the web app pays per page),
-    and `listen contacts show` as a user runs it."""
+    people's interactions with the user, and a month of posts classified (as `listen run`
+    leaves them): in process, warm (what the web app pays per page), and `listen contacts
+    show` as a user runs it."""
     from listen import app
     from listen.config import Config
     from listen.store import Store
