@@ -601,7 +601,13 @@ def contacts_show(obj: AppContext, name: str, fmt: str, limit: int, now_text: st
 
 @contacts.command("suggest")
 @text_or_json
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many people to list.",
+)
 @click.pass_obj
 def contacts_suggest(obj: AppContext, fmt: str, limit: int) -> None:
     """People who engage with you but are not contacts, most engaged first."""
