@@ -575,21 +575,9 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     from listen.store import Store
 
     sizes = ctx.sizes
-    folder = ctx.tmp / ("digest" if engagement_days is None else f"digest-{engagement_days}d")
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            engagement_days=engagement_days,
-        )
-    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    name = "digest" if engagement_days is None else f"digest-{engagement_days}d"
+    db_path, build = scale_db(ctx, name, classified_days=3, engagement_days=engagement_days)
+    folder = db_path.parent
     config_path = folder / "config.toml"
     config_path.write_text("[digest]\ntop = 10\n", encoding="utf-8")
     now = EPOCH.isoformat()
@@ -648,6 +636,27 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     )
 
 
+def scale_db(ctx: Context, name: str, **extra: Any) -> tuple[Path, list[float]]:
+    """The digest-sized database (posts, contacts, engagements, 30 days of digests) built in
+    its own folder, with `extra` for `build_large_db`; and how long building it took."""
+    sizes = ctx.sizes
+    folder = ctx.tmp / name
+    folder.mkdir()
+    db_path = folder / "listen.db"
+    with timed() as build:
+        bench_data.build_large_db(
+            db_path,
+            ctx.corpus,
+            posts=sizes.digest_posts,
+            contacts=sizes.digest_contacts,
+            engagements=sizes.digest_engagements,
+            shown_days=30,
+            **extra,
+        )
+    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    return db_path, build
+
+
 def _plan_table(line: str, sql: str) -> str:
     """The table a plan line reads: its alias resolved against the statement's FROM/JOINs."""
     name = line.split()[1]
@@ -695,21 +704,7 @@ def bench_people(ctx: Context) -> None:
 
     sizes = ctx.sizes
     interactions = 200_000 if sizes.digest_posts >= 1_000_000 else 4_000
-    folder = ctx.tmp / "people"
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            interactions=interactions,
-        )
-    print(f"  built the people database in {build[0]:.1f} s", flush=True)
+    db_path, build = scale_db(ctx, "people", classified_days=30, interactions=interactions)
     config = Config()
     with Store.open(db_path) as store:
         name = _busiest_contact(store)

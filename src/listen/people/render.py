@@ -52,13 +52,17 @@ def _waiting(item: ReplyBack) -> str:
     return f"{item.contact} · {item.platform} · {verb} {ago} ago"
 
 
+def week_change(trend: Sequence[int]) -> str:
+    """`+3`, `-2` or `±0`: this week against the one before."""
+    delta = trend[-1] - trend[-2] if len(trend) > 1 else 0
+    return "±0" if delta == 0 else f"{delta:+d}"
+
+
 def circle_line(report: CircleReport) -> str:
     """`12 / 50 people this week ▁▂▅█ (+3 vs last week)`."""
-    delta = report.trend[-1] - report.trend[-2] if len(report.trend) > 1 else 0
-    change = "±0" if delta == 0 else f"{delta:+d}"
     return (
         f"{report.week_count} / {report.goal} people this week  {sparkline(report.trend)}  "
-        f"({change} vs last week)"
+        f"({week_change(report.trend)} vs last week)"
     )
 
 
@@ -333,11 +337,9 @@ def story_to_dict(story: ContactStory) -> dict[str, Any]:
 
 def people_score_text(score: PeopleScore) -> str:
     """The people line of `listen score` (two lines: the circle, then what you did for them)."""
-    delta = score.trend[-1] - score.trend[-2] if len(score.trend) > 1 else 0
-    change = "±0" if delta == 0 else f"{delta:+d}"
     return (
         f"people    {score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
-        f"{change} vs last week\n"
+        f"{week_change(score.trend)} vs last week\n"
         f"          helped {score.helped_count} {_people(score.helped_count)} "
         f"{sparkline(score.helped_trend)}; {score.untouched_total} untouched; "
         f"{score.talked} waiting for your answer"
