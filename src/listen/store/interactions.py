@@ -200,8 +200,8 @@ class InteractionStore(StoreBase):
         self, contact_id: int | None = None, *, quiet_since: datetime | None = None
     ) -> list[ContactTouch]:
         """Every contact (or one; or those with no interaction either way since `quiet_since`)
-        with when the user last touched them and they the user. Index seeks per contact and
-        direction; introductions (rare) in one pass of an index."""
+        with when the user last touched them and they the user: index seeks per contact (the
+        untouched are few, and only they are read in full)."""
         where: str = ""
         params: list[object] = []
         if contact_id is not None:
@@ -218,23 +218,18 @@ class InteractionStore(StoreBase):
             "SELECT c.id, c.name, c.priority, (SELECT max(created_at) FROM interactions i"
             " INDEXED BY interactions_contact_time WHERE i.contact_id = c.id"
             " AND i.direction = 'in'), (SELECT max(engaged_at) FROM engagements e"
-            " INDEXED BY engagements_contact_engaged WHERE e.contact_id = c.id)"
-            f" FROM contacts c{where}",
+            " INDEXED BY engagements_contact_engaged WHERE e.contact_id = c.id),"
+            " (SELECT max(created_at) FROM interactions i INDEXED BY interactions_contact_time"
+            f" WHERE i.contact_id = c.id AND i.direction = 'out') FROM contacts c{where}",
             params,
         ).fetchall()
-        intros = dict(
-            self._conn.execute(
-                "SELECT contact_id, max(created_at) FROM interactions INDEXED BY interactions_time"
-                " WHERE direction = 'out' AND contact_id IS NOT NULL GROUP BY contact_id"
-            ).fetchall()
-        )
         return [
             ContactTouch(
                 row[0],
                 row[1],
                 int(row[2]),
                 parse_iso(row[3]),
-                parse_iso(max(row[4] or "", intros.get(row[0]) or "") or None),
+                parse_iso(max(row[4] or "", row[5] or "") or None),
             )
             for row in rows
         ]
