@@ -1101,7 +1101,7 @@ def score(
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
-    click.echo(people_score_text(people))
+    click.echo(people_score_text(people, width=width))
 
 
 @cli.group("import")

@@ -335,14 +335,22 @@ def story_to_dict(story: ContactStory) -> dict[str, Any]:
 # -- listen score ---------------------------------------------------------------------------
 
 
-def people_score_text(score: PeopleScore) -> str:
-    """The people line of `listen score` (two lines: the circle, then what you did for them)."""
-    return (
+def people_score_text(score: PeopleScore, width: int = 0) -> str:
+    """The people line of `listen score`: the circle, then what you did for them (wrapped
+    under its indent at `width` columns, when given)."""
+    lines = [
         f"people    {score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
-        f"{week_change(score.trend)} vs last week\n"
+        f"{week_change(score.trend)} vs last week",
         f"          helped {score.helped_count} {_people(score.helped_count)} "
         f"{sparkline(score.helped_trend)}; {score.untouched_total} untouched; "
-        f"{score.talked} waiting for your answer"
+        f"{score.talked} waiting for your answer",
+    ]
+    indent = " " * 10
+    return "\n".join(
+        _wrap(line, indent if line.startswith(indent) else "", indent, width)
+        if width and len(line) > width
+        else line
+        for line in lines
     )
 
 
