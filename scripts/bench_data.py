@@ -604,7 +604,7 @@ def interaction_rows(
         platform = platforms[contact % 4] if contact else platforms[stranger % 4]
         handle = f"handle{contact}.{platform}" if contact else f"stranger{stranger}.{platform}"
         direction, kind = (
-            ("out", "intro") if n % 100 == 99 and contact else ("in", rng.choice(kinds))
+            ("out", "intro") if n % 100 == 98 and contact else ("in", rng.choice(kinds))
         )
         makes_post = kind in ("reply", "mention", "quote")
         their = f"i{n:07d}" if makes_post or kind == "intro" else None
