@@ -77,6 +77,17 @@ def test_planners_and_scorers_are_pure(module: str) -> None:
     assert not {m for m in imports if m.startswith(reaching_out)}
 
 
+def test_every_feed_goes_through_one_parser() -> None:
+    """Issue 14.5: blog, Mastodon RSS and comment feeds all call `collectors.feeds.parse_feed`;
+    only it reaches feedparser or the fast path."""
+    reaching = {
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if {"feedparser", "listen.collectors.fastfeed"} & imported_modules(p)
+    }
+    assert reaching == {"collectors/feeds.py"}
+
+
 def test_every_dependency_is_imported_somewhere() -> None:
     import re
     import tomllib
