@@ -104,6 +104,23 @@ def test_every_dependency_is_imported_somewhere() -> None:
     assert [name for name in declared if name.lower() not in used] == []
 
 
+def test_each_recording_is_kept_once() -> None:
+    """Issue 14.6: a recording the demo ships is not copied into tests/data (tests read it
+    from the package through tests.helpers.data_path)."""
+    import hashlib
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {
+            hashlib.sha256(p.read_bytes()).hexdigest(): str(p.relative_to(folder))
+            for p in folder.rglob("*")
+            if p.is_file() and p.name != "README"
+        }
+
+    shipped = digests(SRC / "demo" / "data")
+    tests = digests(SRC.parents[1] / "tests" / "data")
+    assert sorted(tests[d] for d in tests.keys() & shipped.keys()) == []
+
+
 MAX_FUNCTION_LINES = 60
 
 
