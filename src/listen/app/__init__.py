@@ -11,6 +11,8 @@ the store (`listen.store`) touches the database. One module per concern:
 - `digest`: the digest (built, delivered, then recorded), scores, LinkedIn import
 - `follows`: import whom you follow (Bluesky, Mastodon, X), priced on X, resumable
 - `people`: one person across platforms (merge, split, suggestions), priorities from behaviour
+- `relationships`: one contact's story, the circle, who talked to you, contacts to add
+  (docs/people.md)
 - `demo`: the demo's data steps
 """
 
@@ -84,6 +86,24 @@ from listen.app.pipeline import (
     status_report,
 )
 from listen.app.posts import has_posts, mark_post, recent_posts, suggestions
+from listen.app.relationships import (
+    ContactSuggestion,
+    circle_report,
+    contact_story,
+    people_score,
+    recent_interactions,
+    suggest_contacts,
+    talked_to_you,
+)
+from listen.facts import InteractionFact
+from listen.people.circle import (
+    CircleReport,
+    HelpedPerson,
+    PeopleScore,
+    ReplyBack,
+    UntouchedContact,
+)
+from listen.people.story import ContactStory, MonthCount, NextStep, Opening, TimelineEntry
 from listen.store import Store  # the handle front ends get from `open_store` and pass back
 
 __all__ = [
@@ -91,31 +111,45 @@ __all__ = [
     "MIN_TRAINING_EXAMPLES",
     "RUN_STEPS",
     "SEED_WEIGHT",
+    "CircleReport",
     "ClassifySummary",
     "CollectOptions",
     "ContactImport",
+    "ContactStory",
+    "ContactSuggestion",
     "DemoWindow",
     "DigestDelivery",
     "FollowsImportReport",
+    "HelpedPerson",
     "IdentityProblem",
     "ImportQuote",
     "ImportSummary",
+    "InteractionFact",
     "MergeDone",
     "MergeSuggestion",
+    "MonthCount",
+    "NextStep",
+    "Opening",
     "OutcomeCallback",
+    "PeopleScore",
     "PersonLine",
     "PipelineReport",
     "PipelineStep",
     "PriorityChange",
+    "ReplyBack",
     "StatusReport",
     "StepResult",
     "Store",
+    "TimelineEntry",
     "TrainReport",
+    "UntouchedContact",
     "add_contact",
     "apply_priorities",
     "check_identities",
+    "circle_report",
     "classify",
     "collect",
+    "contact_story",
     "daily_digest",
     "data_dir",
     "deliver_digest",
@@ -137,7 +171,9 @@ __all__ = [
     "own_account",
     "participation",
     "people",
+    "people_score",
     "propose_priorities",
+    "recent_interactions",
     "recent_posts",
     "remove_contact",
     "run_pipeline",
@@ -146,9 +182,11 @@ __all__ = [
     "server_of",
     "split_by_hand",
     "status_report",
+    "suggest_contacts",
     "suggest_merges",
     "suggestions",
     "sync_contacts",
+    "talked_to_you",
     "train",
     "x_read_status",
     "x_reads_to_show",

@@ -286,7 +286,12 @@ def _store_outcome(
         failure = _record_failure(
             config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
         )
-        return replace(failure, new_posts=saved.new_posts, new_engagements=saved.new_engagements)
+        return replace(
+            failure,
+            new_posts=saved.new_posts,
+            new_engagements=saved.new_engagements,
+            new_interactions=saved.new_interactions,
+        )
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -304,6 +309,7 @@ def _store_outcome(
         target=source.target,
         new_posts=counts.new_posts,
         new_engagements=counts.new_engagements,
+        new_interactions=counts.new_interactions,
         not_modified=result.not_modified,
         bytes_received=result.bytes_received,
         reads=result.reads,
