@@ -343,14 +343,13 @@ def _excerpt(text: str, limit: int) -> str:
 
 @cli.command()
 @click.argument("post")
-@click.argument(
-    "label", metavar="LABEL", type=click.Choice(["comment", "share", "like", "skip", "done"])
-)
+@click.argument("label", metavar="LABEL", type=click.Choice(app.MARK_LABELS))
 @click.pass_obj
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
-    LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
+    LABEL is comment, share, like, done (you took part some other way), skip (not worth it)
+    or irrelevant (it should not have been suggested).
     """
 
     post_id = app.mark_post(obj.store, post, label)

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from listen.clock import utcnow
-from listen.facts import RecentPost, Suggestion
+from listen.errors import InputError
+from listen.facts import PostHit, RecentPost, Suggestion
 from listen.store import Store
+from listen.types import PLATFORMS
+
+# What a user can say about a post: `listen mark` and the web app's buttons.
+MARK_LABELS = ("comment", "share", "like", "skip", "done", "irrelevant")
+SUGGESTED_ACTIONS = ("comment", "share", "like", "skip")  # what the classifier suggests
+SEARCH_LIMIT = 50
 
 
 def recent_posts(store: Store, limit: int = 20) -> list[RecentPost]:
@@ -27,7 +34,37 @@ def suggestions(store: Store, limit: int = 10) -> list[Suggestion]:
 def mark_post(store: Store, ref: str, label: str, *, now: datetime | None = None) -> str:
     """Record what the user did with the post `ref` names (its id, or its link as the digest
     shows it); returns the post's id. `comment`, `share` and `like` also record an engagement,
-    `done` counts as taking part, `skip` says it was not worth it."""
+    `done` counts as taking part, `skip` says it was not worth it, `irrelevant` that it should
+    not have been suggested (both train the classifier as a negative)."""
+    if label not in MARK_LABELS:
+        raise InputError(f"unknown mark {label!r}: one of {', '.join(MARK_LABELS)}")
     post_id = store.resolve_post(ref)
     store.mark_post(post_id, label, now=now or utcnow())
     return post_id
+
+
+def search_posts(
+    store: Store,
+    text: str = "",
+    *,
+    contact: str | None = None,
+    platform: str | None = None,
+    action: str | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[PostHit]:
+    """Posts holding every word of `text` (any post when empty), by contact name, platform and
+    the classifier's suggested action; an unknown contact, platform or action is an input
+    error (a typo must not read as "no posts")."""
+    if platform is not None and platform not in PLATFORMS:
+        raise InputError(f"unknown platform {platform!r}: one of {', '.join(PLATFORMS)}")
+    if action is not None and action not in SUGGESTED_ACTIONS:
+        raise InputError(f"unknown action {action!r}: one of {', '.join(SUGGESTED_ACTIONS)}")
+    contact_id = None
+    if contact is not None:
+        row = store.contact_named(contact)
+        if row is None:
+            raise InputError(f"no contact named {contact!r}")
+        contact_id = row.id
+    return store.search_posts(
+        text, contact_id=contact_id, platform=platform, action=action, limit=limit
+    )
