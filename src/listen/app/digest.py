@@ -217,7 +217,7 @@ def deliver_digest(
             config,
             subject=digest_subject(digest),
             text=render_text(digest),
-            html=render_html(digest),
+            html=render_html(digest, actions_url=config.serve.public_url or None),
         )
         if on_delivered:
             on_delivered("mailed", to)

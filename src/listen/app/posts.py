@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from listen.clock import utcnow
@@ -68,3 +69,16 @@ def search_posts(
     return store.search_posts(
         text, contact_id=contact_id, platform=platform, action=action, limit=limit
     )
+
+
+def post_hit(store: Store, ref: str) -> PostHit:
+    """The post `ref` names (id or link), with what was suggested, marked and done."""
+    hit = store.post_hit(store.resolve_post(ref))
+    if hit is None:  # removed between the two reads
+        raise InputError(f"no stored post with id or link {ref!r}")
+    return hit
+
+
+def marked(store: Store, post_ids: Sequence[str]) -> dict[str, str]:
+    """Which of these posts the user marked, and how."""
+    return {m.post_id: m.label for m in store.marks_on(list(post_ids))}

@@ -431,12 +431,13 @@ _POSTS_FTS_TRIGGERS = """
 
 
 def _migration_14_posts_search(db: sqlite_utils.Database) -> None:
-    """posts_fts: title and text searchable (diacritics folded), filled from existing posts."""
+    """posts_fts: title and text searchable (English stems, diacritics folded), filled from the
+    posts already stored."""
     db.executescript(
         """
         CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
             title, text, content = 'posts', content_rowid = 'rowid',
-            tokenize = 'unicode61 remove_diacritics 2'
+            tokenize = 'porter unicode61 remove_diacritics 2'
         );
         INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
         """

@@ -4,6 +4,8 @@ filters, and a contact looked up by name (what the web app's pages ask)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from listen.facts import ContactRow, PostHit
 from listen.store.base import EXCERPT_CHARS, StoreBase, post_summary
@@ -24,6 +26,10 @@ def fts_query(text: str) -> str:
     """The words of `text` as an FTS5 query that means "all of these words": each one quoted,
     so nothing a user types is read as FTS syntax (no operators, columns or errors)."""
     return " ".join(f'"{word}"' for word in re.findall(r"\w+", text))
+
+
+def _hit(row: Sequence[Any]) -> PostHit:
+    return PostHit(post_summary(row[:11]), row[11], row[12], bool(row[13]))
 
 
 class SearchStore(StoreBase):
@@ -68,7 +74,14 @@ class SearchStore(StoreBase):
             f"SELECT {_HIT_COLUMNS} FROM {source}{_HIT_JOINS}{clause} ORDER BY {order} LIMIT ?",
             (*params, limit),
         ).fetchall()
-        return [PostHit(post_summary(row[:11]), row[11], row[12], bool(row[13])) for row in rows]
+        return [_hit(row) for row in rows]
+
+    def post_hit(self, post_id: str) -> PostHit | None:
+        """One stored post as search would list it; None when not stored."""
+        row = self._conn.execute(
+            f"SELECT {_HIT_COLUMNS} FROM posts p{_HIT_JOINS} WHERE p.id = ?", (post_id,)
+        ).fetchone()
+        return None if row is None else _hit(row)
 
     def contact_named(self, name: str) -> ContactRow | None:
         """The contact called `name` (exactly, as listed), with its identities."""
