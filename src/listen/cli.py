@@ -1163,6 +1163,7 @@ def serve(
 ) -> None:
     """Serve the local web app: Today's digest with one-click marks, contacts, scores,
     sources and search. Off loopback it asks for a token (printed in the URL once)."""
+    # the web app's settings: only for `listen serve`
     from listen.web.settings import WebSettings, is_loopback, load_or_create_token, token_path
 
     config = obj.config
@@ -1191,10 +1192,14 @@ def run_server(settings: WebSettings, open_browser: bool) -> None:
 
     click.echo(f"listen serve: {settings.url()}  (Ctrl-C to stop)")
     if open_browser:
-        import webbrowser
+        import webbrowser  # only with --open
 
         webbrowser.open(settings.url())
-    serve_on(settings, sock)
+    try:
+        serve_on(settings, sock)
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then passes Ctrl-C on
+        pass
+    click.echo("listen serve: stopped.")
 
 
 def main() -> NoReturn:

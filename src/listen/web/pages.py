@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from listen import app
 from listen.clock import utcnow
 from listen.digest.build import Activity, Digest, DigestItem
-from listen.digest.render import activity_line, age_text, lurked_text, silence_text
+from listen.digest.render import activity_line, age_text, empty_line, lurked_text, silence_text
 from listen.facts import PostHit, PostSummary
 from listen.health import SourceHealth
 from listen.scoring import PlatformScore
@@ -121,8 +121,6 @@ class TodayView:
 
 def today(store: app.Store, settings: WebSettings) -> TodayView:
     """The digest as of now; what it shows is recorded once (reloading records nothing new)."""
-    from listen.digest.render import empty_line
-
     now = now_of(settings)
     digest: Digest = app.daily_digest(
         settings.config, store, now=now, since=settings.since, record_repeats=False
