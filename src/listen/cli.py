@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -1195,10 +1196,8 @@ def run_server(settings: WebSettings, open_browser: bool) -> None:
         import webbrowser  # only with --open
 
         webbrowser.open(settings.url())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
         serve_on(settings, sock)
-    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then passes Ctrl-C on
-        pass
     click.echo("listen serve: stopped.")
 
 
