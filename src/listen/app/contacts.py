@@ -124,7 +124,7 @@ def import_contacts_file(store: Store, path: Path) -> ContactImport:
     )
 
 
-CONTACT_POSTS = 30  # the newest posts a contact's page lists
+CONTACT_POSTS = 10  # the newest posts a contact's page lists
 
 
 @dataclass(frozen=True, slots=True)
