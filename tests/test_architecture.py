@@ -34,6 +34,18 @@ def test_the_cli_reaches_data_only_through_the_application_layer() -> None:
     assert not {m for m in imports if m == "sqlite3" or m.startswith("listen.store")}
 
 
+def test_the_web_app_reaches_data_only_through_the_application_layer() -> None:
+    """Every module of listen.web: `listen.app`'s functions, never the store or SQL."""
+    modules = sorted((SRC / "web").glob("*.py"))
+    assert len(modules) >= 5
+    for path in modules:
+        imports = imported_modules(path)
+        reaching = {
+            m for m in imports if m.startswith(("listen.store", "sqlite")) or m == "sqlite3"
+        }
+        assert reaching == set(), path.name
+
+
 @pytest.mark.parametrize("module", ["sqlite3", "sqlite_utils"])
 def test_only_the_store_package_speaks_sql(module: str) -> None:
     users = [

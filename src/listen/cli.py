@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -40,6 +41,7 @@ ProgressTask = Callable[..., None]
 if TYPE_CHECKING:
     from listen.facts import RecentPost, RunRecord, Suggestion
     from listen.health import SourceHealth
+    from listen.web.settings import WebSettings
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -344,20 +346,16 @@ def _excerpt(text: str, limit: int) -> str:
 
 @cli.command()
 @click.argument("post")
-@click.argument(
-    "label",
-    metavar="LABEL",
-    type=click.Choice(["comment", "share", "like", "skip", "done", "intro"]),
-)
+@click.argument("label", metavar="LABEL", type=click.Choice(app.MARK_LABELS))
 @click.pass_obj
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
     LABEL is comment, share, like, done (you took part some other way), skip (not worth it)
-    or intro (you introduced its author to someone). A reply to you listed under "They
-    talked to you" is answered by marking its link comment or done.
+    or irrelevant (it should not have been suggested), or intro (you introduced its author
+    to someone). A reply to you listed under "They talked to you" is answered by marking its
+    link comment or done.
     """
-
     post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
 
@@ -591,7 +589,13 @@ def contacts_show(obj: AppContext, name: str, fmt: str, limit: int, now_text: st
 
 @contacts.command("suggest")
 @text_or_json
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many people to list.",
+)
 @click.pass_obj
 def contacts_suggest(obj: AppContext, fmt: str, limit: int) -> None:
     """People who engage with you but are not contacts, most engaged first."""
@@ -1078,7 +1082,7 @@ def score(
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
-    click.echo(people_score_text(people))
+    click.echo(people_score_text(people, width=width))
 
 
 @cli.group("import")
@@ -1154,9 +1158,19 @@ def demo_import_follows(
 
 
 @cli.command()
+@click.option("--serve", "then_serve", is_flag=True, help="Then serve the web app on its data.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8150,
+    show_default=True,
+    help="With --serve: the port to serve on.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="With --serve: open the browser.")
 @click.pass_obj
-def demo(obj: AppContext) -> None:
-    """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
+def demo(obj: AppContext, then_serve: bool, port: int, open_browser: bool) -> None:
+    """Run listen end to end on bundled real data served from 127.0.0.1 (offline); with
+    --serve, then show it in the web app (`listen serve` on the demo's database)."""
     from listen.demo import demo_workspace  # the loopback demo servers: only for `listen demo`
 
     console = _console()
@@ -1185,6 +1199,73 @@ def demo(obj: AppContext) -> None:
             render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
             demo_import_follows(console, workspace.config, store, workspace.follows)
+            window = app.demo_window(store)
+        if then_serve:
+            from listen.web.settings import WebSettings  # the web app: only when serving
+
+            console.print("\n[bold]The web app[/bold] on the demo's data (Ctrl-C ends the demo)")
+            settings = WebSettings(workspace.config, workspace.db_path, "127.0.0.1", port)
+            if window is not None:  # recorded data: 'now' is just after the demo's digest
+                now = window.now + timedelta(minutes=1)
+                settings = replace(settings, now=now, since=window.since)
+            run_server(settings, open_browser)
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: serve.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: serve.port, 8150).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in your browser.")
+@click.option("--since", "since_text", metavar="DURATION", help="Today's look-back: 24h, 7d...")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def serve(
+    obj: AppContext,
+    host: str | None,
+    port: int | None,
+    open_browser: bool,
+    since_text: str | None,
+    now_text: str | None,
+) -> None:
+    """Serve the local web app: Today's digest with one-click marks, contacts, scores,
+    sources and search. Off loopback it asks for a token (printed in the URL once)."""
+    # the web app's settings: only for `listen serve`
+    from listen.web.settings import WebSettings, is_loopback, load_or_create_token, token_path
+
+    config = obj.config
+    host = host or config.serve.host
+    token = None
+    if not is_loopback(host):
+        token = load_or_create_token(token_path(config, obj.resolved_db_path))
+    settings = WebSettings(
+        config,
+        obj.resolved_db_path,
+        host,
+        config.serve.port if port is None else port,
+        token,
+        now=parse_now(now_text) if now_text else None,
+        since=parse_duration(since_text, "--since") if since_text else None,
+    )
+    obj.store.close()  # open (and migrate) it now: a bad database is one line here, not a page
+    run_server(settings, open_browser)
+
+
+def run_server(settings: WebSettings, open_browser: bool) -> None:
+    """Bind, print the URL (and open it), then serve until Ctrl-C."""
+    from listen.web.server import bind, serve_on  # Starlette, uvicorn: only when serving
+
+    sock, settings = bind(settings)
+
+    click.echo(f"listen serve: {settings.url()}  (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser  # only with --open
+
+        webbrowser.open(settings.url())
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
+        serve_on(settings, sock)
+    click.echo("listen serve: stopped.")
 
 
 def main() -> NoReturn:

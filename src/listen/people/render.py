@@ -331,16 +331,26 @@ def story_to_dict(story: ContactStory) -> dict[str, Any]:
 # -- listen score ---------------------------------------------------------------------------
 
 
-def people_score_text(score: PeopleScore) -> str:
-    """The people line of `listen score` (two lines: the circle, then what you did for them)."""
+def people_score_text(score: PeopleScore, *, width: int = 0) -> str:
+    """The people line of `listen score` (the circle, then what you did for them), wrapped
+    under its label like the platform lines when `width` is set (0: lines stay whole)."""
     delta = score.trend[-1] - score.trend[-2] if len(score.trend) > 1 else 0
     change = "±0" if delta == 0 else f"{delta:+d}"
-    return (
-        f"people    {score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
-        f"{change} vs last week\n"
-        f"          helped {score.helped_count} {_people(score.helped_count)} "
+    circle = (
+        f"{score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
+        f"{change} vs last week"
+    )
+    helped = (
+        f"helped {score.helped_count} {_people(score.helped_count)} "
         f"{sparkline(score.helped_trend)}; {score.untouched_total} untouched; "
         f"{score.talked} waiting for your answer"
+    )
+    indent = " " * 10
+    if not width:
+        return f"people    {circle}\n{indent}{helped}"
+    first = textwrap.fill(circle, width, initial_indent="people    ", subsequent_indent=indent)
+    return (
+        first + "\n" + textwrap.fill(helped, width, initial_indent=indent, subsequent_indent=indent)
     )
 
 

@@ -1,0 +1,240 @@
+"""What each page shows, read through the application layer (never the store): plain data
+the templates render. Each function takes the store handle first, so the server can run it on
+the thread that owns the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from listen import app
+from listen.clock import utcnow
+from listen.digest.build import Activity, Digest, DigestItem
+from listen.digest.render import activity_line, age_text, empty_line, lurked_text, silence_text
+from listen.facts import PostHit, PostSummary
+from listen.health import SourceHealth
+from listen.scoring import PlatformScore
+from listen.text import http_url
+from listen.web.charts import COMPONENTS, component_bars, trend_line
+from listen.web.settings import WebSettings
+
+TREND_WEEKS = 12
+
+# The buttons under a post: (mark label, what the button says). "Not relevant" teaches the
+# classifier a negative; "Skip" says it was not worth it this time.
+BUTTONS = (
+    ("comment", "Replied"),
+    ("share", "Shared"),
+    ("like", "Liked"),
+    ("skip", "Skip"),
+    ("irrelevant", "Not relevant"),
+)
+BUTTON_TEXT = dict(BUTTONS) | {"done": "Done"}
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One post as a page shows it: who, where, when, what to do and why."""
+
+    post_id: str
+    platform: str
+    contact: str
+    url: str | None  # http(s) only
+    headline: str
+    excerpt: str
+    when: str
+    action: str | None = None
+    reason: str = ""
+    mark: str | None = None
+    engaged: bool = False
+    note: str = ""  # e.g. how long the user has been silent
+
+
+def now_of(settings: WebSettings) -> datetime:
+    """The pages' 'now': fixed for recorded data and benchmarks, else the clock."""
+    return settings.now or utcnow()
+
+
+def _age(created_at: datetime | None, now: datetime) -> str:
+    if created_at is None:
+        return ""
+    return age_text((now - created_at) / timedelta(hours=1))
+
+
+def card_of_item(item: DigestItem) -> Card:
+    body = item.excerpt if item.title and item.excerpt != item.title else ""
+    return Card(
+        item.post_id,
+        item.platform,
+        item.contact,
+        http_url(item.url),
+        item.title or item.excerpt or item.post_id,
+        body,
+        age_text(item.age_hours),
+        item.action,
+        item.reason,
+    )
+
+
+def card_of_post(
+    post: PostSummary, now: datetime, *, action: str | None = None, note: str = ""
+) -> Card:
+    headline = post.title or post.excerpt[:120] or post.id
+    body = post.excerpt if post.title else post.excerpt[120:]
+    return Card(
+        post.id,
+        post.platform,
+        post.contact_name or post.author_handle or "someone",
+        http_url(post.url),
+        headline,
+        body[:280],
+        _age(post.created_at, now),
+        action,
+        note=note,
+    )
+
+
+def card_of_hit(hit: PostHit, now: datetime) -> Card:
+    card = card_of_post(hit.post, now, action=hit.action)
+    return replace(card, mark=hit.mark, engaged=hit.engaged)
+
+
+# -- Today --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TodayView:
+    now: datetime
+    since: datetime
+    reply: tuple[Card, ...]
+    share: tuple[Card, ...]
+    cold: tuple[Card, ...]
+    did: str
+    lurked: str
+    scores: tuple[PlatformScore, ...]
+    quiet: str | None
+    # The people features' sections (they talked to you, your circle): None until wired in.
+    talked_to_you: tuple[Card, ...] | None = None
+    circle: tuple[str, ...] | None = None
+
+
+def today(store: app.Store, settings: WebSettings) -> TodayView:
+    """The digest as of now; what it shows is recorded once (reloading records nothing new)."""
+    now = now_of(settings)
+    digest: Digest = app.daily_digest(
+        settings.config, store, now=now, since=settings.since, record_repeats=False
+    )
+    handled = app.marked(store, [c.opening.id for c in digest.cold])  # e.g. "Not relevant"
+    cold = tuple(
+        card_of_post(c.opening, now, action="comment", note=silence_text(c))
+        for c in digest.cold
+        if c.opening.id not in handled
+    )
+    activity: Activity = digest.activity
+    return TodayView(
+        now=now,
+        since=digest.since,
+        reply=tuple(card_of_item(i) for i in digest.reply),
+        share=tuple(card_of_item(i) for i in digest.share),
+        cold=cold,
+        did=activity_line(activity),
+        lurked=lurked_text(activity),
+        scores=digest.scores,
+        quiet=empty_line(digest) if digest.empty else None,
+    )
+
+
+# -- Contact ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactView:
+    page: app.ContactPage
+    posts: tuple[Card, ...]
+
+
+def contact(store: app.Store, settings: WebSettings, name: str) -> ContactView:
+    page = app.contact_page(store, name)
+    now = now_of(settings)
+    return ContactView(page, tuple(card_of_hit(h, now) for h in page.posts))
+
+
+def set_priority(store: app.Store, settings: WebSettings, name: str, priority: int) -> int:
+    return app.set_contact_priority(store, name, priority)
+
+
+# -- Score --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreChart:
+    score: PlatformScore
+    components_svg: str
+    trend_svg: str
+    weeks: tuple[tuple[str, float], ...]  # the trend as a table too
+
+
+def score(store: app.Store, settings: WebSettings) -> tuple[ScoreChart, ...]:
+    """Each platform's four components and its 12-week trend, as SVG and as numbers."""
+    now = now_of(settings)
+    charts = []
+    for s in app.participation(settings.config, store, now=now, weeks=TREND_WEEKS):
+        labels = tuple(
+            (now - timedelta(weeks=i)).strftime("%d %b") for i in reversed(range(len(s.history)))
+        )
+        values = [(name, getattr(s.current, name)) for name in COMPONENTS]
+        charts.append(
+            ScoreChart(
+                s,
+                component_bars(values, title=f"{s.platform}: the four components"),
+                trend_line(s.history, labels, title=f"{s.platform}: weekly score, 12 weeks"),
+                tuple(zip(labels, s.history, strict=True)),
+            )
+        )
+    return tuple(charts)
+
+
+# -- Sources ------------------------------------------------------------------------------------
+
+
+def sources(store: app.Store, settings: WebSettings) -> app.StatusReport:
+    return app.status_report(settings.config, store)
+
+
+def sources_in_order(report: app.StatusReport) -> list[SourceHealth]:
+    """Failing sources first, then by platform and target."""
+    return sorted(report.sources, key=lambda s: (s.alert is None, s.platform, s.target))
+
+
+# -- Posts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchView:
+    text: str
+    contact: str
+    platform: str
+    action: str
+    cards: tuple[Card, ...]
+    searched: bool
+
+
+def search(
+    store: app.Store, settings: WebSettings, text: str, contact: str, platform: str, action: str
+) -> SearchView:
+    hits = app.search_posts(
+        store, text, contact=contact or None, platform=platform or None, action=action or None
+    )
+    now = now_of(settings)
+    cards = tuple(card_of_hit(h, now) for h in hits)
+    return SearchView(text, contact, platform, action, cards, True)
+
+
+def confirm(store: app.Store, settings: WebSettings, post_id: str) -> Card:
+    """The post an e-mailed button names, for its confirm page."""
+    return card_of_hit(app.post_hit(store, post_id), now_of(settings))
+
+
+def mark(store: app.Store, settings: WebSettings, post_id: str, label: str) -> str:
+    return app.mark_post(store, post_id, label, now=now_of(settings))

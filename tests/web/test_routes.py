@@ -1,0 +1,250 @@
+"""Every route of the web app through Starlette's test client, on a real SQLite database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from listen.store import Store
+from listen.web.server import SECURITY_HEADERS, create_app
+from listen.web.settings import WebSettings
+from tests.helpers import sql
+from tests.web.conftest import NOW
+
+PAGES = ["/", "/posts?q=lighthouse", "/score", "/sources", "/contact?name=Ann"]
+
+
+def mark(client: TestClient, settings: WebSettings, post: str, label: str, **extra: str):
+    form = {"csrf": settings.csrf_secret, "post": post, "label": label, "next": "/", **extra}
+    return client.post("/mark", data=form, follow_redirects=False)
+
+
+def marks(db_path: Path) -> dict[str, str]:
+    return dict(sql(db_path, "SELECT post_id, label FROM marks"))
+
+
+def on_today(client: TestClient) -> set[str]:
+    return set(re.findall(r'data-post="([^"]+)"', client.get("/").text))
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+def test_today_shows_the_digest_with_buttons(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    for heading in ("Reply to these", "Worth sharing", "Going cold", "Yesterday", "Participation"):
+        assert heading in page.text
+    assert on_today(client) >= {"a1", "a2", "b1", "c1"}  # c1: Cy is going cold
+    for text in ("Replied", "Shared", "Liked", "Skip", "Not relevant"):
+        assert f">{text}</button>" in page.text
+    assert "asks a question" in page.text  # the classifier's reason
+
+
+def test_post_text_is_escaped_and_only_http_links_are_links(client: TestClient) -> None:
+    page = client.get("/").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "javascript:" not in page
+
+
+def test_today_records_what_it_shows_once(client: TestClient, db_path: Path) -> None:
+    client.get("/")
+    first = sql(db_path, "SELECT count(*) FROM digest_items")[0][0]
+    client.get("/")
+    assert first > 0
+    assert sql(db_path, "SELECT count(*) FROM digest_items")[0][0] == first
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_a_strict_csp_and_loads_nothing_from_elsewhere(
+    client: TestClient, url: str
+) -> None:
+    page = client.get(url)
+    assert page.status_code == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers[name] == value
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    fetched = re.findall(r'<(?:script|link|img|iframe)[^>]*(?:src|href)="([^"]+)"', page.text)
+    assert fetched and all(src.startswith("/static/") for src in fetched)
+    assert " style=" not in page.text and "<script>" not in page.text  # CSP would block them
+
+
+def test_static_files(client: TestClient) -> None:
+    assert "addEventListener" in client.get("/static/app.js").text
+    assert ":focus-visible" in client.get("/static/style.css").text
+
+
+def test_contact_page(client: TestClient) -> None:
+    page = client.get("/contact?name=Ann")
+    assert page.status_code == 200
+    assert "ann.bsky.social" in page.text
+    assert "Which lighthouse should I visit first?" in page.text
+    assert '<option value="3" selected>' in page.text
+
+
+def test_contact_priority_is_a_post_with_csrf(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    form = {"csrf": settings.csrf_secret, "name": "Ann", "priority": "1"}
+    done = client.post("/contact/priority", data=form, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/contact?name=Ann"
+    assert sql(db_path, "SELECT priority FROM contacts WHERE name = 'Ann'") == [(1,)]
+    refused = client.post("/contact/priority", data={**form, "csrf": "x", "priority": "3"})
+    assert refused.status_code == 403
+    assert client.post("/contact/priority", data={**form, "priority": "9"}).status_code == 400
+    assert sql(db_path, "SELECT priority FROM contacts WHERE name = 'Ann'") == [(1,)]
+
+
+def test_unknown_contact_is_a_400_page(client: TestClient) -> None:
+    page = client.get("/contact?name=Nobody")
+    assert page.status_code == 400
+    assert "no contact named &#39;Nobody&#39;" in page.text
+
+
+def test_score_page_draws_components_and_the_12_week_trend(client: TestClient) -> None:
+    client.get("/")  # the score needs a digest shown: Today records one
+    page = client.get("/score").text
+    assert page.count('<svg class="chart bars"') == page.count('<svg class="chart trend"') >= 1
+    trend = re.search(r'<svg class="chart trend".*?</svg>', page, re.S)
+    assert trend and trend.group().count('class="point"') == 12
+    for component in ("response", "depth", "breadth", "consistency"):
+        assert f'class="label">{component}</text>' in page
+    assert "/ 25</text>" in page  # values written out: readable without colour
+
+
+def test_sources_page_lists_failing_sources_first(client: TestClient, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        (source,) = [s for s in store.sources() if s.target == "https://bob.example/feed"]
+        for _ in range(6):
+            store.record_source_error(
+                source, "HTTP 500 from bob.example", now=NOW, next_poll_at=NOW
+            )
+    page = client.get("/sources").text
+    rows = re.findall(r"<tr( class=\"failing\")?>\s*<td>", page)
+    assert rows[0] == ' class="failing"' and rows.count(' class="failing"') == 1
+    assert "HTTP 500 from bob.example" in page
+
+
+def test_search_with_filters(client: TestClient) -> None:
+    found = client.get("/posts?q=lighthouse").text
+    assert 'data-post="a1"' in found and 'data-post="b2"' in found
+    only_blog = client.get("/posts?q=lighthouse&platform=blog").text
+    assert 'data-post="b2"' in only_blog and 'data-post="a1"' not in only_blog
+    by_contact = client.get("/posts?contact=Ann").text
+    assert set(re.findall(r'data-post="([^"]+)"', by_contact)) == {"a1", "a2"}
+    shares = client.get("/posts?action=share").text
+    assert re.findall(r'data-post="([^"]+)"', shares) == ["a2"]
+
+
+def test_search_input_is_never_syntax_and_bad_filters_say_why(client: TestClient) -> None:
+    assert client.get('/posts?q=lighthouse" OR NEAR(*').status_code == 200
+    assert client.get("/posts?platform=myspace").status_code == 400
+    assert "no contact named" in client.get("/posts?contact=Zed").text
+
+
+# -- marking ------------------------------------------------------------------------------------
+
+
+def test_mark_without_javascript_redirects_and_the_post_leaves_today(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    assert "a1" in on_today(client)
+    done = mark(client, settings, "a1", "comment")
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert marks(db_path) == {"a1": "comment"}
+    assert sql(db_path, "SELECT kind FROM engagements WHERE post_id = 'a1'") == [("comment",)]
+    assert "a1" not in on_today(client)
+
+
+def test_mark_from_script_answers_json(client: TestClient, settings: WebSettings) -> None:
+    form = {"csrf": settings.csrf_secret, "post": "a2", "label": "share"}
+    done = client.post("/mark", data=form, headers={"accept": "application/json"})
+    assert done.json() == {"post": "a2", "label": "share", "said": "Shared"}
+
+
+def test_not_relevant_records_an_irrelevant_mark(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    mark(client, settings, "b1", "irrelevant")
+    assert marks(db_path) == {"b1": "irrelevant"}
+    assert "b1" not in on_today(client)
+
+
+@pytest.mark.parametrize(
+    ("csrf", "headers"),
+    [(None, {}), ("forged", {}), ("ok", {"origin": "http://evil.example"})],
+    ids=["no token", "wrong token", "other origin"],
+)
+def test_marks_need_this_page_s_token_and_origin(
+    client: TestClient, settings: WebSettings, db_path: Path, csrf: str | None, headers: dict
+) -> None:
+    form = {"post": "a1", "label": "comment"}
+    if csrf is not None:
+        form["csrf"] = settings.csrf_secret if csrf == "ok" else csrf
+    refused = client.post("/mark", data=form, headers=headers)
+    assert refused.status_code == 403
+    assert marks(db_path) == {}
+
+
+def test_marking_is_never_a_get(client: TestClient, db_path: Path) -> None:
+    assert client.get("/mark?post=a1&label=comment").status_code == 405
+    assert marks(db_path) == {}
+
+
+def test_after_a_mark_only_local_paths(client: TestClient, settings: WebSettings) -> None:
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        done = mark(client, settings, "a2", "like", next=target)
+        assert done.headers["location"] == "/"
+    assert mark(client, settings, "a2", "like", next="/posts?q=x").headers["location"] == (
+        "/posts?q=x"
+    )
+
+
+def test_bad_marks_are_400_pages(client: TestClient, settings: WebSettings) -> None:
+    assert mark(client, settings, "a1", "love").status_code == 400
+    missing = mark(client, settings, "nope", "comment")
+    assert missing.status_code == 400 and "no stored post" in missing.text
+
+
+def test_confirm_page_asks_and_only_the_post_records(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    page = client.get("/confirm?post=a1&action=comment")
+    assert page.status_code == 200 and "Yes: Replied" in page.text
+    assert marks(db_path) == {}  # a GET (a mail client's link preview) records nothing
+    assert client.get("/confirm?post=a1&action=delete").status_code == 400
+    mark(client, settings, "a1", "comment")
+    assert marks(db_path) == {"a1": "comment"}
+
+
+# -- access -------------------------------------------------------------------------------------
+
+
+def test_a_loopback_server_refuses_other_host_names(settings: WebSettings) -> None:
+    with TestClient(create_app(settings), base_url="http://attacker.example:8150") as other:
+        assert other.get("/").status_code == 400  # DNS rebinding
+    with TestClient(create_app(settings), base_url="http://localhost:8150") as local:
+        assert local.get("/").status_code == 200
+
+
+def test_off_loopback_the_token_comes_in_the_url_once_then_a_cookie(
+    settings: WebSettings,
+) -> None:
+    from dataclasses import replace
+
+    guarded = replace(settings, host="0.0.0.0", token="t" * 43)
+    with TestClient(create_app(guarded), base_url="http://192.0.2.1:8150") as browser:
+        assert browser.get("/").status_code == 401
+        assert browser.get("/?token=wrong").status_code == 401
+        first = browser.get("/posts?q=tide&token=" + "t" * 43, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/posts?q=tide"
+        cookie = first.headers["set-cookie"]
+        assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+        assert browser.get("/posts?q=tide").status_code == 200  # the cookie now
+    with TestClient(create_app(guarded), base_url="http://192.0.2.1:8150") as stranger:
+        assert stranger.get("/sources").status_code == 401
