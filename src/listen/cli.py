@@ -31,7 +31,13 @@ from listen.cron import Schedule, crontab, listen_command, systemd_units
 from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
-from listen.people.render import people_score_text, people_score_to_dict, story_text, story_to_dict
+from listen.people.render import (
+    circle_text,
+    people_score_text,
+    people_score_to_dict,
+    story_text,
+    story_to_dict,
+)
 from listen.redact import Redactor
 from listen.text import clean_name, one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
@@ -270,6 +276,10 @@ def render_run_summary(
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
     )
+    inbound = {p: sum(o.new_interactions for o in outcomes if o.platform == p) for p in PLATFORMS}
+    if any(inbound.values()):
+        parts = ", ".join(f"{p} {n}" for p, n in inbound.items() if n)
+        console.print(f"{sum(inbound.values())} new interactions with you ({parts}).")
     by_error: dict[tuple[str, str], list[SourceOutcome]] = {}
     for outcome in summary.failed:
         by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
@@ -684,9 +694,16 @@ def _import_follows(
             click.echo(f"\r{done:,}{f' / {total:,}' if total else ''} follows", nl=False, err=True)
 
     report = app.import_follows(
-        obj.config, obj.store, platform, account, list_id=list_id, dry_run=dry_run, yes=yes,
-        confirm=confirm, on_page=progress,
-    )  # fmt: skip
+        obj.config,
+        obj.store,
+        platform,
+        account,
+        list_id=list_id,
+        dry_run=dry_run,
+        yes=yes,
+        confirm=confirm,
+        on_page=progress,
+    )
     if sys.stderr.isatty():
         click.echo("", err=True)
     render_follows_import(report)
@@ -897,16 +914,16 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
         )
     console.print(table)
     for s in sources:
-        if not (s.alert or s.last_error or s.backlog):
+        if not (s.alert or s.last_error or s.backlog or s.note):
             continue
         last_error = f"last error: {s.last_error}" if s.last_error else None
-        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog) if p)
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog, s.note) if p)
         label = escape(_source_label(s))
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
 
 def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
-    kind = f" ({source.kind})" if source.kind in ("self", "comments") else ""
+    kind = f" ({source.kind})" if source.kind in ("self", "comments", "inbound") else ""
     target = one_line(source.target)
     if not with_platform:  # in the table, under a platform heading: the scheme is noise
         target = target.removeprefix("https://").removeprefix("http://")
@@ -1135,6 +1152,29 @@ def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -
     console.print("\n[bold]Participation score per platform[/bold] (last 30 days)")
     scores = app.participation(config, store, now=now + timedelta(minutes=1))
     console.print(render_scores_text(scores), markup=False, highlight=False)
+    demo_people(console, config, store, now + timedelta(minutes=1))
+
+
+def demo_people(console: Console, config: Config, store: app.Store, now: datetime) -> None:
+    """The demo's people step: the story of the contact who did most with your posts, the
+    circle, and who engages with you without being a contact."""
+    name = app.most_engaged_contact(store)
+    if name is None:
+        return
+    console.print(f"\n[bold]People[/bold]: {escape(name)}'s story (`listen contacts show`)")
+    story = app.contact_story(config, store, name, now=now, limit=12)
+    console.print(story_text(story, now=now), markup=False, highlight=False)
+    console.print("[bold]Your circle[/bold]")
+    console.print(
+        "\n".join(circle_text(app.circle_report(config, store, now=now), 100)[2:]),
+        markup=False,
+        highlight=False,
+    )
+    suggested = app.suggest_contacts(store, now=now, limit=3)
+    if suggested:
+        console.print("[bold]Not contacts yet[/bold] (`listen contacts suggest`)")
+    for s in suggested:
+        console.print(f"  {one_line(s.command)}  ({s.interactions} with you)", markup=False)
 
 
 def demo_import_follows(

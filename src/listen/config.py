@@ -396,7 +396,7 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "digest.cold_after_days": (1, 3650),
     "digest.score_window_days": (1, 3650),
     "digest.reply_back_hours": (0, 24 * 3650),
-    "collect.inbound_days": (1, 3650),
+    "collect.inbound_days": (1, 36500),
     "circle.weekly_goal": (1, 1_000_000),
     "circle.untouched_days": (1, 3650),
     "email.port": (1, 65535),

@@ -508,6 +508,7 @@ def write_bluesky_config(
     lines = [
         "[collect]",
         f"interval_minutes = {interval_minutes}",
+        "inbound = false",  # what people do with your posts: tests/collectors/test_bluesky_inbound
         "[bluesky]",
         f'handle = "{ME_HANDLE}"',
         f'base_url = "{atproto.url}"',

@@ -145,6 +145,7 @@ def test_collect_registers_comment_feeds_and_records_my_comment(
         {
             "me": {"name": "Sam Writer", "site": "https://samwrites.example"},
             "blog": {"comment_feed_days": 100_000},  # the recorded post is from 2019
+            "collect": {"inbound": False},  # comments on your own blog: test_blog_inbound
             "contacts": [{"name": "Earthquake News", "blog": [httpserver.url_for("/feed/")]}],
         },
         path=None,

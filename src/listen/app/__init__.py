@@ -56,7 +56,12 @@ from listen.app.contacts import (
     remove_contact,
     set_contact_priority,
 )
-from listen.app.demo import DEMO_MAX_LOOKBACK_DAYS, DemoWindow, demo_window
+from listen.app.demo import (
+    DEMO_MAX_LOOKBACK_DAYS,
+    DemoWindow,
+    demo_window,
+    most_engaged_contact,
+)
 from listen.app.digest import (
     DigestDelivery,
     ImportSummary,
@@ -187,6 +192,7 @@ __all__ = [
     "marked",
     "merge_by_hand",
     "merge_verified",
+    "most_engaged_contact",
     "open_store",
     "open_store_for_reading",
     "own_account",

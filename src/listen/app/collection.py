@@ -99,6 +99,14 @@ def self_targets(config: Config) -> dict[str, str]:
     }
 
 
+def inbound_targets(config: Config) -> dict[str, str]:
+    """What to watch for people's interactions with the user: their own account per platform,
+    and their blog (its feed, or the site whose feed is found)."""
+    if not config.collect.inbound:
+        return {}
+    return {**self_targets(config), "blog": config.me.feed or config.me.site}
+
+
 def sync_contacts(config: Config, store: Store) -> None:
     """Upsert the contacts declared in the config file, and the sources they imply."""
     for index, contact in enumerate(config.contacts):
@@ -113,7 +121,7 @@ def sync_contacts(config: Config, store: Store) -> None:
         except InputError as exc:  # e.g. a handle that belongs to another contact: say where
             where = str(config.path or "<config>")
             raise ConfigError(where, str(exc), key=f"contacts[{index}]") from None
-    store.sync_sources(self_targets(config), enabled_platforms(config))
+    store.sync_sources(self_targets(config), enabled_platforms(config), inbound_targets(config))
 
 
 def collect(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -90,29 +91,59 @@ class CommentFeedCollector:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedComment:
+    """One comment of a comment feed, as plain values."""
+
+    guid: str
+    author: str
+    author_url: str
+    link: str
+    published: datetime | None
+    html: str
+    text: str
+
+    @property
+    def links(self) -> list[str]:
+        """Every link the comment carries: its own, its author's, and those in its body."""
+        return [x for x in (self.link, self.author_url, *_HREF.findall(self.html)) if x]
+
+
+def feed_comments(content: bytes, url: str, content_type: str = "") -> list[FeedComment]:
+    """The comments in a comment feed (RSS, Atom or JSON Feed), through the one feed parser.
+    Pure; a feed that does not parse is a `SourceError`."""
+    return [
+        FeedComment(
+            guid=entry.id or entry.link or hashlib.sha1(entry.body.encode()).hexdigest(),
+            author=entry.author or "",
+            author_url=entry.author_url or "",
+            link=entry.link or "",
+            published=entry.created,
+            html=entry.body,
+            text=entry_text(entry, 5000),
+        )
+        for entry in parse_feed(content, url, content_type).entries
+    ]
+
+
 def find_my_comments(
     content: bytes, url: str, post_id: str, me: Me, content_type: str = ""
 ) -> list[Engagement]:
-    """The comments in a comment feed (RSS, Atom or JSON Feed) that the user wrote. Pure."""
-    found = []
-    for entry in parse_feed(content, url, content_type).entries:
-        links = [entry.link, entry.author_url, *_HREF.findall(entry.body)]
-        if not me.wrote(entry.author or "", [x for x in links if x]):
-            continue
-        guid = entry.id or entry.link or hashlib.sha1(entry.body.encode()).hexdigest()
-        found.append(
-            Engagement(
-                id=f"comment-feed:{guid}"[:2000],
-                post_id=post_id,
-                platform="blog",
-                kind="comment",
-                engaged_at=entry.created,
-                detected_by="comment-feed",
-                url=entry.link,
-                text=entry_text(entry, 5000),
-            )
+    """The comments in a comment feed that the user wrote. Pure."""
+    return [
+        Engagement(
+            id=f"comment-feed:{c.guid}"[:2000],
+            post_id=post_id,
+            platform="blog",
+            kind="comment",
+            engaged_at=c.published,
+            detected_by="comment-feed",
+            url=c.link or None,
+            text=c.text,
         )
-    return found
+        for c in feed_comments(content, url, content_type)
+        if me.wrote(c.author, c.links)
+    ]
 
 
 def _site_key(url: str) -> str:

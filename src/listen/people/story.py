@@ -93,7 +93,10 @@ def build_timeline(
     *,
     limit: int,
 ) -> tuple[TimelineEntry, ...]:
-    """Their posts, your engagements and their interactions merged, newest first."""
+    """Their posts, your engagements and their interactions merged, newest first; a post of
+    theirs that is also an interaction with you (a reply to you) is shown once, as that."""
+    interactions = list(interactions)
+    told = {i.their_post for i in interactions if i.their_post}
     entries = [
         TimelineEntry(
             p.post.created_at,
@@ -105,7 +108,7 @@ def build_timeline(
             p.post.id,
         )
         for p in posts
-        if p.post.created_at is not None
+        if p.post.created_at is not None and p.post.id not in told
     ]
     entries += [
         TimelineEntry(e.at, "out", e.kind, "", _excerpt(e.text), e.url, e.post_id)

@@ -201,6 +201,18 @@ class IngestStore(PostStore, ContactStore, InteractionStore):
         with self.transaction():
             self._update_source(source_id, {"next_poll_at": to_iso(next_poll_at)})
 
+    def note_source(self, source_id: int, note: str | None) -> None:
+        """Keep (or, with None, drop) a one-line note on a source for `listen status`: why it
+        was skipped, or read another way (e.g. public listings after a refused token)."""
+        with self.transaction():
+            row = self._conn.execute("SELECT state FROM sources WHERE id = ?", (source_id,))
+            state = load_json((row.fetchone() or [None])[0])
+            if note is None:
+                state.pop("note", None)
+            else:
+                state["note"] = note
+            self._update_source(source_id, {"state": json.dumps(state, sort_keys=True)})
+
     def _update_source(self, source_id: int, values: dict[str, Any]) -> None:
         sets = ", ".join(f"{key} = ?" for key in values)
         self._conn.execute(f"UPDATE sources SET {sets} WHERE id = ?", [*values.values(), source_id])

@@ -21,7 +21,8 @@ from listen.store.contacts import normalise_handle
 from listen.types import Interaction
 
 # A blog comment's author is matched to a contact by their site's host, only when exactly one
-# contact has a feed there (blogs sharing a host are no evidence of one person).
+# contact has a feed there (blogs sharing a host are no evidence of one person); a comment
+# signed with a name only, by the contact of that name.
 _CONTACT_OF_ACTOR = """coalesce(
     (SELECT contact_id FROM identities WHERE platform = ?1 AND handle = ?2),
     (SELECT contact_id FROM identities WHERE platform = ?1 AND resolved_id = ?3 AND ?3 != ''),
@@ -29,7 +30,9 @@ _CONTACT_OF_ACTOR = """coalesce(
         SELECT CASE WHEN count(DISTINCT contact_id) = 1 THEN max(contact_id) END
         FROM identities WHERE platform = 'blog' AND (handle LIKE 'https://' || ?3 || '/%'
             OR handle LIKE 'http://' || ?3 || '/%' OR handle LIKE 'https://www.' || ?3 || '/%'
-            OR handle LIKE 'http://www.' || ?3 || '/%')) END)"""
+            OR handle LIKE 'http://www.' || ?3 || '/%')) END,
+    CASE WHEN ?1 = 'blog' AND ?7 != '' THEN
+        (SELECT id FROM contacts WHERE lower(name) = lower(?7)) END)"""
 
 _FACT_COLUMNS = (
     "i.id, i.platform, i.direction, i.kind, i.contact_id, coalesce(c.name, ''),"
