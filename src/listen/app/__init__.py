@@ -91,6 +91,7 @@ from listen.app.pipeline import (
 from listen.app.posts import (
     MARK_LABELS,
     SUGGESTED_ACTIONS,
+    change_marker,
     has_posts,
     mark_post,
     marked,
@@ -131,6 +132,7 @@ __all__ = [
     "TrainReport",
     "add_contact",
     "apply_priorities",
+    "change_marker",
     "check_identities",
     "classify",
     "collect",

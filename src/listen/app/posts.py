@@ -82,3 +82,8 @@ def post_hit(store: Store, ref: str) -> PostHit:
 def marked(store: Store, post_ids: Sequence[str]) -> dict[str, str]:
     """Which of these posts the user marked, and how."""
     return {m.post_id: m.label for m in store.marks_on(list(post_ids))}
+
+
+def change_marker(store: Store) -> tuple[int, int]:
+    """A value that changes whenever the database does (a collect, a mark, anything)."""
+    return store.change_marker()
