@@ -711,8 +711,8 @@ def bench_web(ctx: Context) -> None:
             "web: `listen serve` start-up",
             f"URL printed in {fmt_seconds(f['startup_url_printed_seconds'])}, first response"
             f" in {fmt_seconds(f['startup_first_response_seconds'])}",
-            "—",
-            "—",
+            f"{fmt_seconds(f['help_seconds'])} (`listen --help`)",
+            f"{f['startup_first_response_seconds'] / f['help_seconds']:.1f}× --help",
             "< 1 s",
             start_ok,
             f,

@@ -38,6 +38,7 @@ from listen.web.settings import WebSettings
 HERE = Path(__file__).parent
 TOKEN_COOKIE = "listen_token"
 MAX_FORM_BYTES = 16 * 1024
+WARM_AFTER_SECONDS = 1.0
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -254,7 +255,8 @@ def create_app(settings: WebSettings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        web.warm_today()
+        # Once serving (a busy database thread would slow the first answers): build Today.
+        asyncio.get_running_loop().call_later(WARM_AFTER_SECONDS, web.warm_today)
         yield
         web.db.close()
 
