@@ -31,6 +31,7 @@ from listen.cron import Schedule, crontab, listen_command, systemd_units
 from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
+from listen.people.render import people_score_text, people_score_to_dict, story_text, story_to_dict
 from listen.redact import Redactor
 from listen.text import clean_name, one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
@@ -350,8 +351,10 @@ def _excerpt(text: str, limit: int) -> str:
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
-    LABEL is comment, share, like, done (you took part some other way), skip (not worth it)
-    or irrelevant (it should not have been suggested).
+    LABEL is comment, share, like, done (you took part some other way), skip (not worth it),
+    irrelevant (it should not have been suggested) or intro (you introduced its author to
+    someone). A reply to you listed under "They talked to you" is answered by marking its
+    link comment or done.
     """
 
     post_id = app.mark_post(obj.store, post, label)
@@ -560,6 +563,52 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
         idents = ", ".join(f"{p}: {h}" for p, h in r.identities)
         table.add_row(escape(r.name), str(r.priority), escape(idents))
     console.print(table)
+
+
+@contacts.command("show")
+@click.argument("name")
+@text_or_json
+@click.option(
+    "--limit",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Timeline entries to show.",
+)
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def contacts_show(obj: AppContext, name: str, fmt: str, limit: int, now_text: str | None) -> None:
+    """One contact's story: identities, a timeline both ways, months, and the next step."""
+    now = parse_now(now_text)
+    story = app.contact_story(obj.config, obj.reading_store, name, now=now, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(story_to_dict(story), indent=2, ensure_ascii=False))
+        return
+    width = shutil.get_terminal_size((0, 0)).columns or 100
+    click.echo(story_text(story, now=now, width=width), nl=False)
+
+
+@contacts.command("suggest")
+@text_or_json
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.pass_obj
+def contacts_suggest(obj: AppContext, fmt: str, limit: int) -> None:
+    """People who engage with you but are not contacts, most engaged first."""
+    found = app.suggest_contacts(obj.reading_store, limit=limit)
+    if fmt == "json":
+        rows = [
+            {**asdict(s), "last_at": s.last_at.isoformat() if s.last_at else None} for s in found
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("Nobody outside your contacts has engaged with you lately.")
+        return
+    for s in found:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(s.kinds.items()))
+        who = clean_name(s.display_name or s.handle)
+        click.echo(f"{who} ({s.platform} {clean_name(s.handle)}): {s.interactions} ({kinds})")
+        click.echo(f"  {one_line(s.command)}")
 
 
 @contacts.command("remove")
@@ -1009,19 +1058,26 @@ def score(
     """Participation score per platform (0-100) with its components and trend."""
 
     window = parse_duration(window_text, "--window") if window_text else None
+    now = parse_now(now_text)
     scores = app.participation(
         obj.config,
         obj.reading_store,
-        now=parse_now(now_text),
+        now=now,
         window=window,
         platforms=list(dict.fromkeys(platforms)) or None,  # `--platform x --platform x`: once
     )
+    people = app.people_score(obj.config, obj.reading_store, now=now, window=window)
     if fmt == "json":
-        click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
+        document = {
+            "scores": [score_to_dict(s) for s in scores],
+            "people": people_score_to_dict(people),
+        }
+        click.echo(json.dumps(document, indent=2))
         return
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
+    click.echo(people_score_text(people))
 
 
 @cli.group("import")

@@ -45,6 +45,7 @@ class MeConfig:
     name: str = ""
     comment_names: list[str] = field(default_factory=list)
     site: str = ""
+    feed: str = ""  # your blog's feed, for comments on your posts (default: found from `site`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,9 @@ class CollectConfig:
     failing_after_errors: int = 5
     failing_after_hours: float = 24.0
     db_busy_timeout_seconds: float = 30.0
+    # What people do with your posts (replies, mentions, quotes, reposts, likes, follows).
+    inbound: bool = True
+    inbound_days: int = 14  # your posts this recent are checked without notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,15 @@ class DigestConfig:
     response_window_days: int = 3
     cold_after_days: int = 14
     score_window_days: int = 30
+    reply_back_hours: int = 24  # a contact's reply unanswered this long opens the digest
+
+
+@dataclass(frozen=True, slots=True)
+class CircleConfig:
+    """The people you keep in touch with."""
+
+    weekly_goal: int = 50  # distinct contacts to interact with, either way, each week
+    untouched_days: int = 30  # a contact with no interaction for this long is untouched
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +205,7 @@ SECTIONS: dict[str, type] = {
     "x": XConfig,
     "mastodon": MastodonConfig,
     "digest": DigestConfig,
+    "circle": CircleConfig,
     "email": EmailConfig,
     "serve": ServeConfig,
 }
@@ -209,6 +223,7 @@ class Config:
     x: XConfig = field(default_factory=XConfig)
     mastodon: MastodonConfig = field(default_factory=MastodonConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    circle: CircleConfig = field(default_factory=CircleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     contacts: tuple[ContactConfig, ...] = ()
@@ -380,6 +395,10 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "digest.response_window_days": (1, 3650),
     "digest.cold_after_days": (1, 3650),
     "digest.score_window_days": (1, 3650),
+    "digest.reply_back_hours": (0, 24 * 3650),
+    "collect.inbound_days": (1, 3650),
+    "circle.weekly_goal": (1, 1_000_000),
+    "circle.untouched_days": (1, 3650),
     "email.port": (1, 65535),
 }
 

@@ -12,6 +12,8 @@ the store (`listen.store`) touches the database. One module per concern:
 - `digest`: the digest (built, delivered, then recorded), scores, LinkedIn import
 - `follows`: import whom you follow (Bluesky, Mastodon, X), priced on X, resumable
 - `people`: one person across platforms (merge, split, suggestions), priorities from behaviour
+- `relationships`: one contact's story, the circle, who talked to you, contacts to add
+  (docs/people.md)
 - `demo`: the demo's data steps
 """
 
@@ -100,6 +102,24 @@ from listen.app.posts import (
     search_posts,
     suggestions,
 )
+from listen.app.relationships import (
+    ContactSuggestion,
+    circle_report,
+    contact_story,
+    people_score,
+    recent_interactions,
+    suggest_contacts,
+    talked_to_you,
+)
+from listen.facts import InteractionFact
+from listen.people.circle import (
+    CircleReport,
+    HelpedPerson,
+    PeopleScore,
+    ReplyBack,
+    UntouchedContact,
+)
+from listen.people.story import ContactStory, MonthCount, NextStep, Opening, TimelineEntry
 from listen.store import Store  # the handle front ends get from `open_store` and pass back
 
 __all__ = [
@@ -109,35 +129,49 @@ __all__ = [
     "RUN_STEPS",
     "SEED_WEIGHT",
     "SUGGESTED_ACTIONS",
+    "CircleReport",
     "ClassifySummary",
     "CollectOptions",
     "ContactImport",
     "ContactPage",
+    "ContactStory",
+    "ContactSuggestion",
     "DemoWindow",
     "DigestDelivery",
     "FollowsImportReport",
+    "HelpedPerson",
     "IdentityProblem",
     "ImportQuote",
     "ImportSummary",
+    "InteractionFact",
     "MergeDone",
     "MergeSuggestion",
+    "MonthCount",
+    "NextStep",
+    "Opening",
     "OutcomeCallback",
+    "PeopleScore",
     "PersonLine",
     "PipelineReport",
     "PipelineStep",
     "PriorityChange",
+    "ReplyBack",
     "StatusReport",
     "StepResult",
     "Store",
+    "TimelineEntry",
     "TrainReport",
+    "UntouchedContact",
     "add_contact",
     "apply_priorities",
     "change_marker",
     "check_identities",
+    "circle_report",
     "classify",
     "collect",
     "contact_named",
     "contact_page",
+    "contact_story",
     "daily_digest",
     "data_dir",
     "deliver_digest",
@@ -160,8 +194,10 @@ __all__ = [
     "own_account",
     "participation",
     "people",
+    "people_score",
     "post_hit",
     "propose_priorities",
+    "recent_interactions",
     "recent_posts",
     "remove_contact",
     "run_pipeline",
@@ -172,9 +208,11 @@ __all__ = [
     "set_contact_priority",
     "split_by_hand",
     "status_report",
+    "suggest_contacts",
     "suggest_merges",
     "suggestions",
     "sync_contacts",
+    "talked_to_you",
     "train",
     "x_read_status",
     "x_reads_to_show",

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from listen.app.relationships import circle_report
 from listen.config import Config
 from listen.digest.build import build_digest, summarise_activity
 from listen.errors import InputError
@@ -78,6 +79,8 @@ def daily_digest(
         since=now - since,
         top=config.digest.top,
     )
+    circle = circle_report(config, store, now=now)
+    digest = dataclasses.replace(digest, talked=circle.talked, circle=circle)
     if digest.empty and digest.quiet is not None:  # say why, when posts were collected
         collected, newest_at = store.contact_posts_collected()
         quiet = dataclasses.replace(digest.quiet, collected=collected, newest_at=newest_at)
@@ -172,8 +175,9 @@ def digest_subject(digest: Digest) -> str:
     """The mail's subject line: what the digest asks of the user today."""
     if digest.empty:
         return "listen: a quiet day"
+    talked = f"{len(digest.talked)} talked to you, " if digest.talked else ""
     return (
-        f"listen: {len(digest.reply)} to reply, {len(digest.share)} to share, "
+        f"listen: {talked}{len(digest.reply)} to reply, {len(digest.share)} to share, "
         f"{len(digest.cold)} going cold"
     )
 

@@ -12,7 +12,7 @@ from listen.store import Store
 from listen.types import PLATFORMS
 
 # What a user can say about a post: `listen mark` and the web app's buttons.
-MARK_LABELS = ("comment", "share", "like", "skip", "done", "irrelevant")
+MARK_LABELS = ("comment", "share", "like", "skip", "done", "irrelevant", "intro")
 SUGGESTED_ACTIONS = ("comment", "share", "like", "skip")  # what the classifier suggests
 SEARCH_LIMIT = 50
 
@@ -32,15 +32,32 @@ def suggestions(store: Store, limit: int = 10) -> list[Suggestion]:
     return store.top_classified(limit)
 
 
+ANSWERING_LABELS = frozenset({"comment", "done"})
+
+
 def mark_post(store: Store, ref: str, label: str, *, now: datetime | None = None) -> str:
     """Record what the user did with the post `ref` names (its id, or its link as the digest
     shows it); returns the post's id. `comment`, `share` and `like` also record an engagement,
     `done` counts as taking part, `skip` says it was not worth it, `irrelevant` that it should
-    not have been suggested (both train the classifier as a negative)."""
+    not have been suggested (both train the classifier as a negative), `intro` that you
+    introduced its author to someone. A contact's reply to you that listen did not collect as
+    a post (its link, as "They talked to you" shows it) is answered by `comment` or `done`."""
     if label not in MARK_LABELS:
         raise InputError(f"unknown mark {label!r}: one of {', '.join(MARK_LABELS)}")
-    post_id = store.resolve_post(ref)
-    store.mark_post(post_id, label, now=now or utcnow())
+    now = now or utcnow()
+    try:
+        post_id = store.resolve_post(ref)
+    except InputError:
+        answered = store.answer_interaction(ref, now=now) if label in ANSWERING_LABELS else None
+        if answered is None:
+            raise
+        return answered
+    if label == "intro":
+        store.record_intro(post_id, now=now)
+        return post_id
+    store.mark_post(post_id, label, now=now)
+    if label in ANSWERING_LABELS:
+        store.answer_interaction(post_id, now=now)
     return post_id
 
 
