@@ -161,6 +161,24 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
         lurked=lurked_text(activity),
         scores=digest.scores,
         quiet=empty_line(digest) if digest.empty else None,
+        talked_to_you=tuple(
+            Card(
+                r.their_post or r.url or "",
+                r.platform,
+                r.contact,
+                http_url(r.url),
+                r.text[:160] or r.kind,
+                "",
+                age_text(r.waiting_hours),
+                r.kind,
+                note="waiting for your answer",
+            )
+            for r in digest.talked
+            if r.their_post or r.url
+        ),
+        circle=(
+            tuple(u.name for u in digest.circle.untouched) if digest.circle is not None else None
+        ),
     )
 
 
