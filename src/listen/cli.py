@@ -361,9 +361,9 @@ def _excerpt(text: str, limit: int) -> str:
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
-    LABEL is comment, share, like, done (you took part some other way), skip (not worth it)
-    or irrelevant (it should not have been suggested), or intro (you introduced its author
-    to someone). A reply to you listed under "They talked to you" is answered by marking its
+    LABEL is comment, share, like, done (you took part some other way), skip (not worth it),
+    irrelevant (it should not have been suggested) or intro (you introduced its author to
+    someone). A reply to you listed under "They talked to you" is answered by marking its
     link comment or done.
     """
     post_id = app.mark_post(obj.store, post, label)

@@ -98,6 +98,7 @@ from listen.app.pipeline import (
 from listen.app.posts import (
     MARK_LABELS,
     SUGGESTED_ACTIONS,
+    change_marker,
     has_posts,
     mark_post,
     marked,
@@ -168,6 +169,7 @@ __all__ = [
     "UntouchedContact",
     "add_contact",
     "apply_priorities",
+    "change_marker",
     "check_identities",
     "circle_report",
     "classify",

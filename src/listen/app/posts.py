@@ -40,8 +40,8 @@ def mark_post(store: Store, ref: str, label: str, *, now: datetime | None = None
     shows it); returns the post's id. `comment`, `share` and `like` also record an engagement,
     `done` counts as taking part, `skip` says it was not worth it, `irrelevant` that it should
     not have been suggested (both train the classifier as a negative), `intro` that you
-    introduced its author to someone. A contact's reply to you that listen did not collect as a
-    post (its link, as "They talked to you" shows it) is answered by `comment` or `done`."""
+    introduced its author to someone. A contact's reply to you that listen did not collect as
+    a post (its link, as "They talked to you" shows it) is answered by `comment` or `done`."""
     if label not in MARK_LABELS:
         raise InputError(f"unknown mark {label!r}: one of {', '.join(MARK_LABELS)}")
     now = now or utcnow()
@@ -99,3 +99,8 @@ def post_hit(store: Store, ref: str) -> PostHit:
 def marked(store: Store, post_ids: Sequence[str]) -> dict[str, str]:
     """Which of these posts the user marked, and how."""
     return {m.post_id: m.label for m in store.marks_on(list(post_ids))}
+
+
+def change_marker(store: Store) -> tuple[int, int]:
+    """A value that changes whenever the database does (a collect, a mark, anything)."""
+    return store.change_marker()

@@ -83,6 +83,12 @@ class SearchStore(StoreBase):
         ).fetchone()
         return None if row is None else _hit(row)
 
+    def change_marker(self) -> tuple[int, int]:
+        """Changes whenever the database does: another connection's commit (SQLite's
+        data_version) or a write on this one. Lets a front end keep a page until then."""
+        (version,) = self._conn.execute("PRAGMA data_version").fetchone()
+        return int(version), self._conn.total_changes
+
     def contact_named(self, name: str) -> ContactRow | None:
         """The contact called `name` (exactly, as listed), with its identities."""
         row = self._conn.execute(

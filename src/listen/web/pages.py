@@ -119,6 +119,25 @@ class TodayView:
     circle: tuple[str, ...] | None = None
 
 
+class TodayCache:
+    """Today's page is kept until the database changes (a collect, a mark) or five minutes
+    pass: building the digest reads a month of facts, rendering the kept one reads nothing.
+    Used on the database thread only."""
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.view: TodayView | None = None
+
+    def today(self, store: app.Store, settings: WebSettings) -> TodayView:
+        now = now_of(settings)
+        bucket = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+        if self.view is not None and self.key == (app.change_marker(store), bucket):
+            return self.view
+        self.view = today(store, settings)
+        self.key = (app.change_marker(store), bucket)  # after its own recording
+        return self.view
+
+
 def today(store: app.Store, settings: WebSettings) -> TodayView:
     """The digest as of now; what it shows is recorded once (reloading records nothing new)."""
     now = now_of(settings)
@@ -142,6 +161,24 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
         lurked=lurked_text(activity),
         scores=digest.scores,
         quiet=empty_line(digest) if digest.empty else None,
+        talked_to_you=tuple(
+            Card(
+                r.their_post or r.url or "",
+                r.platform,
+                r.contact,
+                http_url(r.url),
+                r.text[:160] or r.kind,
+                "",
+                age_text(r.waiting_hours),
+                r.kind,
+                note="waiting for your answer",
+            )
+            for r in digest.talked
+            if r.their_post or r.url
+        ),
+        circle=(
+            tuple(u.name for u in digest.circle.untouched) if digest.circle is not None else None
+        ),
     )
 
 

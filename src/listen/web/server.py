@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +38,7 @@ from listen.web.settings import WebSettings
 HERE = Path(__file__).parent
 TOKEN_COOKIE = "listen_token"
 MAX_FORM_BYTES = 16 * 1024
+WARM_AFTER_SECONDS = 1.0
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -69,7 +70,11 @@ class DatabaseThread:
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(store, *args)` on the database thread."""
-        return await asyncio.wrap_future(self._executor.submit(self._call, function, args))
+        return await asyncio.wrap_future(self.submit(function, *args))
+
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue `function(store, *args)` without waiting (e.g. warming a page)."""
+        return self._executor.submit(self._call, function, args)
 
     def _call(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._store is None:
@@ -158,6 +163,11 @@ class Web:
         self.settings = settings
         self.db = DatabaseThread(settings.db_path)
         self.renderer = Renderer(settings)
+        self.today_cache = pages.TodayCache()
+
+    def warm_today(self) -> None:
+        """Build Today in the background (at start, after a mark): the next load is ready."""
+        self.db.submit(self.today_cache.today, self.settings)
 
     async def form(self, request: Request) -> dict[str, str]:
         """The POSTed form, after the CSRF check (a missing or wrong token is refused)."""
@@ -173,7 +183,7 @@ class Web:
         return form
 
     async def today(self, request: Request) -> Response:
-        view = await self.db.run(pages.today, self.settings)
+        view = await self.db.run(self.today_cache.today, self.settings)
         return self.renderer.page(request, "today.html", view=view)
 
     async def contact(self, request: Request) -> Response:
@@ -219,6 +229,7 @@ class Web:
         form = await self.form(request)
         label = form.get("label", "")
         post_id = await self.db.run(pages.mark, self.settings, form.get("post", ""), label)
+        self.warm_today()
         said = pages.BUTTON_TEXT.get(label, label)
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"post": post_id, "label": label, "said": said})
@@ -244,6 +255,8 @@ def create_app(settings: WebSettings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Once serving (a busy database thread would slow the first answers): build Today.
+        asyncio.get_running_loop().call_later(WARM_AFTER_SECONDS, web.warm_today)
         yield
         web.db.close()
 
