@@ -517,6 +517,8 @@ def _migration_13_interactions(db: sqlite_utils.Database) -> None:
     the link when identities change); views `interaction_log` and `circle`. Existing
     identities are linked to nothing yet (the table is new)."""
     db.executescript(_INTERACTION_TABLE + _INTERACTION_TRIGGERS + _PEOPLE_VIEWS)
+
+
 # Full-text search over posts (the web app's Posts page): an external-content FTS5 index on
 # posts.rowid, so post text is stored once; triggers keep it in step with every write.
 _POSTS_FTS_TRIGGERS = """
