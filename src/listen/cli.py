@@ -774,10 +774,12 @@ def contacts_split(obj: AppContext, name: str, platform: str) -> None:
 @click.option("--yes", is_flag=True, help="Apply the proposed priorities.")
 @click.pass_obj
 def contacts_prioritize(obj: AppContext, yes: bool) -> None:
-    """Propose priority 3 for the people you engage with most and 1 for those you never did."""
+    """Propose priority 3 for the people you interact with most (both ways) and 1 for those
+    you never touched."""
     changes = app.propose_priorities(obj.store)
     for c in changes:
-        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} engagements)")
+        times = "interaction" if c.engagements == 1 else "interactions"
+        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} {times})")
     if not changes:
         click.echo("Priorities already match what you do.")
     elif yes:
