@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -747,6 +748,109 @@ def bench_web(ctx: Context) -> None:
     )
 
 
+def bench_people(ctx: Context) -> None:
+    """`listen contacts show` and the circle on the digest's database grown with 200,000 of
+    people's interactions with the user: in process, warm (what the web app pays per page),
+    and `listen contacts show` as a user runs it."""
+    from listen import app
+    from listen.config import Config
+    from listen.store import Store
+
+    sizes = ctx.sizes
+    interactions = 200_000 if sizes.digest_posts >= 1_000_000 else 4_000
+    folder = ctx.tmp / "people"
+    folder.mkdir()
+    db_path = folder / "listen.db"
+    with timed() as build:
+        bench_data.build_large_db(
+            db_path,
+            ctx.corpus,
+            posts=sizes.digest_posts,
+            contacts=sizes.digest_contacts,
+            engagements=sizes.digest_engagements,
+            classified_days=3,
+            shown_days=30,
+            interactions=interactions,
+        )
+    print(f"  built the people database in {build[0]:.1f} s", flush=True)
+    config = Config()
+    with Store.open(db_path) as store:
+        name = _busiest_contact(store)
+        story_times, circle_times = [], []
+        for _ in range(5):
+            with timed() as took:
+                story = app.contact_story(config, store, name, now=EPOCH)
+            story_times.append(took[0])
+        for _ in range(3):
+            with timed() as took:
+                circle = app.circle_report(config, store, now=EPOCH)
+            circle_times.append(took[0])
+        with store.traced_statements() as statements:
+            app.contact_story(config, store, name, now=EPOCH)
+            app.circle_report(config, store, now=EPOCH)
+        scans = [
+            line
+            for sql in statements
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+            for line in store.query_plan(sql)
+            if line.startswith("SCAN")
+            and _plan_table(line, sql) in (*DIGEST_TABLES, "interactions")
+        ]
+    argv = [*listen_command(), "--db", str(db_path), "contacts", "show", name]
+    argv += ["--now", EPOCH.isoformat()]
+    cli_wall, cli_rss, _ = run_measured(argv)
+    story_ms, circle_ms = statistics.median(story_times), statistics.median(circle_times)
+    scale = (
+        f"{sizes.digest_posts:,} posts, {sizes.digest_contacts:,} contacts,"
+        f" {interactions:,} interactions"
+    )
+    figures = {
+        "interactions": interactions,
+        "timeline": len(story.timeline),
+        "circle_this_week": circle.week_count,
+        "untouched": circle.untouched_total,
+        "full_scans": scans,
+        "build_seconds": build[0],
+    }
+    ctx.add(
+        Row(
+            f"contacts show ({scale})",
+            f"{fmt_seconds(story_ms)} warm;"
+            f" {fmt_seconds(cli_wall)} as a command ({cli_rss / 2**20:.0f} MiB)",
+            "—",
+            "—",
+            "< 200 ms",
+            story_ms < 0.2,
+            {
+                **figures,
+                "seconds": story_ms,
+                "command_seconds": cli_wall,
+                "command_peak_rss_bytes": cli_rss,
+            },
+        )
+    )
+    ctx.add(
+        Row(
+            f"circle ({scale})",
+            f"{fmt_seconds(circle_ms)} warm, {len(scans)} full scans",
+            "—",
+            "—",
+            "< 300 ms",
+            circle_ms < 0.3 and not scans,
+            {**figures, "seconds": circle_ms},
+        )
+    )
+
+
+def _busiest_contact(store: Any) -> str:
+    """The contact with the most interactions: the longest story to tell."""
+    counts: dict[str, int] = {}
+    for fact in store.recent_interactions(limit=20_000):
+        if fact.contact:
+            counts[fact.contact] = counts.get(fact.contact, 0) + 1
+    return max(sorted(counts), key=lambda name: counts[name])
+
+
 SCENARIOS: dict[str, Callable[[Context], None]] = {
     "feeds": bench_feeds,
     "ingest": bench_ingest,
@@ -754,6 +858,7 @@ SCENARIOS: dict[str, Callable[[Context], None]] = {
     "digest": bench_digest,
     "memory": bench_memory,
     "follows": bench_follows,
+    "people": bench_people,
     "web": bench_web,
 }
 

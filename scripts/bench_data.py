@@ -409,6 +409,7 @@ def build_large_db(
     days: int = 365,
     engagement_days: int | None = None,
     seed: int = 3,
+    interactions: int = 0,
 ) -> None:
     """A migrated listen database filled in bulk: one transaction, executemany per table.
 
@@ -437,7 +438,7 @@ def build_large_db(
     # Secondary indexes are rebuilt once at the end (much faster than a million index updates).
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('posts', 'engagements')"
+        " AND tbl_name IN ('posts', 'engagements', 'interactions')"
     ).fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
@@ -573,6 +574,17 @@ def build_large_db(
             for rank in range(10)
         ),
     )
+    if interactions:
+        conn.execute(
+            "UPDATE engagements SET contact_id = (SELECT p.contact_id FROM posts p"
+            " WHERE p.id = engagements.post_id)"
+        )
+        conn.executemany(
+            "INSERT INTO interactions (platform, direction, kind, dedupe_key, contact_id,"
+            " actor_handle, actor_id, our_post, their_post, url, text, created_at, recorded_at,"
+            " detected_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            interaction_rows(interactions, contacts, days, corpus, rng),
+        )
     for _, sql in indexes:
         conn.execute(sql)
     if triggers:
@@ -584,3 +596,47 @@ def build_large_db(
     # Written with synchronous=OFF: flush now, or the first fsync of whoever opens the database
     # next (a checkpoint when `listen digest` closes it) pays for writing the whole file.
     os.sync()
+
+
+def interaction_rows(
+    count: int, contacts: int, days: int, corpus: Corpus, rng: random.Random
+) -> Iterator[tuple[object, ...]]:
+    """People's interactions with the user over `days` days before EPOCH, newest first: four in
+    five by contacts (each interaction on the platform of the contact's identity), the rest by
+    people who are not contacts (a pool a tenth as large); likes most, then replies, reposts,
+    mentions, quotes, follows; one in a hundred an introduction the user made."""
+    platforms = ("blog", "bluesky", "x", "mastodon")
+    kinds = ("like", "like", "like", "like", "reply", "reply", "repost", "mention", "quote")
+    span = days * 86400
+    for n in range(count):
+        created = (EPOCH - timedelta(seconds=(n * span) // count)).isoformat()
+        contact: int | None = rng.randrange(1, contacts + 1)
+        if n % 5 == 4:
+            contact = None
+        stranger = rng.randrange(max(1, contacts // 10))
+        platform = platforms[contact % 4] if contact else platforms[stranger % 4]
+        handle = f"handle{contact}.{platform}" if contact else f"stranger{stranger}.{platform}"
+        direction, kind = (
+            ("out", "intro") if n % 100 == 99 and contact else ("in", rng.choice(kinds))
+        )
+        makes_post = kind in ("reply", "mention", "quote")
+        their = f"i{n:07d}" if makes_post or kind == "intro" else None
+        ours = f"mine{n % 2000:05d}" if kind != "mention" else None
+        key = f"post:{their}" if makes_post else f"{kind}:{handle}:{ours or their}:{n}"
+        text = rng.choice(corpus.short_posts) if makes_post else ""
+        yield (
+            platform,
+            direction,
+            kind,
+            key,
+            contact,
+            handle,
+            "",
+            ours,
+            their,
+            f"https://example.org/{their or ours}",
+            text,
+            created,
+            created,
+            "manual" if kind == "intro" else "notification",
+        )

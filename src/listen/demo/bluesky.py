@@ -50,7 +50,39 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
         CAROL[1]: CAROL[2],
         DEMO_USER_HANDLE: DEMO_USER_DID,
     }
-    repo = demo_user_records(feeds)
+    _serve_accounts(server, feeds, handles, demo_user_records(feeds))
+    listings = {
+        "getLikes": _load("appview_getLikes.json"),
+        "getRepostedBy": _load("appview_getRepostedBy.json"),
+        "getPostThread": thread,
+    }
+    for name, body in listings.items():
+        server.add(f"/xrpc/app.bsky.feed.{name}", _listing(body))
+    document = did_document(server.base_url)
+    server.add(f"/plc/{DEMO_USER_DID}", lambda request: _json(document))
+    section = {
+        "bluesky": {
+            "handle": DEMO_USER_HANDLE,
+            "base_url": server.base_url,
+            "pds_url": server.base_url,
+            "plc_url": server.base_url + "/plc",
+        }
+    }
+    contacts = [
+        {"name": ALICE[0], "priority": 3, "bluesky": ALICE[1]},
+        {"name": MARSHAL[0], "priority": 2, "bluesky": MARSHAL[1]},
+        {"name": CAROL[0], "priority": 3, "bluesky": CAROL[1]},
+    ]
+    return section, contacts
+
+
+def _serve_accounts(
+    server: LoopbackServer,
+    feeds: dict[str, list[dict[str, Any]]],
+    handles: dict[str, str],
+    repo: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Handles resolve to DIDs, each DID has its author feed pages, the user has a repo."""
 
     def resolve_handle(request: DemoRequest) -> DemoResponse:
         did = handles.get(request.arg("handle") or "")
@@ -76,29 +108,6 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
     server.add("/xrpc/com.atproto.identity.resolveHandle", resolve_handle)
     server.add("/xrpc/app.bsky.feed.getAuthorFeed", author_feed)
     server.add("/xrpc/com.atproto.repo.listRecords", list_records)
-    listings = {
-        "getLikes": _load("appview_getLikes.json"),
-        "getRepostedBy": _load("appview_getRepostedBy.json"),
-        "getPostThread": thread,
-    }
-    for name, body in listings.items():
-        server.add(f"/xrpc/app.bsky.feed.{name}", _listing(body))
-    document = did_document(server.base_url)
-    server.add(f"/plc/{DEMO_USER_DID}", lambda request: _json(document))
-    section = {
-        "bluesky": {
-            "handle": DEMO_USER_HANDLE,
-            "base_url": server.base_url,
-            "pds_url": server.base_url,
-            "plc_url": server.base_url + "/plc",
-        }
-    }
-    contacts = [
-        {"name": ALICE[0], "priority": 3, "bluesky": ALICE[1]},
-        {"name": MARSHAL[0], "priority": 2, "bluesky": MARSHAL[1]},
-        {"name": CAROL[0], "priority": 3, "bluesky": CAROL[1]},
-    ]
-    return section, contacts
 
 
 def demo_user_records(feeds: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
