@@ -557,6 +557,27 @@ def bench_classify(ctx: Context) -> None:
 DIGEST_TABLES = ("posts", "engagements", "classifications", "digest_items", "marks")
 
 
+def digest_scale_db(ctx: Context, name: str, **extra: Any) -> tuple[Path, float]:
+    """The 1M-post database the digest, people and web rows read (`extra`: what one of them
+    adds); returns its path and the seconds it took to build."""
+    sizes = ctx.sizes
+    folder = ctx.tmp / name
+    folder.mkdir()
+    db_path = folder / "listen.db"
+    with timed() as build:
+        bench_data.build_large_db(
+            db_path,
+            ctx.corpus,
+            posts=sizes.digest_posts,
+            contacts=sizes.digest_contacts,
+            engagements=sizes.digest_engagements,
+            classified_days=3,
+            shown_days=30,
+            **extra,
+        )
+    return db_path, build[0]
+
+
 def bench_digest(ctx: Context) -> None:
     """`listen digest` on a database with a million posts, and the plans of its queries: the
     engagements spread over the year, then all of them on the posts of the last 60 days (a
@@ -575,21 +596,10 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     from listen.store import Store
 
     sizes = ctx.sizes
-    folder = ctx.tmp / ("digest" if engagement_days is None else f"digest-{engagement_days}d")
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            engagement_days=engagement_days,
-        )
-    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    name = "digest" if engagement_days is None else f"digest-{engagement_days}d"
+    db_path, build_seconds = digest_scale_db(ctx, name, engagement_days=engagement_days)
+    folder = db_path.parent
+    print(f"  built the {sizes.digest_posts:,}-post database in {build_seconds:.1f} s", flush=True)
     config_path = folder / "config.toml"
     config_path.write_text("[digest]\ntop = 10\n", encoding="utf-8")
     now = EPOCH.isoformat()
@@ -639,7 +649,7 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
                 "contacts": sizes.digest_contacts,
                 "engagements": sizes.digest_engagements,
                 "engagement_days": engagement_days,
-                "build_seconds": build[0],
+                "build_seconds": build_seconds,
                 "indexes_used": indexes,
                 "full_scans_of_large_tables": big_scans,
                 "query_plans": plans,
@@ -691,19 +701,7 @@ def bench_web(ctx: Context) -> None:
 
     db_path = ctx.cache.get("digest_db")
     if db_path is None:  # run alone (`--only web`): build the same database
-        folder = ctx.tmp / "web"
-        folder.mkdir()
-        db_path = folder / "listen.db"
-        sizes = ctx.sizes
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-        )
+        db_path, _ = digest_scale_db(ctx, "web")
     f = web.run(db_path, EPOCH.isoformat(), db_path.parent)
     posts = f"{ctx.sizes.digest_posts:,} posts"
     start_ok = f["startup_first_response_seconds"] < 1.0
@@ -758,21 +756,8 @@ def bench_people(ctx: Context) -> None:
 
     sizes = ctx.sizes
     interactions = 200_000 if sizes.digest_posts >= 1_000_000 else 4_000
-    folder = ctx.tmp / "people"
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            interactions=interactions,
-        )
-    print(f"  built the people database in {build[0]:.1f} s", flush=True)
+    db_path, build_seconds = digest_scale_db(ctx, "people", interactions=interactions)
+    print(f"  built the people database in {build_seconds:.1f} s", flush=True)
     config = Config()
     with Store.open(db_path) as store:
         name = _busiest_contact(store)
@@ -810,7 +795,7 @@ def bench_people(ctx: Context) -> None:
         "circle_this_week": circle.week_count,
         "untouched": circle.untouched_total,
         "full_scans": scans,
-        "build_seconds": build[0],
+        "build_seconds": build_seconds,
     }
     ctx.add(
         Row(

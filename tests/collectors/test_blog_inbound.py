@@ -4,18 +4,14 @@ comment feed in its shape, tests/data/feeds/)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from listen import app
 from listen.collectors.blog import BlogCollector
 from listen.config import Config, parse_config
-from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import Source
 from tests.helpers import read_data, sql
@@ -23,17 +19,6 @@ from tests.helpers import read_data, sql
 COMMENTS = read_data("feeds/wordpress_comments_rss2.xml")
 POST_PATH = "/2019/08/06/minor-earthquake-3-5-mag-was-detected-near-aris-in-greece/"
 RECORDED_ORIGIN = b"http://www.earthquakenewstoday.com"
-
-
-@pytest.fixture
-def settings() -> HttpSettings:
-    return HttpSettings(timeout_seconds=2.0, max_response_bytes=1_000_000)
-
-
-@pytest.fixture
-def client(settings: HttpSettings) -> Iterator[httpx.Client]:
-    with make_client(settings) as c:
-        yield c
 
 
 def serve_blog(server: HTTPServer) -> None:

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from listen.collectors.bluesky import BlueskyCollector
 from listen.config import Config, parse_config
-from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import Source
 from tests.collectors.bluesky_fixtures import Atproto, recorded
@@ -29,17 +26,6 @@ VIEWER_DID = "did:plc:nkjx3ufzu6baprhrf474eltp"
 NOTIFY = "/pds/xrpc/app.bsky.notification.listNotifications"
 SESSION = "/xrpc/com.atproto.server.createSession"
 PUBLIC = ("getLikes", "getRepostedBy", "getPostThread", "getQuotes")
-
-
-@pytest.fixture
-def settings() -> HttpSettings:
-    return HttpSettings(timeout_seconds=2.0, max_response_bytes=1_000_000)
-
-
-@pytest.fixture
-def client(settings: HttpSettings) -> Iterator[httpx.Client]:
-    with make_client(settings) as c:
-        yield c
 
 
 @pytest.fixture

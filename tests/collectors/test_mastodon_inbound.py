@@ -5,31 +5,16 @@ reblogged_by, status_reply; see SOURCES.md)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
-import pytest
 from pytest_httpserver import HTTPServer
 
 from listen.collectors.mastodon import MastodonCollector
 from listen.config import Config, parse_config
-from listen.http import HttpSettings, make_client
 from listen.types import Source
 from tests.collectors.mastodon_replay import ADMIN_ID, JOHN_ID, TWO_ID, body
 
 TOKEN = "mastodon-token-for-the-users-own-instance"
-
-
-@pytest.fixture
-def settings() -> HttpSettings:
-    return HttpSettings(timeout_seconds=2.0, max_response_bytes=1_000_000)
-
-
-@pytest.fixture
-def client(settings: HttpSettings) -> Iterator[httpx.Client]:
-    with make_client(settings) as c:
-        yield c
 
 
 def host(server: HTTPServer) -> str:
