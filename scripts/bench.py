@@ -557,27 +557,6 @@ def bench_classify(ctx: Context) -> None:
 DIGEST_TABLES = ("posts", "engagements", "classifications", "digest_items", "marks")
 
 
-def digest_scale_db(ctx: Context, name: str, **extra: Any) -> tuple[Path, float]:
-    """The 1M-post database the digest, people and web rows read (`extra`: what one of them
-    adds); returns its path and the seconds it took to build."""
-    sizes = ctx.sizes
-    folder = ctx.tmp / name
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            **extra,
-        )
-    return db_path, build[0]
-
-
 def bench_digest(ctx: Context) -> None:
     """`listen digest` on a database with a million posts, and the plans of its queries: the
     engagements spread over the year, then all of them on the posts of the last 60 days (a
@@ -597,9 +576,8 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
 
     sizes = ctx.sizes
     name = "digest" if engagement_days is None else f"digest-{engagement_days}d"
-    db_path, build_seconds = digest_scale_db(ctx, name, engagement_days=engagement_days)
+    db_path, build = scale_db(ctx, name, classified_days=3, engagement_days=engagement_days)
     folder = db_path.parent
-    print(f"  built the {sizes.digest_posts:,}-post database in {build_seconds:.1f} s", flush=True)
     config_path = folder / "config.toml"
     config_path.write_text("[digest]\ntop = 10\n", encoding="utf-8")
     now = EPOCH.isoformat()
@@ -610,7 +588,6 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     rss = max(r[1] for r in runs)
     if engagement_days is None:
         ctx.cache["digest_rss"] = (rss, wall, runs[0][2])
-        ctx.cache["digest_db"] = db_path
 
     # The statements a digest runs, and how SQLite plans each one.
     with Store.open(db_path) as store:
@@ -649,7 +626,7 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
                 "contacts": sizes.digest_contacts,
                 "engagements": sizes.digest_engagements,
                 "engagement_days": engagement_days,
-                "build_seconds": build_seconds,
+                "build_seconds": build[0],
                 "indexes_used": indexes,
                 "full_scans_of_large_tables": big_scans,
                 "query_plans": plans,
@@ -657,6 +634,27 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
             "indexes used: " + ", ".join(indexes),
         )
     )
+
+
+def scale_db(ctx: Context, name: str, **extra: Any) -> tuple[Path, list[float]]:
+    """The digest-sized database (posts, contacts, engagements, 30 days of digests) built in
+    its own folder, with `extra` for `build_large_db`; and how long building it took."""
+    sizes = ctx.sizes
+    folder = ctx.tmp / name
+    folder.mkdir()
+    db_path = folder / "listen.db"
+    with timed() as build:
+        bench_data.build_large_db(
+            db_path,
+            ctx.corpus,
+            posts=sizes.digest_posts,
+            contacts=sizes.digest_contacts,
+            engagements=sizes.digest_engagements,
+            shown_days=30,
+            **extra,
+        )
+    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    return db_path, build
 
 
 def _plan_table(line: str, sql: str) -> str:
@@ -695,69 +693,18 @@ def bench_follows(ctx: Context) -> None:
     )
 
 
-def bench_web(ctx: Context) -> None:
-    """`listen serve` on the 1M-post database, from an HTTP client: start-up, Today, search."""
-    import bench_web as web
-
-    db_path = ctx.cache.get("digest_db")
-    if db_path is None:  # run alone (`--only web`): build the same database
-        db_path, _ = digest_scale_db(ctx, "web")
-    f = web.run(db_path, EPOCH.isoformat(), db_path.parent)
-    posts = f"{ctx.sizes.digest_posts:,} posts"
-    start_ok = f["startup_first_response_seconds"] < 1.0
-    ctx.add(
-        Row(
-            "web: `listen serve` start-up",
-            f"URL printed in {fmt_seconds(f['startup_url_printed_seconds'])}, first response"
-            f" in {fmt_seconds(f['startup_first_response_seconds'])}",
-            f"{fmt_seconds(f['help_seconds'])} (`listen --help`)",
-            f"{f['startup_first_response_seconds'] / f['help_seconds']:.1f}× --help",
-            "< 1 s",
-            start_ok,
-            f,
-        )
-    )
-    ctx.add(
-        Row(
-            f"web: Today over HTTP ({posts})",
-            f"{fmt_seconds(f['today_median_seconds'])} median of {web.TODAY_LOADS}, max"
-            f" {fmt_seconds(f['today_max_seconds'])} (first load"
-            f" {fmt_seconds(f['today_first_seconds'])})",
-            "—",
-            "—",
-            "< 150 ms",
-            f["today_median_seconds"] < 0.150,
-            f,
-        )
-    )
-    slowest = max(f["search_seconds"], key=f["search_seconds"].get)
-    ctx.add(
-        Row(
-            f"web: search over HTTP ({posts}, {len(web.SEARCHES)} queries)",
-            f"{fmt_seconds(f['search_median_seconds'])} median, slowest"
-            f" {fmt_seconds(f['search_max_seconds'])} ({slowest})",
-            "—",
-            "—",
-            "< 100 ms",
-            f["search_max_seconds"] < 0.100,
-            f,
-            "search: " + ", ".join(f"{q} {fmt_seconds(t)}" for q, t in f["search_seconds"].items()),
-        )
-    )
-
-
 def bench_people(ctx: Context) -> None:
     """`listen contacts show` and the circle on the digest's database grown with 200,000 of
-    people's interactions with the user: in process, warm (what the web app pays per page),
-    and `listen contacts show` as a user runs it."""
+    people's interactions with the user, and a month of posts classified (as `listen run`
+    leaves them): in process, warm (what the web app pays per page), and `listen contacts
+    show` as a user runs it."""
     from listen import app
     from listen.config import Config
     from listen.store import Store
 
     sizes = ctx.sizes
     interactions = 200_000 if sizes.digest_posts >= 1_000_000 else 4_000
-    db_path, build_seconds = digest_scale_db(ctx, "people", interactions=interactions)
-    print(f"  built the people database in {build_seconds:.1f} s", flush=True)
+    db_path, build = scale_db(ctx, "people", classified_days=30, interactions=interactions)
     config = Config()
     with Store.open(db_path) as store:
         name = _busiest_contact(store)
@@ -795,7 +742,7 @@ def bench_people(ctx: Context) -> None:
         "circle_this_week": circle.week_count,
         "untouched": circle.untouched_total,
         "full_scans": scans,
-        "build_seconds": build_seconds,
+        "build_seconds": build[0],
     }
     ctx.add(
         Row(
@@ -844,7 +791,6 @@ SCENARIOS: dict[str, Callable[[Context], None]] = {
     "memory": bench_memory,
     "follows": bench_follows,
     "people": bench_people,
-    "web": bench_web,
 }
 
 

@@ -133,6 +133,7 @@ class OutboundFact:
     post_id: str | None
     text: str = ""
     url: str | None = None
+    reasons: str = ""  # the classifier's reasons for the post as stored (a JSON list), if scored
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Fixtures the collector tests share: one HTTP client with small, test-sized limits."""
+"""Shared by the collector tests: HTTP settings with a short timeout and a client using them."""
 
 from __future__ import annotations
 

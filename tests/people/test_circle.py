@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from listen.facts import ContactTouch, InteractionFact, OutboundFact
@@ -11,25 +12,18 @@ from listen.people.circle import (
     people_helped,
     reply_backs,
     untouched_contacts,
-    weekly_circle,
+    week_windows,
 )
 
 NOW = datetime(2024, 11, 20, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-def test_the_circle_counts_distinct_contacts_per_week_ending_now() -> None:
-    touches = [
-        (1, NOW - timedelta(hours=1)),
-        (1, NOW - 2 * DAY),  # the same person twice: once
-        (2, NOW - 6 * DAY),
-        (3, NOW - 7 * DAY - timedelta(hours=1)),  # last week
-        (4, NOW - 12 * 7 * DAY),  # beyond the 12 weeks
-        (5, NOW + DAY),  # the future does not count
-    ]
-    trend = weekly_circle(touches, now=NOW)
-    assert len(trend) == 12
-    assert trend[-1] == 2 and trend[-2] == 1 and sum(trend) == 3
+def test_the_circle_weeks_end_now_and_do_not_overlap() -> None:
+    windows = week_windows(NOW, 12)
+    assert len(windows) == 12 and windows[-1] == (NOW - 7 * DAY, NOW)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+    assert windows[0][0] == NOW - 84 * DAY
 
 
 def test_untouched_are_by_priority_then_longest_silence_never_first() -> None:
@@ -69,7 +63,8 @@ def test_people_helped_are_distinct_with_every_way_and_a_weekly_trend() -> None:
         OutboundFact(4, "Di", "reply", NOW - 40 * DAY, "p4"),  # outside the month
     ]
     cues = {"p1": frozenset({"question"}), "p4": frozenset({"anniversary"})}
-    helped = people_helped(facts, cues, start=NOW - 30 * DAY, now=NOW)
+    helped, count = people_helped(facts, cues, start=NOW - 30 * DAY, now=NOW)
+    assert count == 2 and people_helped(facts, cues, start=NOW - 30 * DAY, now=NOW, limit=1)[1] == 2
     assert [(p.name, p.how) for p in helped] == [
         ("Ann", ("answered", "shared")),
         ("Cy", ("introduced",)),

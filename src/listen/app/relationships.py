@@ -5,6 +5,7 @@ for an answer, and who engages with you without being a contact. The rules are p
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from listen.people.circle import (
     people_helped,
     reply_backs,
     untouched_contacts,
-    weekly_circle,
+    week_windows,
 )
 from listen.people.story import (
     MONTHS,
@@ -37,7 +38,6 @@ from listen.people.story import (
 )
 from listen.store import Store
 
-TREND_WEEKS = 12
 SUGGEST_LOOKBACK = timedelta(days=90)
 SOON = timedelta(seconds=1)  # times are stored to the second: what happened now counts
 
@@ -108,11 +108,8 @@ def talked_to_you(config: Config, store: Store, *, now: datetime | None = None) 
     (looking back `collect.inbound_days`)."""
     now = now or utcnow()
     since = now - timedelta(days=config.collect.inbound_days)
-    return reply_backs(
-        store.unanswered(since, now + SOON),
-        now=now,
-        after=timedelta(hours=config.digest.reply_back_hours),
-    )
+    after = timedelta(hours=config.digest.reply_back_hours)
+    return reply_backs(store.unanswered(since, now - after + SOON), now=now, after=after)
 
 
 def circle_report(
@@ -123,15 +120,16 @@ def circle_report(
     month's weekly trend, and who is waiting for your answer."""
     now = now or utcnow()
     window = window or timedelta(days=config.digest.score_window_days)
-    trend = weekly_circle(
-        store.touches_between(now - TREND_WEEKS * WEEK, now + SOON), now=now, weeks=TREND_WEEKS
-    )
+    trend = tuple(store.contacts_touched(start, end) for start, end in week_windows(now + SOON, 12))
+    quiet = timedelta(days=config.circle.untouched_days)
     untouched = untouched_contacts(
-        store.contact_touches(), now=now, after=timedelta(days=config.circle.untouched_days)
+        store.contact_touches(quiet_since=now - quiet), now=now, after=quiet
     )
     outbound = store.outbound_between(now - max(window, 4 * WEEK), now + SOON)
     cues = post_cues_by_id(outbound)
-    helped = people_helped(outbound, cues, start=now - window, now=now)
+    helped, helped_count = people_helped(outbound, cues, start=now - window, now=now, limit=20)
+    names = store.contact_names([p.contact_id for p in helped])
+    helped = [dataclasses.replace(p, name=names.get(p.contact_id, p.name)) for p in helped]
     return CircleReport(
         now=now,
         week_count=trend[-1],
@@ -139,23 +137,42 @@ def circle_report(
         trend=trend,
         untouched=tuple(untouched[:10]),
         untouched_total=len(untouched),
-        helped=tuple(helped[:20]),
-        helped_count=len(helped),
+        helped=tuple(helped),
+        helped_count=helped_count,
         helped_trend=helped_by_week(outbound, cues, now=now),
         talked=tuple(talked_to_you(config, store, now=now)),
     )
 
 
+# The cues that make a reply an answer or a congratulation (listen.people.circle), and the
+# words of the classifier's reasons that name them.
+CIRCLE_CUES = ("question", "request", "open_to_work", "anniversary", "new_role", "launch")
+REASON_CUES = {
+    "question": "question",
+    "recommendation": "request",
+    "looking for work": "open_to_work",
+    "milestone": "anniversary",
+    "new role": "new_role",
+    "launch": "launch",
+}
+
+
 def post_cues_by_id(outbound: Iterable[OutboundFact]) -> dict[str, frozenset[str]]:
-    """What each post the user replied to asks or announces (a question, a new role...)."""
+    """What each post the user replied to asks or announces (a question, a new role...): from
+    the classifier's reasons when it scored the post, else from the post's opening."""
     # the cue patterns live with the classifier's features (~0.2 s to import): circle only
     from listen.models.features import CUES
 
     found: dict[str, frozenset[str]] = {}
     for fact in outbound:
-        if fact.post_id and fact.text and fact.kind in ("reply", "comment"):
-            text = fact.text.lower()
-            found[fact.post_id] = frozenset(n for n, p in CUES.items() if p.search(text))
+        if not fact.post_id or fact.kind not in ("reply", "comment") or fact.post_id in found:
+            continue
+        if fact.reasons:
+            said = fact.reasons.lower()
+            found[fact.post_id] = frozenset(c for w, c in REASON_CUES.items() if w in said)
+            continue
+        text = fact.text.lower()
+        found[fact.post_id] = frozenset(n for n in CIRCLE_CUES if CUES[n].search(text))
     return found
 
 

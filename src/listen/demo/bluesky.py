@@ -35,54 +35,11 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
     # A real post view from a live getPostThread, as a one-item author feed.
     marshal_post = _load("atproto-sdk_thread_view_post_with_embed_media.json")["thread"]["post"]
     thread = own_thread()
-    carol_reply = next(
-        r["post"] for r in thread["thread"]["replies"] if r["post"]["author"]["did"] == CAROL[2]
-    )
-    feeds = {
-        ALICE[2]: alice_pages,
-        MARSHAL[2]: [{"feed": [{"post": marshal_post}]}],
-        CAROL[2]: [{"feed": [{"post": carol_reply}]}],
-        DEMO_USER_DID: [{"feed": [{"post": thread["thread"]["post"]}]}],
-    }
-    handles = {
-        ALICE[1]: ALICE[2],
-        MARSHAL[1]: MARSHAL[2],
-        CAROL[1]: CAROL[2],
-        DEMO_USER_HANDLE: DEMO_USER_DID,
-    }
-    _serve_accounts(server, feeds, handles, demo_user_records(feeds))
-    listings = {
-        "getLikes": _load("appview_getLikes.json"),
-        "getRepostedBy": _load("appview_getRepostedBy.json"),
-        "getPostThread": thread,
-    }
-    for name, body in listings.items():
-        server.add(f"/xrpc/app.bsky.feed.{name}", _listing(body))
-    document = did_document(server.base_url)
-    server.add(f"/plc/{DEMO_USER_DID}", lambda request: _json(document))
-    section = {
-        "bluesky": {
-            "handle": DEMO_USER_HANDLE,
-            "base_url": server.base_url,
-            "pds_url": server.base_url,
-            "plc_url": server.base_url + "/plc",
-        }
-    }
-    contacts = [
-        {"name": ALICE[0], "priority": 3, "bluesky": ALICE[1]},
-        {"name": MARSHAL[0], "priority": 2, "bluesky": MARSHAL[1]},
-        {"name": CAROL[0], "priority": 3, "bluesky": CAROL[1]},
-    ]
-    return section, contacts
-
-
-def _serve_accounts(
-    server: LoopbackServer,
-    feeds: dict[str, list[dict[str, Any]]],
-    handles: dict[str, str],
-    repo: dict[str, list[dict[str, Any]]],
-) -> None:
-    """Handles resolve to DIDs, each DID has its author feed pages, the user has a repo."""
+    feeds = {ALICE[2]: alice_pages, MARSHAL[2]: [{"feed": [{"post": marshal_post}]}]}
+    feeds |= inbound_feeds(thread)
+    handles = {ALICE[1]: ALICE[2], MARSHAL[1]: MARSHAL[2], CAROL[1]: CAROL[2]}
+    handles[DEMO_USER_HANDLE] = DEMO_USER_DID
+    repo = demo_user_records(feeds)
 
     def resolve_handle(request: DemoRequest) -> DemoResponse:
         did = handles.get(request.arg("handle") or "")
@@ -108,6 +65,23 @@ def _serve_accounts(
     server.add("/xrpc/com.atproto.identity.resolveHandle", resolve_handle)
     server.add("/xrpc/app.bsky.feed.getAuthorFeed", author_feed)
     server.add("/xrpc/com.atproto.repo.listRecords", list_records)
+    serve_listings(server, thread)
+    document = did_document(server.base_url)
+    server.add(f"/plc/{DEMO_USER_DID}", lambda request: _json(document))
+    section = {
+        "bluesky": {
+            "handle": DEMO_USER_HANDLE,
+            "base_url": server.base_url,
+            "pds_url": server.base_url,
+            "plc_url": server.base_url + "/plc",
+        }
+    }
+    contacts = [
+        {"name": ALICE[0], "priority": 3, "bluesky": ALICE[1]},
+        {"name": MARSHAL[0], "priority": 2, "bluesky": MARSHAL[1]},
+        {"name": CAROL[0], "priority": 3, "bluesky": CAROL[1]},
+    ]
+    return section, contacts
 
 
 def demo_user_records(feeds: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -160,6 +134,27 @@ def demo_user_records(feeds: dict[str, list[dict[str, Any]]]) -> dict[str, list[
             record(like, "3lbdemo1like1", {"subject": ref(alice[4]), "createdAt": "2024-11-17"}),
         ],
     }
+
+
+def inbound_feeds(thread: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The demo user's own feed (their post in the thread) and Carol's (her reply in it)."""
+    replies = thread["thread"]["replies"]
+    carol_reply = next(r["post"] for r in replies if r["post"]["author"]["did"] == CAROL[2])
+    return {
+        CAROL[2]: [{"feed": [{"post": carol_reply}]}],
+        DEMO_USER_DID: [{"feed": [{"post": thread["thread"]["post"]}]}],
+    }
+
+
+def serve_listings(server: LoopbackServer, thread: dict[str, Any]) -> None:
+    """Who liked, reposted and replied to the demo user's post: the recorded listings."""
+    listings = {
+        "getLikes": _load("appview_getLikes.json"),
+        "getRepostedBy": _load("appview_getRepostedBy.json"),
+        "getPostThread": thread,
+    }
+    for name, body in listings.items():
+        server.add(f"/xrpc/app.bsky.feed.{name}", _listing(body))
 
 
 def own_thread() -> dict[str, Any]:

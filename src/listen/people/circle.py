@@ -7,6 +7,7 @@ haven't touched in weeks"; "measure the number of people you do something good f
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,18 +91,9 @@ class PeopleScore:
     talked: int
 
 
-def weekly_circle(
-    touches: Iterable[tuple[int, datetime]], *, now: datetime, weeks: int = 12
-) -> tuple[int, ...]:
-    """Distinct contacts per 7-day week ending at `now`, oldest week first."""
-    per_week: list[set[int]] = [set() for _ in range(weeks)]
-    for contact_id, moment in touches:
-        if moment > now:
-            continue
-        back = int((now - moment) / WEEK)
-        if back < weeks:
-            per_week[weeks - 1 - back].add(contact_id)
-    return tuple(len(contacts) for contacts in per_week)
+def week_windows(now: datetime, weeks: int = 12) -> list[tuple[datetime, datetime]]:
+    """The last `weeks` 7-day windows [start, end) ending at `now`, oldest first."""
+    return [(now - (back + 1) * WEEK, now - back * WEEK) for back in range(weeks - 1, -1, -1)]
 
 
 def untouched_contacts(
@@ -139,9 +131,10 @@ def people_helped(
     *,
     start: datetime,
     now: datetime,
-) -> list[HelpedPerson]:
-    """Distinct contacts you did good for in [start, now], most recent first; `cues` holds the
-    cues of each post you acted on, by post id."""
+    limit: int | None = None,
+) -> tuple[list[HelpedPerson], int]:
+    """The contacts you did good for in [start, now], most recent first (the first `limit`),
+    and how many there were; `cues` holds the cues of each post you acted on, by post id."""
     found: dict[int, tuple[str, set[str], datetime]] = {}
     for fact in outbound:
         if not start <= fact.at <= now:
@@ -152,12 +145,16 @@ def people_helped(
         name, ways, last = found.get(fact.contact_id, (fact.contact, set(), fact.at))
         ways.add(how)
         found[fact.contact_id] = (name, ways, max(last, fact.at))
+    latest = heapq.nsmallest(
+        len(found) if limit is None else limit,
+        found.items(),
+        key=lambda item: (-item[1][2].timestamp(), item[0]),
+    )
     people = [
         HelpedPerson(contact_id, name, tuple(sorted(ways)), last)
-        for contact_id, (name, ways, last) in found.items()
+        for contact_id, (name, ways, last) in latest
     ]
-    people.sort(key=lambda p: (-p.last_at.timestamp(), p.name))
-    return people
+    return people, len(found)
 
 
 def helped_by_week(
@@ -168,12 +165,13 @@ def helped_by_week(
     weeks: int = 4,
 ) -> tuple[int, ...]:
     """Distinct people helped in each of the last `weeks` weeks, oldest first."""
-    facts = list(outbound)
-    counts = []
-    for back in range(weeks - 1, -1, -1):
-        end = now - back * WEEK
-        counts.append(len(people_helped(facts, cues, start=end - WEEK, now=end)))
-    return tuple(counts)
+    helped: list[set[int]] = [set() for _ in range(weeks)]
+    for fact in outbound:
+        if fact.at > now or now - fact.at >= weeks * WEEK:
+            continue
+        if how_helped(fact.kind, cues.get(fact.post_id or "", frozenset())) is not None:
+            helped[weeks - 1 - int((now - fact.at) / WEEK)].add(fact.contact_id)
+    return tuple(len(people) for people in helped)
 
 
 def reply_backs(

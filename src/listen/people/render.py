@@ -52,13 +52,17 @@ def _waiting(item: ReplyBack) -> str:
     return f"{item.contact} · {item.platform} · {verb} {ago} ago"
 
 
+def week_change(trend: Sequence[int]) -> str:
+    """`+3`, `-2` or `±0`: this week against the one before."""
+    delta = trend[-1] - trend[-2] if len(trend) > 1 else 0
+    return "±0" if delta == 0 else f"{delta:+d}"
+
+
 def circle_line(report: CircleReport) -> str:
     """`12 / 50 people this week ▁▂▅█ (+3 vs last week)`."""
-    delta = report.trend[-1] - report.trend[-2] if len(report.trend) > 1 else 0
-    change = "±0" if delta == 0 else f"{delta:+d}"
     return (
         f"{report.week_count} / {report.goal} people this week  {sparkline(report.trend)}  "
-        f"({change} vs last week)"
+        f"({week_change(report.trend)} vs last week)"
     )
 
 
@@ -334,11 +338,9 @@ def story_to_dict(story: ContactStory) -> dict[str, Any]:
 def people_score_text(score: PeopleScore, *, width: int = 0) -> str:
     """The people line of `listen score` (the circle, then what you did for them), wrapped
     under its label like the platform lines when `width` is set (0: lines stay whole)."""
-    delta = score.trend[-1] - score.trend[-2] if len(score.trend) > 1 else 0
-    change = "±0" if delta == 0 else f"{delta:+d}"
     circle = (
         f"{score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
-        f"{change} vs last week"
+        f"{week_change(score.trend)} vs last week"
     )
     helped = (
         f"helped {score.helped_count} {_people(score.helped_count)} "
@@ -349,9 +351,8 @@ def people_score_text(score: PeopleScore, *, width: int = 0) -> str:
     if not width:
         return f"people    {circle}\n{indent}{helped}"
     first = textwrap.fill(circle, width, initial_indent="people    ", subsequent_indent=indent)
-    return (
-        first + "\n" + textwrap.fill(helped, width, initial_indent=indent, subsequent_indent=indent)
-    )
+    rest = textwrap.fill(helped, width, initial_indent=indent, subsequent_indent=indent)
+    return f"{first}\n{rest}"
 
 
 def people_score_to_dict(score: PeopleScore) -> dict[str, Any]:

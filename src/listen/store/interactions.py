@@ -16,7 +16,14 @@ from listen.facts import (
     StoryPost,
     SuggestedActor,
 )
-from listen.store.base import EXCERPT_CHARS, StoreBase, load_json_list, post_summary
+from listen.store.base import (
+    EXCERPT_CHARS,
+    StoreBase,
+    chunks,
+    load_json_list,
+    placeholders,
+    post_summary,
+)
 from listen.store.contacts import normalise_handle
 from listen.types import Interaction
 
@@ -33,6 +40,9 @@ _CONTACT_OF_ACTOR = """coalesce(
             OR handle LIKE 'http://www.' || ?3 || '/%')) END,
     CASE WHEN ?1 = 'blog' AND ?7 != '' THEN
         (SELECT id FROM contacts WHERE lower(name) = lower(?7)) END)"""
+
+# How much of a post the circle reads to tell a question or a milestone (its opening says).
+CUE_CHARS = 280
 
 _FACT_COLUMNS = (
     "i.id, i.platform, i.direction, i.kind, i.contact_id, coalesce(c.name, ''),"
@@ -154,10 +164,11 @@ class InteractionStore(StoreBase):
         return str(row[1])
 
     def unanswered(
-        self, start: datetime, end: datetime, *, contact_id: int | None = None
+        self, start: datetime, end: datetime, *, contact_id: int | None = None, limit: int = 100
     ) -> list[InteractionFact]:
         """Contacts' replies, mentions and blog comments made in [start, end) (one contact's,
-        when given) that the user neither answered (an engagement on that post) nor marked."""
+        when given) that the user neither answered (an engagement on that post) nor marked;
+        the `limit` oldest."""
         one = " AND i.contact_id = ?" if contact_id is not None else ""
         index = "interactions_contact_time" if contact_id is not None else "interactions_time"
         params: list[Any] = [EXCERPT_CHARS, to_iso(start), to_iso(end)]
@@ -167,44 +178,64 @@ class InteractionStore(StoreBase):
             " WHERE i.created_at >= ? AND i.created_at < ? AND i.direction = 'in'"
             " AND i.kind IN ('reply', 'mention', 'comment') AND i.answered_at IS NULL"
             f" AND NOT EXISTS (SELECT 1 FROM engagements e WHERE e.post_id = i.their_post){one}"
-            " ORDER BY i.created_at",
-            params + ([contact_id] if contact_id is not None else []),
+            " ORDER BY i.created_at LIMIT ?",
+            [*params, *([contact_id] if contact_id is not None else []), limit],
         ).fetchall()
         return [_fact(row) for row in rows]
 
-    def touches_between(self, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
-        """(contact id, hour) for every hour a contact and the user interacted, either way,
-        in [start, end): the circle's weeks are counted from these."""
-        rows = self._conn.execute(
-            "SELECT contact_id, substr(engaged_at, 1, 13) FROM engagements"
+    def contacts_touched(self, start: datetime, end: datetime) -> int:
+        """How many distinct contacts the user and they interacted with, either way, in
+        [start, end): two index range scans (the circle asks once per week)."""
+        row = self._conn.execute(
+            "SELECT count(DISTINCT contact_id) FROM (SELECT contact_id FROM engagements"
             " INDEXED BY engagements_time WHERE engaged_at >= ?1 AND engaged_at < ?2"
-            " AND contact_id IS NOT NULL"
-            " UNION SELECT contact_id, substr(created_at, 1, 13) FROM interactions"
+            " AND contact_id IS NOT NULL UNION ALL SELECT contact_id FROM interactions"
             " INDEXED BY interactions_time WHERE created_at >= ?1 AND created_at < ?2"
-            " AND contact_id IS NOT NULL",
+            " AND contact_id IS NOT NULL)",
             (to_iso(start), to_iso(end)),
-        ).fetchall()
-        found = []
-        for contact_id, hour in rows:
-            moment = parse_iso(f"{hour}:00:00+00:00")
-            if moment is not None:
-                found.append((int(contact_id), moment))
-        return found
+        ).fetchone()
+        return int(row[0])
 
-    def contact_touches(self, contact_id: int | None = None) -> list[ContactTouch]:
-        """Every contact (or one) with when the user last touched them and they the user."""
-        one = " WHERE c.id = ?" if contact_id is not None else ""
+    def contact_touches(
+        self, contact_id: int | None = None, *, quiet_since: datetime | None = None
+    ) -> list[ContactTouch]:
+        """Every contact (or one; or those with no interaction either way since `quiet_since`)
+        with when the user last touched them and they the user. Index seeks per contact and
+        direction; introductions (rare) in one pass of an index."""
+        where: str = ""
+        params: list[object] = []
+        if contact_id is not None:
+            where, params = " WHERE c.id = ?", [contact_id]
+        elif quiet_since is not None:
+            where = (
+                " WHERE NOT EXISTS (SELECT 1 FROM interactions i INDEXED BY"
+                " interactions_contact_time WHERE i.contact_id = c.id AND i.created_at >= ?1)"
+                " AND NOT EXISTS (SELECT 1 FROM engagements e INDEXED BY"
+                " engagements_contact_engaged WHERE e.contact_id = c.id AND e.engaged_at >= ?1)"
+            )
+            params = [to_iso(quiet_since)]
         rows = self._conn.execute(
-            "SELECT c.id, c.name, c.priority,"
-            " (SELECT max(created_at) FROM interactions i WHERE i.contact_id = c.id"
-            "  AND i.direction = 'in'),"
-            " max(coalesce((SELECT max(engaged_at) FROM engagements e WHERE e.contact_id = c.id),"
-            "  ''), coalesce((SELECT max(created_at) FROM interactions i WHERE"
-            f"  i.contact_id = c.id AND i.direction = 'out'), '')) FROM contacts c{one}",
-            [contact_id] if contact_id is not None else [],
+            "SELECT c.id, c.name, c.priority, (SELECT max(created_at) FROM interactions i"
+            " INDEXED BY interactions_contact_time WHERE i.contact_id = c.id"
+            " AND i.direction = 'in'), (SELECT max(engaged_at) FROM engagements e"
+            " INDEXED BY engagements_contact_engaged WHERE e.contact_id = c.id)"
+            f" FROM contacts c{where}",
+            params,
         ).fetchall()
+        intros = dict(
+            self._conn.execute(
+                "SELECT contact_id, max(created_at) FROM interactions INDEXED BY interactions_time"
+                " WHERE direction = 'out' AND contact_id IS NOT NULL GROUP BY contact_id"
+            ).fetchall()
+        )
         return [
-            ContactTouch(row[0], row[1], int(row[2]), parse_iso(row[3]), parse_iso(row[4] or None))
+            ContactTouch(
+                row[0],
+                row[1],
+                int(row[2]),
+                parse_iso(row[3]),
+                parse_iso(max(row[4] or "", intros.get(row[0]) or "") or None),
+            )
             for row in rows
         ]
 
@@ -218,26 +249,48 @@ class InteractionStore(StoreBase):
         return tuple((str(p), str(h)) for p, h in rows)
 
     def outbound_between(self, start: datetime, end: datetime) -> list[OutboundFact]:
-        """What the user did for contacts in [start, end): engagements on their posts (with the
-        post's opening, to tell an answered question from a like) and introductions."""
+        """What the user did for contacts in [start, end) beyond a like: engagements on their
+        posts (a reply or comment with the classifier's reasons, or the post's opening when
+        it was not scored, to tell an answered question from small talk) and introductions.
+        Names are left out (`contact_names` gives those of the few shown)."""
         rows = self._conn.execute(
-            "SELECT e.contact_id, c.name, e.kind, e.engaged_at, e.post_id,"
-            " coalesce(p.title, '') || ' ' || substr(coalesce(p.text, ''), 1, ?3)"
+            "SELECT e.contact_id, e.kind, e.engaged_at, e.post_id,"
+            " coalesce(p.title, '') || ' ' || substr(coalesce(p.text, ''), 1, ?3), k.reasons"
             " FROM engagements e INDEXED BY engagements_time"
-            " JOIN contacts c ON c.id = e.contact_id LEFT JOIN posts p ON p.id = e.post_id"
-            " WHERE e.engaged_at >= ?1 AND e.engaged_at < ?2"
-            " UNION ALL SELECT i.contact_id, c.name, i.kind, i.created_at, i.their_post, ''"
-            " FROM interactions i INDEXED BY interactions_time"
-            " JOIN contacts c ON c.id = i.contact_id"
-            " WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.direction = 'out'",
-            (to_iso(start), to_iso(end), EXCERPT_CHARS),
+            " LEFT JOIN classifications k ON k.post_id = e.post_id"
+            "  AND e.kind IN ('reply', 'comment')"
+            " LEFT JOIN posts p ON p.id = e.post_id AND e.kind IN ('reply', 'comment')"
+            "  AND k.post_id IS NULL"
+            " WHERE e.engaged_at >= ?1 AND e.engaged_at < ?2 AND e.kind != 'like'"
+            " AND e.contact_id IS NOT NULL"
+            " UNION ALL SELECT contact_id, kind, created_at, their_post, '', NULL"
+            " FROM interactions INDEXED BY interactions_time"
+            " WHERE created_at >= ?1 AND created_at < ?2 AND direction = 'out'"
+            " AND contact_id IS NOT NULL",
+            (to_iso(start), to_iso(end), CUE_CHARS),
         ).fetchall()
         facts = []
-        for contact_id, name, kind, at, post_id, text in rows:
+        for contact_id, kind, at, post_id, text, reasons in rows:
             moment = parse_iso(at)
             if moment is not None:
-                facts.append(OutboundFact(contact_id, name, kind, moment, post_id, text.strip()))
+                facts.append(
+                    OutboundFact(
+                        contact_id, "", kind, moment, post_id, text.strip(), None, reasons or ""
+                    )
+                )
         return facts
+
+    def contact_names(self, contact_ids: Sequence[int]) -> dict[int, str]:
+        """id → name of these contacts."""
+        found: dict[int, str] = {}
+        for chunk in chunks(str(i) for i in contact_ids):
+            found.update(
+                self._conn.execute(
+                    f"SELECT id, name FROM contacts WHERE id IN ({placeholders(chunk)})",
+                    [int(i) for i in chunk],
+                ).fetchall()
+            )
+        return found
 
     def contact_interactions(
         self, contact_id: int, *, limit: int, since: datetime | None = None

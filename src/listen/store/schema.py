@@ -455,25 +455,19 @@ _INTERACTION_TABLE = f"""
 """
 # An identity added, renamed, resolved or moved to another contact takes its interactions along:
 # each statement is an index seek, so people seen before they became contacts join them at once.
-_INTERACTION_TRIGGERS = """
+_LINK_IDENTITY = """BEGIN
+            UPDATE interactions SET contact_id = NEW.contact_id
+                WHERE direction = 'in' AND platform = NEW.platform
+                AND actor_handle = NEW.handle;
+            UPDATE interactions SET contact_id = NEW.contact_id
+                WHERE direction = 'in' AND platform = NEW.platform
+                AND actor_id = NEW.resolved_id AND NEW.resolved_id != '';
+        END;"""
+_INTERACTION_TRIGGERS = f"""
         CREATE TRIGGER IF NOT EXISTS identities_link_interactions
-        AFTER INSERT ON identities BEGIN
-            UPDATE interactions SET contact_id = NEW.contact_id
-                WHERE direction = 'in' AND platform = NEW.platform
-                AND actor_handle = NEW.handle;
-            UPDATE interactions SET contact_id = NEW.contact_id
-                WHERE direction = 'in' AND platform = NEW.platform
-                AND actor_id = NEW.resolved_id AND NEW.resolved_id != '';
-        END;
+        AFTER INSERT ON identities {_LINK_IDENTITY}
         CREATE TRIGGER IF NOT EXISTS identities_relink_interactions
-        AFTER UPDATE OF contact_id, handle, resolved_id ON identities BEGIN
-            UPDATE interactions SET contact_id = NEW.contact_id
-                WHERE direction = 'in' AND platform = NEW.platform
-                AND actor_handle = NEW.handle;
-            UPDATE interactions SET contact_id = NEW.contact_id
-                WHERE direction = 'in' AND platform = NEW.platform
-                AND actor_id = NEW.resolved_id AND NEW.resolved_id != '';
-        END;
+        AFTER UPDATE OF contact_id, handle, resolved_id ON identities {_LINK_IDENTITY}
 """
 # Datasette: every interaction with its contact and the posts it joins (either may arrive
 # later, or never: a notification about a post listen did not collect); and one row per
