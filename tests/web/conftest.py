@@ -88,7 +88,8 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(db_path: Path) -> WebSettings:
-    return WebSettings(Config(), db_path, now=NOW, since=timedelta(days=2))
+    # Today waits as long as it takes here (the reading page has its own test).
+    return WebSettings(Config(), db_path, now=NOW, since=timedelta(days=2), today_wait=60)
 
 
 @pytest.fixture

@@ -116,6 +116,18 @@ def mark_of(db_path: Path, post_id: str) -> str | None:
     return row[0] if row else None
 
 
+def open_today(browser: Any, url: str | None = None) -> None:
+    """Load (or reload) Today and wait for its digest: while it is built the page says
+    "Reading today's digest…" and reloads itself."""
+    from selenium.webdriver.common.by import By
+
+    if url is None:
+        browser.refresh()
+    else:
+        browser.get(url + "/")
+    wait(browser, lambda b: b.find_elements(By.ID, "s-reply"), 60)
+
+
 def reply_cards(browser: Any) -> list[Any]:
     from selenium.webdriver.common.by import By
 
@@ -128,7 +140,7 @@ def test_today_click_replied_records_the_mark_and_the_post_leaves(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as seen
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     assert browser.find_element(By.TAG_NAME, "h1").text == "Today"
     screenshot(browser, "today", tmp_path)
     cards = reply_cards(browser)
@@ -139,7 +151,7 @@ def test_today_click_replied_records_the_mark_and_the_post_leaves(
     wait(browser, seen.staleness_of(cards[0]))  # removed in place: no reload
     assert "Marked: Replied." in browser.find_element(By.ID, "status").text
     assert mark_of(demo.db_path, post_id) == "comment"
-    browser.refresh()
+    open_today(browser)
     assert post_id not in [c.get_attribute("data-post") for c in reply_cards(browser)]
 
 
@@ -147,7 +159,7 @@ def test_search_from_the_header(demo: Demo, browser: Any, tmp_path: Path) -> Non
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     headline = reply_cards(browser)[0].find_element(By.TAG_NAME, "h3").text
     word = max(re.findall(r"[A-Za-z]{5,}", headline), key=len)
     box = browser.find_element(By.ID, "nav-q")
@@ -163,7 +175,7 @@ def test_search_from_the_header(demo: Demo, browser: Any, tmp_path: Path) -> Non
 def test_open_a_contact(demo: Demo, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     link = reply_cards(browser)[0].find_element(By.CSS_SELECTOR, ".meta a")
     name = link.text
     link.click()
@@ -198,7 +210,7 @@ def test_keyboard_only(demo: Demo, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     keys = ActionChains(browser)
 
     def focused() -> Any:

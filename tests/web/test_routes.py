@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from listen.store import Store
+from listen.web import pages
 from listen.web.server import SECURITY_HEADERS, create_app
 from listen.web.settings import WebSettings
 from tests.helpers import sql
@@ -42,6 +46,37 @@ def test_today_shows_the_digest_with_buttons(client: TestClient) -> None:
     for text in ("Replied", "Shared", "Liked", "Skip", "Not relevant"):
         assert f">{text}</button>" in page.text
     assert "asks a question" in page.text  # the classifier's reason
+
+
+def test_today_answers_at_once_while_its_digest_is_built(
+    settings: WebSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build over a large database takes seconds: the page says so, reloads itself,
+    and shows the digest once it is there."""
+    release = threading.Event()
+    build = pages.today
+
+    def slow_today(store: Store, settings: WebSettings) -> pages.TodayView:
+        release.wait(30)
+        return build(store, settings)
+
+    monkeypatch.setattr(pages, "today", slow_today)
+    quick = replace(settings, today_wait=0.05)
+    with TestClient(create_app(quick), base_url="http://127.0.0.1:8150") as client:
+        began = time.perf_counter()
+        first = client.get("/")
+        assert time.perf_counter() - began < 5
+        assert first.status_code == 200 and "Reading today's digest" in first.text
+        assert '<meta http-equiv="refresh" content="1">' in first.text
+        assert "data-post" not in first.text
+        release.set()
+        for _ in range(300):
+            page = client.get("/")
+            if "Reply to these" in page.text:
+                break
+            time.sleep(0.05)
+        assert "Which lighthouse should I visit first?" in page.text
+        assert "http-equiv" not in page.text
 
 
 def test_post_text_is_escaped_and_only_http_links_are_links(client: TestClient) -> None:
@@ -235,8 +270,6 @@ def test_a_loopback_server_refuses_other_host_names(settings: WebSettings) -> No
 def test_off_loopback_the_token_comes_in_the_url_once_then_a_cookie(
     settings: WebSettings,
 ) -> None:
-    from dataclasses import replace
-
     guarded = replace(settings, host="0.0.0.0", token="t" * 43)
     with TestClient(create_app(guarded), base_url="http://192.0.2.1:8150") as browser:
         assert browser.get("/").status_code == 401
