@@ -183,6 +183,27 @@ def test_open_a_contact(demo: Demo, browser: Any, tmp_path: Path) -> None:
     assert browser.find_element(By.TAG_NAME, "h1").text == name
     assert browser.find_elements(By.CSS_SELECTOR, "#s-ids ~ table tbody tr")
     assert browser.find_element(By.ID, "priority").is_displayed()
+    # The story: a next step, when each of you last reached the other, six months as a
+    # sparkline and in numbers, what of theirs is open, one timeline both ways.
+    step = browser.find_element(By.CSS_SELECTOR, "section:has(#s-next) p")
+    assert step.find_element(By.CSS_SELECTOR, ".tag").text and len(step.text) > 10
+    for moment in ("last-out", "last-in"):
+        assert re.fullmatch(
+            r"never|(just now|\d+ [hd] ago) \(\d\d \w{3} \d{4}\)",
+            browser.find_element(By.ID, moment).text,
+        )
+    spark = browser.find_element(By.CSS_SELECTOR, ".spark")
+    assert re.fullmatch("[▁▂▃▄▅▆▇█]{6}", spark.text) and spark.get_attribute("aria-label")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.months tbody tr")) == 2
+    opened = browser.find_elements(By.CSS_SELECTOR, "section:has(#s-open) article.card")
+    count = browser.find_element(By.CSS_SELECTOR, "#s-open .count").text
+    assert count == f"({len(opened)})"  # (the recorded posts are mostly older than 14 days)
+    moments = browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
+    assert moments and moments[0].find_element(By.TAG_NAME, "strong").text in (
+        "They posted",
+        "You → them",
+        "Them → you",
+    )
     screenshot(browser, "contact", tmp_path)
 
 

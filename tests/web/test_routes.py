@@ -114,12 +114,60 @@ def test_static_files(client: TestClient) -> None:
     assert ":focus-visible" in client.get("/static/style.css").text
 
 
-def test_contact_page(client: TestClient) -> None:
-    page = client.get("/contact?name=Ann")
-    assert page.status_code == 200
-    assert "ann.bsky.social" in page.text
-    assert "Which lighthouse should I visit first?" in page.text
-    assert '<option value="3" selected>' in page.text
+def section(page: str, heading_id: str) -> str:
+    """The HTML of the <section> whose heading has `heading_id`."""
+    found = re.search(rf'<section aria-labelledby="{heading_id}".*?</section>', page, re.S)
+    assert found, heading_id
+    return found.group()
+
+
+def test_contact_page_tells_the_story(client: TestClient) -> None:
+    """`app.contact_story` as a page: identities, priority, the next step, when each of you
+    last reached the other, the months' sparkline, what is open, one timeline both ways."""
+    page = client.get("/contact?name=Ann").text
+    assert "ann.bsky.social" in section(page, "s-ids")
+    assert '<option value="3" selected>' in page
+    next_step = section(page, "s-next")  # her reply waits: answering it comes first
+    assert '<span class="tag">answer</span>' in next_step
+    assert '<a href="https://example.org/a3"' in next_step and "replied to you" in next_step
+    assert 'id="last-out">9 d ago (22 May 2024)<' in page  # your comment on a0
+    assert 'id="last-in">30 h ago (30 May 2024)<' in page  # her reply
+    assert ">▁▁▁▁▁█</span>" in page and "oldest first: 0, 0, 0, 0, 0, 2" in page
+    months = section(page, "s-touch")
+    assert '<th scope="col">2023-12</th>' in months and months.count('<th scope="col">') == 7
+    assert '<th scope="row">Them → you</th>' + "<td>0</td>" * 5 + "<td>1</td>" in months
+    opened = section(page, "s-open")
+    assert re.findall(r'data-post="([^"]+)"', opened) == ["a1", "a2"]
+    assert opened.count(">Replied</button>") == 2 and "asks a question" in opened
+    timeline = section(page, "s-timeline")
+    said = re.findall(r'<li class="(\w+)">.*?<strong>([^<]+)</strong>', timeline, re.S)
+    assert said == [
+        ("theirs", "They posted"),
+        ("theirs", "They posted"),
+        ("in", "Them → you"),  # a3 is her reply: shown once, as that
+        ("out", "You → them"),
+        ("theirs", "They posted"),
+    ]
+    assert "The harbour one has the best view" in timeline
+
+
+def test_contact_page_marks_an_opening_and_comes_back(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    done = mark(client, settings, "a1", "comment", next="/contact?name=Ann")
+    assert done.headers["location"] == "/contact?name=Ann"
+    opened = section(client.get("/contact?name=Ann").text, "s-open")
+    assert re.findall(r'data-post="([^"]+)"', opened) == ["a2"]
+    assert marks(db_path) == {"a1": "comment"}
+
+
+def test_contact_page_masks_a_feed_password(client: TestClient, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.upsert_contact("Dee", identities=[("blog", "https://dee:hunter2@dee.example/f")])
+    page = client.get("/contact?name=Dee")
+    assert page.status_code == 200 and "dee.example/f" in page.text
+    assert "hunter2" not in page.text
+    assert "Nothing yet between you." in page.text
 
 
 def test_contact_priority_is_a_post_with_csrf(
@@ -171,7 +219,7 @@ def test_search_with_filters(client: TestClient) -> None:
     only_blog = client.get("/posts?q=lighthouse&platform=blog").text
     assert 'data-post="b2"' in only_blog and 'data-post="a1"' not in only_blog
     by_contact = client.get("/posts?contact=Ann").text
-    assert set(re.findall(r'data-post="([^"]+)"', by_contact)) == {"a1", "a2"}
+    assert set(re.findall(r'data-post="([^"]+)"', by_contact)) == {"a0", "a1", "a2", "a3"}
     shares = client.get("/posts?action=share").text
     assert re.findall(r'data-post="([^"]+)"', shares) == ["a2"]
 

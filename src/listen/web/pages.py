@@ -14,6 +14,7 @@ from listen.digest.build import Activity, Digest, DigestItem
 from listen.digest.render import activity_line, age_text, empty_line, lurked_text, silence_text
 from listen.facts import PostHit, PostSummary
 from listen.health import SourceHealth
+from listen.redact import without_url_password
 from listen.scoring import PlatformScore
 from listen.text import http_url
 from listen.web.charts import COMPONENTS, component_bars, trend_line
@@ -77,11 +78,17 @@ def card_of_item(item: DigestItem) -> Card:
     )
 
 
+def headline_and_body(title: str | None, excerpt: str, fallback: str) -> tuple[str, str]:
+    """A card's headline (the title, else the text's start) and the rest of the text."""
+    if title:
+        return title, excerpt
+    return excerpt[:120] or fallback, excerpt[120:]
+
+
 def card_of_post(
     post: PostSummary, now: datetime, *, action: str | None = None, note: str = ""
 ) -> Card:
-    headline = post.title or post.excerpt[:120] or post.id
-    body = post.excerpt if post.title else post.excerpt[120:]
+    headline, body = headline_and_body(post.title, post.excerpt, post.id)
     return Card(
         post.id,
         post.platform,
@@ -184,17 +191,108 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
 
 # -- Contact ------------------------------------------------------------------------------------
 
+# A timeline entry's direction, as the page says it (and not by colour alone).
+DIRECTION_TEXT = {"theirs": "They posted", "out": "You → them", "in": "Them → you"}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRow:
+    """One of the contact's accounts, with what its profile says when a follows import saw it."""
+
+    platform: str
+    handle: str  # a feed URL's password masked
+    display_name: str = ""
+    followers: int | None = None
+    bio: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One timeline entry as the page shows it."""
+
+    at: datetime
+    direction: str  # theirs, out, in
+    said: str  # DIRECTION_TEXT
+    kind: str
+    platform: str
+    text: str
+    url: str | None  # http(s) only
+
 
 @dataclass(frozen=True)
 class ContactView:
-    page: app.ContactPage
-    posts: tuple[Card, ...]
+    story: app.ContactStory
+    identities: tuple[IdentityRow, ...]
+    last_out: str  # "3 days ago" or "never"
+    last_in: str
+    next_url: str | None  # http(s) only
+    openings: tuple[Card, ...]  # with the mark buttons
+    timeline: tuple[Moment, ...]
 
 
 def contact(store: app.Store, settings: WebSettings, name: str) -> ContactView:
-    page = app.contact_page(store, name)
+    """One person's story (`app.contact_story`: the same as `listen contacts show`), with the
+    profiles of their accounts (`app.contact_page`)."""
     now = now_of(settings)
-    return ContactView(page, tuple(card_of_hit(h, now) for h in page.posts))
+    story = app.contact_story(settings.config, store, name, now=now)
+    return ContactView(
+        story,
+        identity_rows(story, app.contact_page(store, story.name)),
+        _ago(story.last_out, now),
+        _ago(story.last_in, now),
+        http_url(story.next_step.url),
+        tuple(card_of_opening(o, story.name, now) for o in story.opportunities),
+        tuple(
+            Moment(
+                t.at,
+                t.direction,
+                DIRECTION_TEXT.get(t.direction, t.direction),
+                t.kind,
+                t.platform,
+                t.text,
+                http_url(t.url),
+            )
+            for t in story.timeline
+        ),
+    )
+
+
+def identity_rows(story: app.ContactStory, page: app.ContactPage) -> tuple[IdentityRow, ...]:
+    """The story's identities, with the profile `page` holds for each, if any."""
+    profiles = {(i.platform, i.handle): i.profile for i in page.identities if i.profile}
+    rows = []
+    for platform, handle in story.identities:
+        profile = profiles.get((platform, handle))
+        row = IdentityRow(platform, without_url_password(handle))
+        if profile is not None:
+            row = replace(
+                row,
+                display_name=profile.display_name,
+                followers=profile.followers_count,
+                bio=profile.bio[:200],
+            )
+        rows.append(row)
+    return tuple(rows)
+
+
+def card_of_opening(opening: app.Opening, name: str, now: datetime) -> Card:
+    """A post of theirs that is open for an action, with the buttons to record it."""
+    headline, body = headline_and_body(opening.title, opening.excerpt, opening.post_id)
+    return Card(
+        opening.post_id,
+        opening.platform,
+        name,
+        http_url(opening.url),
+        headline,
+        body,
+        _age(opening.created_at, now),
+        opening.action,
+        opening.reason,
+    )
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    return "never" if moment is None else f"{_age(moment, now)} ({moment:%d %b %Y})"
 
 
 def set_priority(store: app.Store, settings: WebSettings, name: str, priority: int) -> int:
