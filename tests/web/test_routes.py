@@ -16,7 +16,7 @@ from listen.web import pages
 from listen.web.server import SECURITY_HEADERS, create_app
 from listen.web.settings import WebSettings
 from tests.helpers import sql
-from tests.web.conftest import NOW
+from tests.web.conftest import ANN_REPLY, CY_MENTION, NOW
 
 PAGES = ["/", "/posts?q=lighthouse", "/score", "/sources", "/contact?name=Ann"]
 
@@ -242,6 +242,57 @@ def test_mark_without_javascript_redirects_and_the_post_leaves_today(
     assert marks(db_path) == {"a1": "comment"}
     assert sql(db_path, "SELECT kind FROM engagements WHERE post_id = 'a1'") == [("comment",)]
     assert "a1" not in on_today(client)
+
+
+def talked(client: TestClient) -> dict[str, list[str]]:
+    """The "They talked to you" cards on Today: each one's reference and its buttons."""
+    cards = re.findall(
+        r'<article class="card" data-post="([^"]*)">(.*?)</article>',
+        section(client.get("/").text, "s-talked"),
+        re.S,
+    )
+    return {ref: re.findall(r'name="label" value="(\w+)"', body) for ref, body in cards}
+
+
+def test_they_talked_to_you_offers_only_the_answers_that_work(client: TestClient) -> None:
+    """Ann's reply was collected as a post (its id); Cy's mention is known by its link only:
+    liking, sharing, skipping it would have nothing to record, so neither shows them."""
+    assert talked(client) == {CY_MENTION: ["comment", "done"], ANN_REPLY: ["comment", "done"]}
+
+
+@pytest.mark.parametrize("ref", [ANN_REPLY, CY_MENTION], ids=["collected", "by its link"])
+@pytest.mark.parametrize("label", ["comment", "done"])
+def test_every_answer_button_clears_the_card(
+    client: TestClient, settings: WebSettings, db_path: Path, ref: str, label: str
+) -> None:
+    done = mark(client, settings, ref, label)
+    assert done.status_code == 303
+    answered = sql(
+        db_path,
+        "SELECT answered_at FROM interactions WHERE their_post = ? OR url = ?",
+        (ref, ref),
+    )
+    assert answered == [(NOW.isoformat(),)]
+    assert ref not in talked(client) and len(talked(client)) == 1
+    if ref == ANN_REPLY:  # a stored post: the mark is kept as well
+        assert marks(db_path) == {ANN_REPLY: label}
+    else:
+        assert marks(db_path) == {}
+
+
+def test_answering_by_link_from_script_answers_json(
+    client: TestClient, settings: WebSettings
+) -> None:
+    form = {"csrf": settings.csrf_secret, "post": CY_MENTION, "label": "comment"}
+    done = client.post("/mark", data=form, headers={"accept": "application/json"})
+    assert done.json() == {"post": CY_MENTION, "label": "comment", "said": "Replied"}
+
+
+def test_a_like_needs_a_stored_post(client: TestClient, settings: WebSettings) -> None:
+    """Why the mention's card has no Liked button: there is no post to record it on."""
+    refused = mark(client, settings, CY_MENTION, "like")
+    assert refused.status_code == 400 and "no stored post" in refused.text
+    assert CY_MENTION in talked(client)
 
 
 def test_mark_from_script_answers_json(client: TestClient, settings: WebSettings) -> None:

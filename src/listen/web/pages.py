@@ -31,7 +31,11 @@ BUTTONS = (
     ("skip", "Skip"),
     ("irrelevant", "Not relevant"),
 )
-BUTTON_TEXT = dict(BUTTONS) | {"done": "Done"}
+# Under a reply or mention to you: answering it is the only action. Both clear it from "They
+# talked to you", also when listen did not collect it as a post (`app.mark_post` then finds it
+# by its link); liking, sharing or skipping needs a stored post.
+ANSWER_BUTTONS = (("comment", "Replied"), ("done", "Done"))
+BUTTON_TEXT = dict(BUTTONS) | dict(ANSWER_BUTTONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class Card:
     mark: str | None = None
     engaged: bool = False
     note: str = ""  # e.g. how long the user has been silent
+    buttons: tuple[tuple[str, str], ...] = BUTTONS  # (mark label, text) under the card
 
 
 def now_of(settings: WebSettings) -> datetime:
@@ -105,6 +110,24 @@ def card_of_post(
 def card_of_hit(hit: PostHit, now: datetime) -> Card:
     card = card_of_post(hit.post, now, action=hit.action)
     return replace(card, mark=hit.mark, engaged=hit.engaged)
+
+
+def card_of_reply(reply: app.ReplyBack) -> Card:
+    """A reply or mention waiting for an answer, named by its post's id, else its link (what
+    `app.mark_post` accepts for it); with neither, nothing can be recorded: no buttons."""
+    ref = reply.their_post or reply.url
+    return Card(
+        ref or "",
+        reply.platform,
+        reply.contact,
+        http_url(reply.url),
+        reply.text[:160] or reply.kind,
+        "",
+        age_text(reply.waiting_hours),
+        reply.kind,
+        note="waiting for your answer",
+        buttons=ANSWER_BUTTONS if ref else (),
+    )
 
 
 # -- Today --------------------------------------------------------------------------------------
@@ -168,21 +191,7 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
         lurked=lurked_text(activity),
         scores=digest.scores,
         quiet=empty_line(digest) if digest.empty else None,
-        talked_to_you=tuple(
-            Card(
-                r.their_post or r.url or "",
-                r.platform,
-                r.contact,
-                http_url(r.url),
-                r.text[:160] or r.kind,
-                "",
-                age_text(r.waiting_hours),
-                r.kind,
-                note="waiting for your answer",
-            )
-            for r in digest.talked
-            if r.their_post or r.url
-        ),
+        talked_to_you=tuple(card_of_reply(r) for r in digest.talked),
         circle=(
             tuple(u.name for u in digest.circle.untouched) if digest.circle is not None else None
         ),
