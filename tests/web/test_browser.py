@@ -211,13 +211,20 @@ def test_the_charts_render(demo: Demo, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(demo.url + "/score")
-    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart:not(.circle)")
     assert len(charts) >= 2 and len(charts) % 2 == 0  # components and trend per platform
-    for chart in charts:
+    circle = browser.find_element(By.CSS_SELECTOR, "svg.chart.circle")  # the people line
+    for chart in [circle, *charts]:
         assert chart.size["width"] > 200 and chart.size["height"] > 50
-    trend = browser.find_element(By.CSS_SELECTOR, "svg.trend")
-    points = trend.find_elements(By.CSS_SELECTOR, "rect.point")
-    assert len(points) == 12 and all(p.is_displayed() for p in points)
+    for trend in browser.find_elements(By.CSS_SELECTOR, "svg.trend")[:2]:
+        points = trend.find_elements(By.CSS_SELECTOR, "rect.point")
+        assert len(points) == 12 and all(p.is_displayed() for p in points)
+    assert circle.find_element(By.CSS_SELECTOR, "line.goal").is_displayed()
+    people = browser.find_element(By.ID, "p-people").text
+    assert re.fullmatch(r"People: \d+ / \d+ this week( \([+-]\d+ against last week\))?", people)
+    assert re.match(
+        r"You did good for \d+ (person|people)", browser.find_element(By.ID, "helped").text
+    )
     screenshot(browser, "score", tmp_path)
     browser.get(demo.url + "/sources")
     assert browser.find_elements(By.CSS_SELECTOR, "table.sources tbody tr")

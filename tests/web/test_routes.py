@@ -200,6 +200,25 @@ def test_score_page_draws_components_and_the_12_week_trend(client: TestClient) -
     assert "/ 25</text>" in page  # values written out: readable without colour
 
 
+def test_score_page_has_the_people_line(client: TestClient, settings: WebSettings) -> None:
+    """`app.people_score`: the circle this week against the goal, its 12 weeks as a chart
+    with the goal line and as numbers, and the people you did good for."""
+    people = section(client.get("/score").text, "p-people")
+    assert "People: 2 / 50 this week" in people  # Ann's reply and Cy's mention, both in
+    assert "(+1 against last week)" in people
+    circle = re.search(r'<svg class="chart trend circle".*?</svg>', people, re.S)
+    assert circle and circle.group().count('class="point"') == 12
+    assert 'class="goal"' in circle.group() and ">goal 50</text>" in circle.group()
+    weeks = re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td></tr>", people)
+    assert weeks == ["0"] * 9 + ["1", "1", "2"]  # Cy (a reply 20 days ago), Ann (9 days)
+    assert "You did good for <strong>0</strong> people" in people
+    assert "2 waiting for your answer" in people
+    mark(client, settings, "a2", "share")  # sharing her post does her good
+    people = section(client.get("/score").text, "p-people")
+    assert "You did good for <strong>1</strong> person" in people
+    assert "by week: 0 " in people and re.search(r", 1 <span class=\"muted\">\(to 31 May\)", people)
+
+
 def test_sources_page_lists_failing_sources_first(client: TestClient, db_path: Path) -> None:
     with Store.open(db_path) as store:
         (source,) = [s for s in store.sources() if s.target == "https://bob.example/feed"]

@@ -17,7 +17,7 @@ from listen.health import SourceHealth
 from listen.redact import without_url_password
 from listen.scoring import PlatformScore
 from listen.text import http_url
-from listen.web.charts import COMPONENTS, component_bars, trend_line
+from listen.web.charts import COMPONENTS, component_bars, scale_top, trend_line
 from listen.web.settings import WebSettings
 
 TREND_WEEKS = 12
@@ -319,14 +319,34 @@ class ScoreChart:
     weeks: tuple[tuple[str, float], ...]  # the trend as a table too
 
 
-def score(store: app.Store, settings: WebSettings) -> tuple[ScoreChart, ...]:
-    """Each platform's four components and its 12-week trend, as SVG and as numbers."""
+@dataclass(frozen=True)
+class PeopleChart:
+    """The people line (`app.people_score`): the circle against its goal, week by week."""
+
+    score: app.PeopleScore
+    circle_svg: str
+    weeks: tuple[tuple[str, int], ...]  # the circle's 12 weeks as a table too
+    helped_weeks: tuple[tuple[str, int], ...]  # people helped, the last 4 weeks
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    people: PeopleChart
+    platforms: tuple[ScoreChart, ...]
+
+
+def week_labels(now: datetime, weeks: int) -> tuple[str, ...]:
+    """The day each of the last `weeks` weeks ends, oldest first ("31 May")."""
+    return tuple((now - timedelta(weeks=i)).strftime("%d %b") for i in reversed(range(weeks)))
+
+
+def score(store: app.Store, settings: WebSettings) -> ScoreView:
+    """The people line, then each platform's four components and its 12-week trend, as SVG
+    and as numbers."""
     now = now_of(settings)
     charts = []
     for s in app.participation(settings.config, store, now=now, weeks=TREND_WEEKS):
-        labels = tuple(
-            (now - timedelta(weeks=i)).strftime("%d %b") for i in reversed(range(len(s.history)))
-        )
+        labels = week_labels(now, len(s.history))
         values = [(name, getattr(s.current, name)) for name in COMPONENTS]
         charts.append(
             ScoreChart(
@@ -336,7 +356,29 @@ def score(store: app.Store, settings: WebSettings) -> tuple[ScoreChart, ...]:
                 tuple(zip(labels, s.history, strict=True)),
             )
         )
-    return tuple(charts)
+    return ScoreView(
+        people_chart(app.people_score(settings.config, store, now=now), now), tuple(charts)
+    )
+
+
+def people_chart(people: app.PeopleScore, now: datetime) -> PeopleChart:
+    """The circle's weeks against the goal (scaled to fit both), and the people helped."""
+    labels = week_labels(now, len(people.trend))
+    circle = trend_line(
+        people.trend,
+        labels,
+        title=f"Your circle: people in touch each week, goal {people.goal}",
+        top=scale_top(people.trend, people.goal),
+        goal=people.goal,
+        kind="trend circle",
+    )
+    helped = week_labels(now, len(people.helped_trend))
+    return PeopleChart(
+        people,
+        circle,
+        tuple(zip(labels, people.trend, strict=True)),
+        tuple(zip(helped, people.helped_trend, strict=True)),
+    )
 
 
 # -- Sources ------------------------------------------------------------------------------------

@@ -210,8 +210,8 @@ class Web:
         return RedirectResponse(f"/contact?{urlencode({'name': name})}", status_code=303)
 
     async def score(self, request: Request) -> Response:
-        charts = await self.db.run(pages.score, self.settings)
-        return self.renderer.page(request, "score.html", charts=charts)
+        view = await self.db.run(pages.score, self.settings)
+        return self.renderer.page(request, "score.html", view=view)
 
     async def sources(self, request: Request) -> Response:
         report = await self.db.run(pages.sources, self.settings)
