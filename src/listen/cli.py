@@ -1295,16 +1295,18 @@ def serve(
 
 
 def run_server(settings: WebSettings, open_browser: bool) -> None:
-    """Bind, print the URL (and open it), then serve until Ctrl-C."""
-    from listen.web.server import bind, serve_on  # Starlette, uvicorn: only when serving
+    """Bind, print the URL (and open it), then serve until Ctrl-C. The URL is printed as
+    soon as the socket listens: connections wait in its backlog while the server starts."""
+    from listen.web.settings import bind  # a plain socket: no web framework yet
 
     sock, settings = bind(settings)
-
     click.echo(f"listen serve: {settings.url()}  (Ctrl-C to stop)")
     if open_browser:
         import webbrowser  # only with --open
 
         webbrowser.open(settings.url())
+    from listen.web.server import serve_on  # Starlette, uvicorn: only when serving
+
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
         serve_on(settings, sock)
     click.echo("listen serve: stopped.")

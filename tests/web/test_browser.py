@@ -116,6 +116,18 @@ def mark_of(db_path: Path, post_id: str) -> str | None:
     return row[0] if row else None
 
 
+def open_today(browser: Any, url: str | None = None) -> None:
+    """Load (or reload) Today and wait for its digest: while it is built the page says
+    "Reading today's digest…" and reloads itself."""
+    from selenium.webdriver.common.by import By
+
+    if url is None:
+        browser.refresh()
+    else:
+        browser.get(url + "/")
+    wait(browser, lambda b: b.find_elements(By.ID, "s-reply"), 60)
+
+
 def reply_cards(browser: Any) -> list[Any]:
     from selenium.webdriver.common.by import By
 
@@ -128,7 +140,7 @@ def test_today_click_replied_records_the_mark_and_the_post_leaves(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as seen
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     assert browser.find_element(By.TAG_NAME, "h1").text == "Today"
     screenshot(browser, "today", tmp_path)
     cards = reply_cards(browser)
@@ -139,7 +151,7 @@ def test_today_click_replied_records_the_mark_and_the_post_leaves(
     wait(browser, seen.staleness_of(cards[0]))  # removed in place: no reload
     assert "Marked: Replied." in browser.find_element(By.ID, "status").text
     assert mark_of(demo.db_path, post_id) == "comment"
-    browser.refresh()
+    open_today(browser)
     assert post_id not in [c.get_attribute("data-post") for c in reply_cards(browser)]
 
 
@@ -147,7 +159,7 @@ def test_search_from_the_header(demo: Demo, browser: Any, tmp_path: Path) -> Non
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     headline = reply_cards(browser)[0].find_element(By.TAG_NAME, "h3").text
     word = max(re.findall(r"[A-Za-z]{5,}", headline), key=len)
     box = browser.find_element(By.ID, "nav-q")
@@ -163,7 +175,7 @@ def test_search_from_the_header(demo: Demo, browser: Any, tmp_path: Path) -> Non
 def test_open_a_contact(demo: Demo, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     link = reply_cards(browser)[0].find_element(By.CSS_SELECTOR, ".meta a")
     name = link.text
     link.click()
@@ -171,6 +183,27 @@ def test_open_a_contact(demo: Demo, browser: Any, tmp_path: Path) -> None:
     assert browser.find_element(By.TAG_NAME, "h1").text == name
     assert browser.find_elements(By.CSS_SELECTOR, "#s-ids ~ table tbody tr")
     assert browser.find_element(By.ID, "priority").is_displayed()
+    # The story: a next step, when each of you last reached the other, six months as a
+    # sparkline and in numbers, what of theirs is open, one timeline both ways.
+    step = browser.find_element(By.CSS_SELECTOR, "section:has(#s-next) p")
+    assert step.find_element(By.CSS_SELECTOR, ".tag").text and len(step.text) > 10
+    for moment in ("last-out", "last-in"):
+        assert re.fullmatch(
+            r"never|(just now|\d+ [hd] ago) \(\d\d \w{3} \d{4}\)",
+            browser.find_element(By.ID, moment).text,
+        )
+    spark = browser.find_element(By.CSS_SELECTOR, ".spark")
+    assert re.fullmatch("[▁▂▃▄▅▆▇█]{6}", spark.text) and spark.get_attribute("aria-label")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.months tbody tr")) == 2
+    opened = browser.find_elements(By.CSS_SELECTOR, "section:has(#s-open) article.card")
+    count = browser.find_element(By.CSS_SELECTOR, "#s-open .count").text
+    assert count == f"({len(opened)})"  # (the recorded posts are mostly older than 14 days)
+    moments = browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
+    assert moments and moments[0].find_element(By.TAG_NAME, "strong").text in (
+        "They posted",
+        "You → them",
+        "Them → you",
+    )
     screenshot(browser, "contact", tmp_path)
 
 
@@ -178,13 +211,20 @@ def test_the_charts_render(demo: Demo, browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(demo.url + "/score")
-    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
+    charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart:not(.circle)")
     assert len(charts) >= 2 and len(charts) % 2 == 0  # components and trend per platform
-    for chart in charts:
+    circle = browser.find_element(By.CSS_SELECTOR, "svg.chart.circle")  # the people line
+    for chart in [circle, *charts]:
         assert chart.size["width"] > 200 and chart.size["height"] > 50
-    trend = browser.find_element(By.CSS_SELECTOR, "svg.trend")
-    points = trend.find_elements(By.CSS_SELECTOR, "rect.point")
-    assert len(points) == 12 and all(p.is_displayed() for p in points)
+    for trend in browser.find_elements(By.CSS_SELECTOR, "svg.trend")[:2]:
+        points = trend.find_elements(By.CSS_SELECTOR, "rect.point")
+        assert len(points) == 12 and all(p.is_displayed() for p in points)
+    assert circle.find_element(By.CSS_SELECTOR, "line.goal").is_displayed()
+    people = browser.find_element(By.ID, "p-people").text
+    assert re.fullmatch(r"People: \d+ / \d+ this week( \([+-]\d+ against last week\))?", people)
+    assert re.match(
+        r"You did good for \d+ (person|people)", browser.find_element(By.ID, "helped").text
+    )
     screenshot(browser, "score", tmp_path)
     browser.get(demo.url + "/sources")
     assert browser.find_elements(By.CSS_SELECTOR, "table.sources tbody tr")
@@ -198,7 +238,7 @@ def test_keyboard_only(demo: Demo, browser: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(demo.url + "/")
+    open_today(browser, demo.url)
     keys = ActionChains(browser)
 
     def focused() -> Any:

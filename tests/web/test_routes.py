@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from listen.store import Store
+from listen.web import pages
 from listen.web.server import SECURITY_HEADERS, create_app
 from listen.web.settings import WebSettings
 from tests.helpers import sql
-from tests.web.conftest import NOW
+from tests.web.conftest import ANN_REPLY, CY_MENTION, NOW
 
 PAGES = ["/", "/posts?q=lighthouse", "/score", "/sources", "/contact?name=Ann"]
 
@@ -42,6 +46,37 @@ def test_today_shows_the_digest_with_buttons(client: TestClient) -> None:
     for text in ("Replied", "Shared", "Liked", "Skip", "Not relevant"):
         assert f">{text}</button>" in page.text
     assert "asks a question" in page.text  # the classifier's reason
+
+
+def test_today_answers_at_once_while_its_digest_is_built(
+    settings: WebSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build over a large database takes seconds: the page says so, reloads itself,
+    and shows the digest once it is there."""
+    release = threading.Event()
+    build = pages.today
+
+    def slow_today(store: Store, settings: WebSettings) -> pages.TodayView:
+        release.wait(30)
+        return build(store, settings)
+
+    monkeypatch.setattr(pages, "today", slow_today)
+    quick = replace(settings, today_wait=0.05)
+    with TestClient(create_app(quick), base_url="http://127.0.0.1:8150") as client:
+        began = time.perf_counter()
+        first = client.get("/")
+        assert time.perf_counter() - began < 5
+        assert first.status_code == 200 and "Reading today's digest" in first.text
+        assert '<meta http-equiv="refresh" content="1">' in first.text
+        assert "data-post" not in first.text
+        release.set()
+        for _ in range(300):
+            page = client.get("/")
+            if "Reply to these" in page.text:
+                break
+            time.sleep(0.05)
+        assert "Which lighthouse should I visit first?" in page.text
+        assert "http-equiv" not in page.text
 
 
 def test_post_text_is_escaped_and_only_http_links_are_links(client: TestClient) -> None:
@@ -79,12 +114,60 @@ def test_static_files(client: TestClient) -> None:
     assert ":focus-visible" in client.get("/static/style.css").text
 
 
-def test_contact_page(client: TestClient) -> None:
-    page = client.get("/contact?name=Ann")
-    assert page.status_code == 200
-    assert "ann.bsky.social" in page.text
-    assert "Which lighthouse should I visit first?" in page.text
-    assert '<option value="3" selected>' in page.text
+def section(page: str, heading_id: str) -> str:
+    """The HTML of the <section> whose heading has `heading_id`."""
+    found = re.search(rf'<section aria-labelledby="{heading_id}".*?</section>', page, re.S)
+    assert found, heading_id
+    return found.group()
+
+
+def test_contact_page_tells_the_story(client: TestClient) -> None:
+    """`app.contact_story` as a page: identities, priority, the next step, when each of you
+    last reached the other, the months' sparkline, what is open, one timeline both ways."""
+    page = client.get("/contact?name=Ann").text
+    assert "ann.bsky.social" in section(page, "s-ids")
+    assert '<option value="3" selected>' in page
+    next_step = section(page, "s-next")  # her reply waits: answering it comes first
+    assert '<span class="tag">answer</span>' in next_step
+    assert '<a href="https://example.org/a3"' in next_step and "replied to you" in next_step
+    assert 'id="last-out">9 d ago (22 May 2024)<' in page  # your comment on a0
+    assert 'id="last-in">30 h ago (30 May 2024)<' in page  # her reply
+    assert ">▁▁▁▁▁█</span>" in page and "oldest first: 0, 0, 0, 0, 0, 2" in page
+    months = section(page, "s-touch")
+    assert '<th scope="col">2023-12</th>' in months and months.count('<th scope="col">') == 7
+    assert '<th scope="row">Them → you</th>' + "<td>0</td>" * 5 + "<td>1</td>" in months
+    opened = section(page, "s-open")
+    assert re.findall(r'data-post="([^"]+)"', opened) == ["a1", "a2"]
+    assert opened.count(">Replied</button>") == 2 and "asks a question" in opened
+    timeline = section(page, "s-timeline")
+    said = re.findall(r'<li class="(\w+)">.*?<strong>([^<]+)</strong>', timeline, re.S)
+    assert said == [
+        ("theirs", "They posted"),
+        ("theirs", "They posted"),
+        ("in", "Them → you"),  # a3 is her reply: shown once, as that
+        ("out", "You → them"),
+        ("theirs", "They posted"),
+    ]
+    assert "The harbour one has the best view" in timeline
+
+
+def test_contact_page_marks_an_opening_and_comes_back(
+    client: TestClient, settings: WebSettings, db_path: Path
+) -> None:
+    done = mark(client, settings, "a1", "comment", next="/contact?name=Ann")
+    assert done.headers["location"] == "/contact?name=Ann"
+    opened = section(client.get("/contact?name=Ann").text, "s-open")
+    assert re.findall(r'data-post="([^"]+)"', opened) == ["a2"]
+    assert marks(db_path) == {"a1": "comment"}
+
+
+def test_contact_page_masks_a_feed_password(client: TestClient, db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.upsert_contact("Dee", identities=[("blog", "https://dee:hunter2@dee.example/f")])
+    page = client.get("/contact?name=Dee")
+    assert page.status_code == 200 and "dee.example/f" in page.text
+    assert "hunter2" not in page.text
+    assert "Nothing yet between you." in page.text
 
 
 def test_contact_priority_is_a_post_with_csrf(
@@ -117,6 +200,25 @@ def test_score_page_draws_components_and_the_12_week_trend(client: TestClient) -
     assert "/ 25</text>" in page  # values written out: readable without colour
 
 
+def test_score_page_has_the_people_line(client: TestClient, settings: WebSettings) -> None:
+    """`app.people_score`: the circle this week against the goal, its 12 weeks as a chart
+    with the goal line and as numbers, and the people you did good for."""
+    people = section(client.get("/score").text, "p-people")
+    assert "People: 2 / 50 this week" in people  # Ann's reply and Cy's mention, both in
+    assert "(+1 against last week)" in people
+    circle = re.search(r'<svg class="chart trend circle".*?</svg>', people, re.S)
+    assert circle and circle.group().count('class="point"') == 12
+    assert 'class="goal"' in circle.group() and ">goal 50</text>" in circle.group()
+    weeks = re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td></tr>", people)
+    assert weeks == ["0"] * 9 + ["1", "1", "2"]  # Cy (a reply 20 days ago), Ann (9 days)
+    assert "You did good for <strong>0</strong> people" in people
+    assert "2 waiting for your answer" in people
+    mark(client, settings, "a2", "share")  # sharing her post does her good
+    people = section(client.get("/score").text, "p-people")
+    assert "You did good for <strong>1</strong> person" in people
+    assert "by week: 0 " in people and re.search(r", 1 <span class=\"muted\">\(to 31 May\)", people)
+
+
 def test_sources_page_lists_failing_sources_first(client: TestClient, db_path: Path) -> None:
     with Store.open(db_path) as store:
         (source,) = [s for s in store.sources() if s.target == "https://bob.example/feed"]
@@ -136,7 +238,7 @@ def test_search_with_filters(client: TestClient) -> None:
     only_blog = client.get("/posts?q=lighthouse&platform=blog").text
     assert 'data-post="b2"' in only_blog and 'data-post="a1"' not in only_blog
     by_contact = client.get("/posts?contact=Ann").text
-    assert set(re.findall(r'data-post="([^"]+)"', by_contact)) == {"a1", "a2"}
+    assert set(re.findall(r'data-post="([^"]+)"', by_contact)) == {"a0", "a1", "a2", "a3"}
     shares = client.get("/posts?action=share").text
     assert re.findall(r'data-post="([^"]+)"', shares) == ["a2"]
 
@@ -159,6 +261,57 @@ def test_mark_without_javascript_redirects_and_the_post_leaves_today(
     assert marks(db_path) == {"a1": "comment"}
     assert sql(db_path, "SELECT kind FROM engagements WHERE post_id = 'a1'") == [("comment",)]
     assert "a1" not in on_today(client)
+
+
+def talked(client: TestClient) -> dict[str, list[str]]:
+    """The "They talked to you" cards on Today: each one's reference and its buttons."""
+    cards = re.findall(
+        r'<article class="card" data-post="([^"]*)">(.*?)</article>',
+        section(client.get("/").text, "s-talked"),
+        re.S,
+    )
+    return {ref: re.findall(r'name="label" value="(\w+)"', body) for ref, body in cards}
+
+
+def test_they_talked_to_you_offers_only_the_answers_that_work(client: TestClient) -> None:
+    """Ann's reply was collected as a post (its id); Cy's mention is known by its link only:
+    liking, sharing, skipping it would have nothing to record, so neither shows them."""
+    assert talked(client) == {CY_MENTION: ["comment", "done"], ANN_REPLY: ["comment", "done"]}
+
+
+@pytest.mark.parametrize("ref", [ANN_REPLY, CY_MENTION], ids=["collected", "by its link"])
+@pytest.mark.parametrize("label", ["comment", "done"])
+def test_every_answer_button_clears_the_card(
+    client: TestClient, settings: WebSettings, db_path: Path, ref: str, label: str
+) -> None:
+    done = mark(client, settings, ref, label)
+    assert done.status_code == 303
+    answered = sql(
+        db_path,
+        "SELECT answered_at FROM interactions WHERE their_post = ? OR url = ?",
+        (ref, ref),
+    )
+    assert answered == [(NOW.isoformat(),)]
+    assert ref not in talked(client) and len(talked(client)) == 1
+    if ref == ANN_REPLY:  # a stored post: the mark is kept as well
+        assert marks(db_path) == {ANN_REPLY: label}
+    else:
+        assert marks(db_path) == {}
+
+
+def test_answering_by_link_from_script_answers_json(
+    client: TestClient, settings: WebSettings
+) -> None:
+    form = {"csrf": settings.csrf_secret, "post": CY_MENTION, "label": "comment"}
+    done = client.post("/mark", data=form, headers={"accept": "application/json"})
+    assert done.json() == {"post": CY_MENTION, "label": "comment", "said": "Replied"}
+
+
+def test_a_like_needs_a_stored_post(client: TestClient, settings: WebSettings) -> None:
+    """Why the mention's card has no Liked button: there is no post to record it on."""
+    refused = mark(client, settings, CY_MENTION, "like")
+    assert refused.status_code == 400 and "no stored post" in refused.text
+    assert CY_MENTION in talked(client)
 
 
 def test_mark_from_script_answers_json(client: TestClient, settings: WebSettings) -> None:
@@ -235,8 +388,6 @@ def test_a_loopback_server_refuses_other_host_names(settings: WebSettings) -> No
 def test_off_loopback_the_token_comes_in_the_url_once_then_a_cookie(
     settings: WebSettings,
 ) -> None:
-    from dataclasses import replace
-
     guarded = replace(settings, host="0.0.0.0", token="t" * 43)
     with TestClient(create_app(guarded), base_url="http://192.0.2.1:8150") as browser:
         assert browser.get("/").status_code == 401

@@ -38,17 +38,53 @@ def start_server(db_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]
     return process, line.split()[2]
 
 
+def today_when_built(url: str) -> httpx.Response:
+    """Today as a browser ends up seeing it: the 'reading…' page reloads until it is built."""
+    for _ in range(300):
+        page = httpx.get(url, timeout=30)
+        if "Reading today" not in page.text:
+            return page
+        time.sleep(0.1)
+    raise AssertionError("Today was never built")
+
+
 def test_serve_prints_its_url_and_serves_until_interrupted(db_path: Path) -> None:
     started = time.perf_counter()
     process, url = start_server(db_path, "--now", "2024-05-31T08:00:00Z", "--since", "2d")
     try:
-        page = httpx.get(url, timeout=30)
+        page = today_when_built(url)
         elapsed = time.perf_counter() - started
         assert page.status_code == 200 and "Which lighthouse should I visit first?" in page.text
         assert elapsed < 30  # (the bench measures start-up; here only that it answers)
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+HEAVY = ("numpy", "sklearn", "sqlite_utils", "httpx", "feedparser", "websockets", "uvloop")
+
+
+def test_serving_today_loads_no_heavy_dependency(db_path: Path) -> None:
+    """Start-up stays light: no model, numpy, sqlite-utils, HTTP client or websockets are
+    imported to serve Today (the server reports what it loaded as it exits)."""
+    report = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        "from listen.cli import main\n"
+        "main()\n"
+    )
+    argv = ["--db", str(db_path), "serve", "--port", "0", "--now", "2024-05-31T08:00:00Z"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", report, *argv], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[2]
+    try:
+        assert "data-post" in today_when_built(url).text
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert output.splitlines()[-1] == "[]", output
 
 
 def test_a_port_in_use_is_one_line_and_exit_2(db_path: Path) -> None:

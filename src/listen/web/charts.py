@@ -42,30 +42,46 @@ def component_bars(values: Sequence[tuple[str, float]], *, title: str) -> str:
     return "".join(parts)
 
 
-def trend_line(values: Sequence[float], labels: Sequence[str], *, title: str) -> str:
-    """A line of weekly totals (0-100, oldest first) with square markers, each value written
-    above its point, a 0/50/100 scale and the weeks' labels below."""
-    left, top, width, height = 36, 18, 520, 140
+def trend_line(
+    values: Sequence[float],
+    labels: Sequence[str],
+    *,
+    title: str,
+    top: float = SCORE_MAX,
+    goal: float | None = None,
+    kind: str = "trend",
+) -> str:
+    """A line of weekly values (0 to `top`, oldest first) with square markers, each value
+    written above its point, a 0 / half / top scale, the weeks' labels below, and a dashed,
+    labelled line at `goal` when there is one; `kind`: the SVG's classes after "chart"."""
+    left, upper, width, height = 36, 18, 520, 140
     step = width / max(1, len(values) - 1)
 
     def x(i: int) -> float:
         return left + i * step
 
     def y(v: float) -> float:
-        return top + height - max(0.0, min(SCORE_MAX, v)) / SCORE_MAX * height
+        return upper + height - max(0.0, min(top, v)) / top * height
 
+    size_w, size_h = left + width + 30, upper + height + 40
     parts = [
-        f'<svg class="chart trend" role="img" viewBox="0 0 {left + width + 30} {top + height + 40}"'
-        f' width="{left + width + 30}" height="{top + height + 40}"'
-        f' aria-labelledby="{_id(title)}-t">',
+        f'<svg class="chart {kind}" role="img" viewBox="0 0 {size_w} {size_h}"'
+        f' width="{size_w}" height="{size_h}" aria-labelledby="{_id(title)}-t">',
         f'<title id="{_id(title)}-t">{_e(title)}</title>',
     ]
-    for level in (0, 50, 100):
+    for level in (0, top / 2, top):
         parts += [
             f'<line x1="{left}" x2="{left + width}" y1="{y(level):.1f}" y2="{y(level):.1f}"'
             ' class="grid"/>',
             f'<text x="{left - 6}" y="{y(level) + 4:.1f}" class="axis" text-anchor="end">'
-            f"{level}</text>",
+            f"{level:g}</text>",
+        ]
+    if goal is not None:
+        parts += [
+            f'<line x1="{left}" x2="{left + width}" y1="{y(goal):.1f}" y2="{y(goal):.1f}"'
+            ' class="goal" stroke-dasharray="6 4"/>',
+            f'<text x="{left + width}" y="{y(goal) - 5:.1f}" class="axis" text-anchor="end">'
+            f"goal {goal:.0f}</text>",
         ]
     points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
     parts.append(f'<polyline points="{points}" class="line" fill="none"/>')
@@ -78,11 +94,20 @@ def trend_line(values: Sequence[float], labels: Sequence[str], *, title: str) ->
     for i, label in enumerate(labels):
         if i % 2 == len(labels) % 2 or i == len(labels) - 1:  # every other week, and the last
             parts.append(
-                f'<text x="{x(i):.1f}" y="{top + height + 22}" class="axis" '
+                f'<text x="{x(i):.1f}" y="{upper + height + 22}" class="axis" '
                 f'text-anchor="middle">{_e(label)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def scale_top(values: Sequence[float], goal: float = 0) -> float:
+    """A round top for a chart of counts, with room above the largest value and the goal."""
+    largest = max([goal, *values, 1.0]) * 1.2
+    for step in (5, 10, 25, 50, 100, 250, 500, 1000):
+        if largest <= step * 10:
+            return float(-(-largest // step) * step)
+    return float(largest)
 
 
 def _id(title: str) -> str:

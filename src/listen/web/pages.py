@@ -14,9 +14,10 @@ from listen.digest.build import Activity, Digest, DigestItem
 from listen.digest.render import activity_line, age_text, empty_line, lurked_text, silence_text
 from listen.facts import PostHit, PostSummary
 from listen.health import SourceHealth
+from listen.redact import without_url_password
 from listen.scoring import PlatformScore
 from listen.text import http_url
-from listen.web.charts import COMPONENTS, component_bars, trend_line
+from listen.web.charts import COMPONENTS, component_bars, scale_top, trend_line
 from listen.web.settings import WebSettings
 
 TREND_WEEKS = 12
@@ -30,7 +31,11 @@ BUTTONS = (
     ("skip", "Skip"),
     ("irrelevant", "Not relevant"),
 )
-BUTTON_TEXT = dict(BUTTONS) | {"done": "Done"}
+# Under a reply or mention to you: answering it is the only action. Both clear it from "They
+# talked to you", also when listen did not collect it as a post (`app.mark_post` then finds it
+# by its link); liking, sharing or skipping needs a stored post.
+ANSWER_BUTTONS = (("comment", "Replied"), ("done", "Done"))
+BUTTON_TEXT = dict(BUTTONS) | dict(ANSWER_BUTTONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,7 @@ class Card:
     mark: str | None = None
     engaged: bool = False
     note: str = ""  # e.g. how long the user has been silent
+    buttons: tuple[tuple[str, str], ...] = BUTTONS  # (mark label, text) under the card
 
 
 def now_of(settings: WebSettings) -> datetime:
@@ -77,11 +83,17 @@ def card_of_item(item: DigestItem) -> Card:
     )
 
 
+def headline_and_body(title: str | None, excerpt: str, fallback: str) -> tuple[str, str]:
+    """A card's headline (the title, else the text's start) and the rest of the text."""
+    if title:
+        return title, excerpt
+    return excerpt[:120] or fallback, excerpt[120:]
+
+
 def card_of_post(
     post: PostSummary, now: datetime, *, action: str | None = None, note: str = ""
 ) -> Card:
-    headline = post.title or post.excerpt[:120] or post.id
-    body = post.excerpt if post.title else post.excerpt[120:]
+    headline, body = headline_and_body(post.title, post.excerpt, post.id)
     return Card(
         post.id,
         post.platform,
@@ -98,6 +110,24 @@ def card_of_post(
 def card_of_hit(hit: PostHit, now: datetime) -> Card:
     card = card_of_post(hit.post, now, action=hit.action)
     return replace(card, mark=hit.mark, engaged=hit.engaged)
+
+
+def card_of_reply(reply: app.ReplyBack) -> Card:
+    """A reply or mention waiting for an answer, named by its post's id, else its link (what
+    `app.mark_post` accepts for it); with neither, nothing can be recorded: no buttons."""
+    ref = reply.their_post or reply.url
+    return Card(
+        ref or "",
+        reply.platform,
+        reply.contact,
+        http_url(reply.url),
+        reply.text[:160] or reply.kind,
+        "",
+        age_text(reply.waiting_hours),
+        reply.kind,
+        note="waiting for your answer",
+        buttons=ANSWER_BUTTONS if ref else (),
+    )
 
 
 # -- Today --------------------------------------------------------------------------------------
@@ -161,21 +191,7 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
         lurked=lurked_text(activity),
         scores=digest.scores,
         quiet=empty_line(digest) if digest.empty else None,
-        talked_to_you=tuple(
-            Card(
-                r.their_post or r.url or "",
-                r.platform,
-                r.contact,
-                http_url(r.url),
-                r.text[:160] or r.kind,
-                "",
-                age_text(r.waiting_hours),
-                r.kind,
-                note="waiting for your answer",
-            )
-            for r in digest.talked
-            if r.their_post or r.url
-        ),
+        talked_to_you=tuple(card_of_reply(r) for r in digest.talked),
         circle=(
             tuple(u.name for u in digest.circle.untouched) if digest.circle is not None else None
         ),
@@ -184,17 +200,108 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
 
 # -- Contact ------------------------------------------------------------------------------------
 
+# A timeline entry's direction, as the page says it (and not by colour alone).
+DIRECTION_TEXT = {"theirs": "They posted", "out": "You → them", "in": "Them → you"}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRow:
+    """One of the contact's accounts, with what its profile says when a follows import saw it."""
+
+    platform: str
+    handle: str  # a feed URL's password masked
+    display_name: str = ""
+    followers: int | None = None
+    bio: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One timeline entry as the page shows it."""
+
+    at: datetime
+    direction: str  # theirs, out, in
+    said: str  # DIRECTION_TEXT
+    kind: str
+    platform: str
+    text: str
+    url: str | None  # http(s) only
+
 
 @dataclass(frozen=True)
 class ContactView:
-    page: app.ContactPage
-    posts: tuple[Card, ...]
+    story: app.ContactStory
+    identities: tuple[IdentityRow, ...]
+    last_out: str  # "3 days ago" or "never"
+    last_in: str
+    next_url: str | None  # http(s) only
+    openings: tuple[Card, ...]  # with the mark buttons
+    timeline: tuple[Moment, ...]
 
 
 def contact(store: app.Store, settings: WebSettings, name: str) -> ContactView:
-    page = app.contact_page(store, name)
+    """One person's story (`app.contact_story`: the same as `listen contacts show`), with the
+    profiles of their accounts (`app.contact_page`)."""
     now = now_of(settings)
-    return ContactView(page, tuple(card_of_hit(h, now) for h in page.posts))
+    story = app.contact_story(settings.config, store, name, now=now)
+    return ContactView(
+        story,
+        identity_rows(story, app.contact_page(store, story.name)),
+        _ago(story.last_out, now),
+        _ago(story.last_in, now),
+        http_url(story.next_step.url),
+        tuple(card_of_opening(o, story.name, now) for o in story.opportunities),
+        tuple(
+            Moment(
+                t.at,
+                t.direction,
+                DIRECTION_TEXT.get(t.direction, t.direction),
+                t.kind,
+                t.platform,
+                t.text,
+                http_url(t.url),
+            )
+            for t in story.timeline
+        ),
+    )
+
+
+def identity_rows(story: app.ContactStory, page: app.ContactPage) -> tuple[IdentityRow, ...]:
+    """The story's identities, with the profile `page` holds for each, if any."""
+    profiles = {(i.platform, i.handle): i.profile for i in page.identities if i.profile}
+    rows = []
+    for platform, handle in story.identities:
+        profile = profiles.get((platform, handle))
+        row = IdentityRow(platform, without_url_password(handle))
+        if profile is not None:
+            row = replace(
+                row,
+                display_name=profile.display_name,
+                followers=profile.followers_count,
+                bio=profile.bio[:200],
+            )
+        rows.append(row)
+    return tuple(rows)
+
+
+def card_of_opening(opening: app.Opening, name: str, now: datetime) -> Card:
+    """A post of theirs that is open for an action, with the buttons to record it."""
+    headline, body = headline_and_body(opening.title, opening.excerpt, opening.post_id)
+    return Card(
+        opening.post_id,
+        opening.platform,
+        name,
+        http_url(opening.url),
+        headline,
+        body,
+        _age(opening.created_at, now),
+        opening.action,
+        opening.reason,
+    )
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    return "never" if moment is None else f"{_age(moment, now)} ({moment:%d %b %Y})"
 
 
 def set_priority(store: app.Store, settings: WebSettings, name: str, priority: int) -> int:
@@ -212,14 +319,34 @@ class ScoreChart:
     weeks: tuple[tuple[str, float], ...]  # the trend as a table too
 
 
-def score(store: app.Store, settings: WebSettings) -> tuple[ScoreChart, ...]:
-    """Each platform's four components and its 12-week trend, as SVG and as numbers."""
+@dataclass(frozen=True)
+class PeopleChart:
+    """The people line (`app.people_score`): the circle against its goal, week by week."""
+
+    score: app.PeopleScore
+    circle_svg: str
+    weeks: tuple[tuple[str, int], ...]  # the circle's 12 weeks as a table too
+    helped_weeks: tuple[tuple[str, int], ...]  # people helped, the last 4 weeks
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    people: PeopleChart
+    platforms: tuple[ScoreChart, ...]
+
+
+def week_labels(now: datetime, weeks: int) -> tuple[str, ...]:
+    """The day each of the last `weeks` weeks ends, oldest first ("31 May")."""
+    return tuple((now - timedelta(weeks=i)).strftime("%d %b") for i in reversed(range(weeks)))
+
+
+def score(store: app.Store, settings: WebSettings) -> ScoreView:
+    """The people line, then each platform's four components and its 12-week trend, as SVG
+    and as numbers."""
     now = now_of(settings)
     charts = []
     for s in app.participation(settings.config, store, now=now, weeks=TREND_WEEKS):
-        labels = tuple(
-            (now - timedelta(weeks=i)).strftime("%d %b") for i in reversed(range(len(s.history)))
-        )
+        labels = week_labels(now, len(s.history))
         values = [(name, getattr(s.current, name)) for name in COMPONENTS]
         charts.append(
             ScoreChart(
@@ -229,7 +356,29 @@ def score(store: app.Store, settings: WebSettings) -> tuple[ScoreChart, ...]:
                 tuple(zip(labels, s.history, strict=True)),
             )
         )
-    return tuple(charts)
+    return ScoreView(
+        people_chart(app.people_score(settings.config, store, now=now), now), tuple(charts)
+    )
+
+
+def people_chart(people: app.PeopleScore, now: datetime) -> PeopleChart:
+    """The circle's weeks against the goal (scaled to fit both), and the people helped."""
+    labels = week_labels(now, len(people.trend))
+    circle = trend_line(
+        people.trend,
+        labels,
+        title=f"Your circle: people in touch each week, goal {people.goal}",
+        top=scale_top(people.trend, people.goal),
+        goal=people.goal,
+        kind="trend circle",
+    )
+    helped = week_labels(now, len(people.helped_trend))
+    return PeopleChart(
+        people,
+        circle,
+        tuple(zip(labels, people.trend, strict=True)),
+        tuple(zip(helped, people.helped_trend, strict=True)),
+    )
 
 
 # -- Sources ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from listen.app import SUGGESTED_ACTIONS
 from listen.types import COLLECTABLE_PLATFORMS
-from listen.web.pages import BUTTON_TEXT, BUTTONS
+from listen.web.pages import BUTTON_TEXT
 from listen.web.settings import WebSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +29,8 @@ def when(moment: datetime | str | None) -> str:
 
 
 class Renderer:
-    """The template environment, with what every page needs (the CSRF token, the buttons)."""
+    """The template environment, with what every page needs (the CSRF token, the buttons'
+    words)."""
 
     def __init__(self, settings: WebSettings) -> None:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined  # only when serving
@@ -43,7 +44,6 @@ class Renderer:
         )
         self.env.globals.update(
             csrf=settings.csrf_secret,
-            buttons=BUTTONS,
             button_text=BUTTON_TEXT,
             platforms=COLLECTABLE_PLATFORMS,
             actions=SUGGESTED_ACTIONS,

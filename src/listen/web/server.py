@@ -15,7 +15,6 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -38,7 +37,7 @@ from listen.web.settings import WebSettings
 HERE = Path(__file__).parent
 TOKEN_COOKIE = "listen_token"
 MAX_FORM_BYTES = 16 * 1024
-WARM_AFTER_SECONDS = 1.0
+READING_REFRESH_SECONDS = 1  # the 'reading…' page reloads itself after this
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -183,8 +182,17 @@ class Web:
         return form
 
     async def today(self, request: Request) -> Response:
-        view = await self.db.run(self.today_cache.today, self.settings)
+        view = await self.today_within(self.settings.today_wait)
+        if view is None:  # still building: a cheap page now, which reloads itself
+            return self.renderer.page(request, "reading.html", refresh=READING_REFRESH_SECONDS)
         return self.renderer.page(request, "today.html", view=view)
+
+    async def today_within(self, seconds: float) -> pages.TodayView | None:
+        """Today if it is ready within `seconds`, else None while it goes on building (the
+        cache decides, on the database thread, whether anything needs building)."""
+        building = asyncio.wrap_future(self.db.submit(self.today_cache.today, self.settings))
+        done, _ = await asyncio.wait({building}, timeout=seconds)
+        return building.result() if done else None
 
     async def contact(self, request: Request) -> Response:
         name = request.query_params.get("name", "")
@@ -202,8 +210,8 @@ class Web:
         return RedirectResponse(f"/contact?{urlencode({'name': name})}", status_code=303)
 
     async def score(self, request: Request) -> Response:
-        charts = await self.db.run(pages.score, self.settings)
-        return self.renderer.page(request, "score.html", charts=charts)
+        view = await self.db.run(pages.score, self.settings)
+        return self.renderer.page(request, "score.html", view=view)
 
     async def sources(self, request: Request) -> Response:
         report = await self.db.run(pages.sources, self.settings)
@@ -255,8 +263,7 @@ def create_app(settings: WebSettings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # Once serving (a busy database thread would slow the first answers): build Today.
-        asyncio.get_running_loop().call_later(WARM_AFTER_SECONDS, web.warm_today)
+        web.warm_today()  # at once: the first page a user opens is most likely Today
         yield
         web.db.close()
 
@@ -279,32 +286,23 @@ def create_app(settings: WebSettings) -> Starlette:
     )
 
 
-def bind(settings: WebSettings) -> tuple[socket.socket, WebSettings]:
-    """The listening socket, bound before anything is printed (port 0: any free port); a
-    port in use is an input error, not a traceback."""
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.host, settings.port))
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        raise InputError(
-            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
-        ) from None
-    return sock, replace(settings, port=sock.getsockname()[1])
-
-
 def serve_on(settings: WebSettings, sock: socket.socket) -> None:
-    """Serve on the bound socket until interrupted (uvicorn, one process)."""
+    """Serve on the bound socket until interrupted (uvicorn, one process). Every choice
+    uvicorn would otherwise make by importing and probing is named, so start-up imports only
+    what serves: h11 (no websockets), the asyncio loop, and no logging.config (listen's own
+    logging already reaches stderr)."""
     import uvicorn  # only when serving
 
     config = uvicorn.Config(
         create_app(settings),
+        http="h11",
+        ws="none",
+        loop="asyncio",
+        lifespan="on",
+        interface="asgi3",
+        log_config=None,
         log_level="warning",
         access_log=False,
         server_header=False,
-        lifespan="on",
     )
     uvicorn.Server(config).run(sockets=[sock])

@@ -8,7 +8,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass, field
+import socket
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +32,9 @@ class WebSettings:
     now: datetime | None = None  # a fixed 'now' (recorded demo data, benchmarks)
     since: timedelta | None = None  # the digest's look-back when not digest.since_hours
     csrf_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # How long a request for Today waits for its digest before answering "reading…" (a
+    # first build over a large database takes seconds: the page should not).
+    today_wait: float = 0.2
 
     @property
     def loopback(self) -> bool:
@@ -42,6 +46,24 @@ class WebSettings:
         host = f"[{host}]" if ":" in host else host
         query = f"/?token={self.token}" if self.token else "/"
         return f"http://{host}:{self.port}{query}"
+
+
+def bind(settings: WebSettings) -> tuple[socket.socket, WebSettings]:
+    """The listening socket, bound before the web framework is imported so the URL can be
+    printed at once (port 0: any free port); a port in use is an input error, not a traceback.
+    Connections made before the server runs wait in the socket's backlog."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
+    return sock, replace(settings, port=sock.getsockname()[1])
 
 
 def is_loopback(host: str) -> bool:
