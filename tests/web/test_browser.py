@@ -219,7 +219,9 @@ def test_the_charts_render(demo: Demo, browser: Any, tmp_path: Path) -> None:
     for trend in browser.find_elements(By.CSS_SELECTOR, "svg.trend")[:2]:
         points = trend.find_elements(By.CSS_SELECTOR, "rect.point")
         assert len(points) == 12 and all(p.is_displayed() for p in points)
-    assert circle.find_element(By.CSS_SELECTOR, "line.goal").is_displayed()
+    assert circle.find_element(By.CSS_SELECTOR, "line.goal").size["width"] > 200
+    labels = [t.text for t in circle.find_elements(By.CSS_SELECTOR, "text")]
+    assert [t for t in labels if re.fullmatch(r"goal \d+", t)]
     people = browser.find_element(By.ID, "p-people").text
     assert re.fullmatch(r"People: \d+ / \d+ this week( \([+-]\d+ against last week\))?", people)
     assert re.match(

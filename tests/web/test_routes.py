@@ -15,8 +15,8 @@ from listen.store import Store
 from listen.web import pages
 from listen.web.server import SECURITY_HEADERS, create_app
 from listen.web.settings import WebSettings
-from tests.helpers import sql
-from tests.web.conftest import ANN_REPLY, CY_MENTION, NOW
+from tests.helpers import add_contact_posts, sql
+from tests.web.conftest import ANN_REPLY, CY_MENTION, NOW, post
 
 PAGES = ["/", "/posts?q=lighthouse", "/score", "/sources", "/contact?name=Ann"]
 
@@ -159,6 +159,16 @@ def test_contact_page_marks_an_opening_and_comes_back(
     opened = section(client.get("/contact?name=Ann").text, "s-open")
     assert re.findall(r'data-post="([^"]+)"', opened) == ["a2"]
     assert marks(db_path) == {"a1": "comment"}
+
+
+def test_contact_page_folds_an_older_timeline(client: TestClient, db_path: Path) -> None:
+    posts = [post(f"e{n}", "blog", 24 * n, f"Note {n}") for n in range(1, 16)]
+    with Store.open(db_path) as store:
+        add_contact_posts(store, "Eve", "blog", "https://eve.example/feed", posts, now=NOW)
+    timeline = section(client.get("/contact?name=Eve").text, "s-timeline")
+    shown, older = timeline.split("<details>")
+    assert shown.count("<li ") == 12 and "Note 1<" in shown and "Note 12<" in shown
+    assert "<summary>3 older</summary>" in older and older.count("<li ") == 3
 
 
 def test_contact_page_masks_a_feed_password(client: TestClient, db_path: Path) -> None:

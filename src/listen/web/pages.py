@@ -200,6 +200,7 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
 
 # -- Contact ------------------------------------------------------------------------------------
 
+TIMELINE_SHOWN = 12  # timeline entries shown at once; the older ones open on request
 # A timeline entry's direction, as the page says it (and not by colour alone).
 DIRECTION_TEXT = {"theirs": "They posted", "out": "You → them", "in": "Them → you"}
 
@@ -236,7 +237,7 @@ class ContactView:
     last_in: str
     next_url: str | None  # http(s) only
     openings: tuple[Card, ...]  # with the mark buttons
-    timeline: tuple[Moment, ...]
+    timeline: tuple[Moment, ...]  # newest first; the page folds all but TIMELINE_SHOWN
 
 
 def contact(store: app.Store, settings: WebSettings, name: str) -> ContactView:

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from listen.app import SUGGESTED_ACTIONS
 from listen.types import COLLECTABLE_PLATFORMS
-from listen.web.pages import BUTTON_TEXT
+from listen.web.pages import BUTTON_TEXT, TIMELINE_SHOWN
 from listen.web.settings import WebSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,6 +45,7 @@ class Renderer:
         self.env.globals.update(
             csrf=settings.csrf_secret,
             button_text=BUTTON_TEXT,
+            timeline_shown=TIMELINE_SHOWN,
             platforms=COLLECTABLE_PLATFORMS,
             actions=SUGGESTED_ACTIONS,
         )
