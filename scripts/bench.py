@@ -588,6 +588,7 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     rss = max(r[1] for r in runs)
     if engagement_days is None:
         ctx.cache["digest_rss"] = (rss, wall, runs[0][2])
+        ctx.cache["digest_db"] = db_path  # the web rows read the same database
 
     # The statements a digest runs, and how SQLite plans each one.
     with Store.open(db_path) as store:
@@ -783,6 +784,58 @@ def _busiest_contact(store: Any) -> str:
     return max(sorted(counts), key=lambda name: counts[name])
 
 
+def bench_web(ctx: Context) -> None:
+    """`listen serve` on the 1M-post database, from an HTTP client: start-up, Today, search."""
+    import bench_web as web
+
+    db_path = ctx.cache.get("digest_db")
+    if db_path is None:  # run alone (`--only web`): build the same database
+        db_path, _ = scale_db(ctx, "web")
+    f = web.run(db_path, EPOCH.isoformat(), db_path.parent)
+    posts = f"{ctx.sizes.digest_posts:,} posts"
+    start_ok = f["startup_first_response_seconds"] < 1.0
+    ctx.add(
+        Row(
+            "web: `listen serve` start-up (best of 3)",
+            f"URL printed in {fmt_seconds(f['startup_url_printed_seconds'])}, first response"
+            f" to GET / in {fmt_seconds(f['startup_first_response_seconds'])}",
+            f"{fmt_seconds(f['help_seconds'])} (`listen --help`, best of 3)",
+            f"URL {f['startup_url_printed_seconds'] / f['help_seconds']:.1f}×, response"
+            f" {f['startup_first_response_seconds'] / f['help_seconds']:.1f}× --help",
+            "< 1 s",
+            start_ok,
+            f,
+        )
+    )
+    ctx.add(
+        Row(
+            f"web: Today over HTTP ({posts})",
+            f"{fmt_seconds(f['today_median_seconds'])} median of {web.TODAY_LOADS}, max"
+            f" {fmt_seconds(f['today_max_seconds'])} (digest built"
+            f" {fmt_seconds(f['today_built_seconds'])} after start)",
+            "—",
+            "—",
+            "< 150 ms",
+            f["today_median_seconds"] < 0.150,
+            f,
+        )
+    )
+    slowest = max(f["search_seconds"], key=f["search_seconds"].get)
+    ctx.add(
+        Row(
+            f"web: search over HTTP ({posts}, {len(web.SEARCHES)} queries)",
+            f"{fmt_seconds(f['search_median_seconds'])} median, slowest"
+            f" {fmt_seconds(f['search_max_seconds'])} ({slowest})",
+            "—",
+            "—",
+            "< 100 ms",
+            f["search_max_seconds"] < 0.100,
+            f,
+            "search: " + ", ".join(f"{q} {fmt_seconds(t)}" for q, t in f["search_seconds"].items()),
+        )
+    )
+
+
 SCENARIOS: dict[str, Callable[[Context], None]] = {
     "feeds": bench_feeds,
     "ingest": bench_ingest,
@@ -790,6 +843,7 @@ SCENARIOS: dict[str, Callable[[Context], None]] = {
     "digest": bench_digest,
     "memory": bench_memory,
     "follows": bench_follows,
+    "web": bench_web,
     "people": bench_people,
 }
 

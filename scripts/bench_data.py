@@ -414,7 +414,8 @@ def build_large_db(
     """A migrated listen database filled in bulk: one transaction, executemany per table.
 
     Posts span `days` days before EPOCH (a year: 1M posts from 5,000 contacts is about one
-    post per contact every two days), newest first, generated from a pool of distinct texts
+    post per contact every two days), numbered newest first but stored oldest first (rowids
+    follow collection, as in a real database), generated from a pool of distinct texts
     (varied, not identical) so building a million rows stays fast; ids, dates, contacts and
     reply links are unique per row. Engagements are on posts spread over the whole span, or
     only on posts of the last `engagement_days` days (a heavy, recent history: far more of them
@@ -441,6 +442,12 @@ def build_large_db(
     ).fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
+    # The search index's triggers likewise: one rebuild of posts_fts at the end.
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts'"
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
     conn.executemany(
         "INSERT INTO contacts (id, name, priority, notes, origin, created_at)"
         " VALUES (?, ?, ?, '', 'import', ?)",
@@ -477,12 +484,14 @@ def build_large_db(
     platform_offset = {name: i for i, name in enumerate(platforms)}
 
     def post_rows() -> Iterator[tuple[object, ...]]:
-        for n in range(posts):
+        # Oldest first, as collection stores them: rowids follow the time posts were collected.
+        for n in reversed(range(posts)):
             p = pool[n % len(pool)]
             # contact (and source) i has an identity on platforms[i % 4]: keep posts on it
             contact = 4 * rng.randrange(1, contacts // 4) + platform_offset[p.platform]
             created = (EPOCH - timedelta(seconds=(n * span) // posts)).isoformat()
-            reply_to = f"p{rng.randrange(n):07d}" if n and p.reply_to else None
+            older = n < posts - 1 and p.reply_to  # a reply to an older post
+            reply_to = f"p{rng.randrange(n + 1, posts):07d}" if older else None
             yield (
                 f"p{n:07d}",
                 p.platform,
@@ -577,6 +586,10 @@ def build_large_db(
             interaction_rows(interactions, contacts, days, corpus, rng),
         )
     for _, sql in indexes:
+        conn.execute(sql)
+    if triggers:
+        conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
+    for _, sql in triggers:
         conn.execute(sql)
     conn.execute("COMMIT")
     conn.close()

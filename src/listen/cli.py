@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -46,6 +47,7 @@ ProgressTask = Callable[..., None]
 if TYPE_CHECKING:
     from listen.facts import RecentPost, RunRecord, Suggestion
     from listen.health import SourceHealth
+    from listen.web.settings import WebSettings
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -354,20 +356,16 @@ def _excerpt(text: str, limit: int) -> str:
 
 @cli.command()
 @click.argument("post")
-@click.argument(
-    "label",
-    metavar="LABEL",
-    type=click.Choice(["comment", "share", "like", "skip", "done", "intro"]),
-)
+@click.argument("label", metavar="LABEL", type=click.Choice(app.MARK_LABELS))
 @click.pass_obj
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
-    LABEL is comment, share, like, done (you took part some other way), skip (not worth it)
-    or intro (you introduced its author to someone). A reply to you listed under "They
-    talked to you" is answered by marking its link comment or done.
+    LABEL is comment, share, like, done (you took part some other way), skip (not worth it),
+    irrelevant (it should not have been suggested) or intro (you introduced its author to
+    someone). A reply to you listed under "They talked to you" is answered by marking its
+    link comment or done.
     """
-
     post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
 
@@ -776,10 +774,12 @@ def contacts_split(obj: AppContext, name: str, platform: str) -> None:
 @click.option("--yes", is_flag=True, help="Apply the proposed priorities.")
 @click.pass_obj
 def contacts_prioritize(obj: AppContext, yes: bool) -> None:
-    """Propose priority 3 for the people you engage with most and 1 for those you never did."""
+    """Propose priority 3 for the people you interact with most (both ways) and 1 for those
+    you never touched."""
     changes = app.propose_priorities(obj.store)
     for c in changes:
-        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} engagements)")
+        times = "interaction" if c.engagements == 1 else "interactions"
+        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} {times})")
     if not changes:
         click.echo("Priorities already match what you do.")
     elif yes:
@@ -1200,9 +1200,19 @@ def demo_import_follows(
 
 
 @cli.command()
+@click.option("--serve", "then_serve", is_flag=True, help="Then serve the web app on its data.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8150,
+    show_default=True,
+    help="With --serve: the port to serve on.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="With --serve: open the browser.")
 @click.pass_obj
-def demo(obj: AppContext) -> None:
-    """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
+def demo(obj: AppContext, then_serve: bool, port: int, open_browser: bool) -> None:
+    """Run listen end to end on bundled real data served from 127.0.0.1 (offline); with
+    --serve, then show it in the web app (`listen serve` on the demo's database)."""
     from listen.demo import demo_workspace  # the loopback demo servers: only for `listen demo`
 
     console = _console()
@@ -1231,6 +1241,75 @@ def demo(obj: AppContext) -> None:
             render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
             demo_import_follows(console, workspace.config, store, workspace.follows)
+            window = app.demo_window(store)
+        if then_serve:
+            from listen.web.settings import WebSettings  # the web app: only when serving
+
+            console.print("\n[bold]The web app[/bold] on the demo's data (Ctrl-C ends the demo)")
+            settings = WebSettings(workspace.config, workspace.db_path, "127.0.0.1", port)
+            if window is not None:  # recorded data: 'now' is just after the demo's digest
+                now = window.now + timedelta(minutes=1)
+                settings = replace(settings, now=now, since=window.since)
+            run_server(settings, open_browser)
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: serve.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: serve.port, 8150).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in your browser.")
+@click.option("--since", "since_text", metavar="DURATION", help="Today's look-back: 24h, 7d...")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def serve(
+    obj: AppContext,
+    host: str | None,
+    port: int | None,
+    open_browser: bool,
+    since_text: str | None,
+    now_text: str | None,
+) -> None:
+    """Serve the local web app: Today's digest with one-click marks, contacts, scores,
+    sources and search. Off loopback it asks for a token (printed in the URL once)."""
+    # the web app's settings: only for `listen serve`
+    from listen.web.settings import WebSettings, is_loopback, load_or_create_token, token_path
+
+    config = obj.config
+    host = host or config.serve.host
+    token = None
+    if not is_loopback(host):
+        token = load_or_create_token(token_path(config, obj.resolved_db_path))
+    settings = WebSettings(
+        config,
+        obj.resolved_db_path,
+        host,
+        config.serve.port if port is None else port,
+        token,
+        now=parse_now(now_text) if now_text else None,
+        since=parse_duration(since_text, "--since") if since_text else None,
+    )
+    obj.store.close()  # open (and migrate) it now: a bad database is one line here, not a page
+    run_server(settings, open_browser)
+
+
+def run_server(settings: WebSettings, open_browser: bool) -> None:
+    """Bind, print the URL (and open it), then serve until Ctrl-C. The URL is printed as
+    soon as the socket listens: connections wait in its backlog while the server starts."""
+    from listen.web.settings import bind  # a plain socket: no web framework yet
+
+    sock, settings = bind(settings)
+    click.echo(f"listen serve: {settings.url()}  (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser  # only with --open
+
+        webbrowser.open(settings.url())
+    from listen.web.server import serve_on  # Starlette, uvicorn: only when serving
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
+        serve_on(settings, sock)
+    click.echo("listen serve: stopped.")
 
 
 def main() -> NoReturn:

@@ -166,6 +166,15 @@ class EmailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """`listen serve`: where the web app listens, and the address mailed digests link to."""
+
+    host: str = "127.0.0.1"
+    port: int = 8150
+    public_url: str = ""  # e.g. http://laptop.local:8150: the mailed digest's buttons go there
+
+
+@dataclass(frozen=True, slots=True)
 class ContactConfig:
     """A contact declared in the config file."""
 
@@ -198,6 +207,7 @@ SECTIONS: dict[str, type] = {
     "digest": DigestConfig,
     "circle": CircleConfig,
     "email": EmailConfig,
+    "serve": ServeConfig,
 }
 
 
@@ -215,6 +225,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     circle: CircleConfig = field(default_factory=CircleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     contacts: tuple[ContactConfig, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     deprecations: tuple[str, ...] = ()  # one line each, for the CLI to show on stderr
@@ -362,6 +373,8 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
     if config.mastodon.scheme not in ("http", "https"):
         raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
+    if config.serve.public_url and not config.serve.public_url.startswith(("http://", "https://")):
+        raise ConfigError(where, "must be an http(s) URL", key="serve.public_url")
 
 
 # Numeric keys a wrong value would silently break (a zero window scores nothing), with the
@@ -377,6 +390,7 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "mastodon.page_limit": (1, None),
     "mastodon.max_pages": (1, None),
     "digest.top": (1, 1000),
+    "serve.port": (1, 65535),
     "digest.since_hours": (1, 24 * 3650),  # ten years at most: longer overflows date arithmetic
     "digest.response_window_days": (1, 3650),
     "digest.cold_after_days": (1, 3650),

@@ -25,6 +25,16 @@ class PostSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class PostHit:
+    """A post found by search or listed for a contact, with what was said and done about it."""
+
+    post: PostSummary
+    action: str | None  # the classifier's suggestion, None when not classified
+    mark: str | None  # the user's mark (`listen mark`, the web app's buttons)
+    engaged: bool  # any engagement of the user's on it
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     """What the classifier said about a post (table `classifications`)."""
 

@@ -58,8 +58,19 @@ def open_store(path: Path, *, timeout: float = 30.0) -> Store:
 
 def open_store_for_reading(path: Path, *, timeout: float = 30.0) -> Store:
     """The database for a command that only reads: when there is none yet, an empty one in
-    memory (nothing, not even a directory, is created for a listing)."""
-    return Store.open(path if path.exists() else ":memory:", timeout=timeout)
+    memory (nothing, not even a directory, is created for a listing), unless the path can
+    never hold one (a file where a directory should be): then the same error as a write."""
+    if path.exists() or _blocked_by_a_file(path):
+        return Store.open(path, timeout=timeout)
+    return Store.open(":memory:", timeout=timeout)
+
+
+def _blocked_by_a_file(path: Path) -> bool:
+    """True when the nearest existing ancestor of `path` is not a directory."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            return not ancestor.is_dir()
+    return False
 
 
 def http_settings(config: Config) -> HttpSettings:

@@ -368,8 +368,10 @@ _FONT = "font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif"
 _MUTED = "color:#666666;font-size:13px"
 
 
-def render_html(digest: Digest) -> str:
-    """One page, inline CSS only, tables for layout: it survives mail clients."""
+def render_html(digest: Digest, *, actions_url: str | None = None) -> str:
+    """One page, inline CSS only, tables for layout: it survives mail clients. With
+    `actions_url` (the web app's `serve.public_url`) each post gets buttons linking to the
+    app's confirm page for that post and action (a GET there only asks; a POST records)."""
     if digest.empty:
         body = f'<p style="font-size:16px">{e(empty_line(digest))}</p>'
     else:
@@ -378,8 +380,8 @@ def render_html(digest: Digest) -> str:
                 f'<p style="{_MUTED}">{e(_when(digest.generated_at))} — since '
                 f"{e(_when(digest.since))}</p>",
                 talked_html(digest.talked),
-                _html_items("1. Reply to these", digest.reply, "Nothing to reply to."),
-                _html_items("2. Worth sharing", digest.share, "Nothing to share."),
+                _html_items("1. Reply to these", digest.reply, "Nothing to reply to.", actions_url),
+                _html_items("2. Worth sharing", digest.share, "Nothing to share.", actions_url),
                 _html_cold(digest.cold),
                 _html_activity(digest.activity),
                 _html_scores(digest.scores),
@@ -409,7 +411,26 @@ def _h2(title: str) -> str:
     )
 
 
-def _html_items(title: str, entries: tuple[DigestItem, ...], none: str) -> str:
+# The web app's buttons, as the mailed digest links them: (mark label, text).
+MAIL_BUTTONS = (("comment", "Replied"), ("share", "Shared"), ("like", "Liked"), ("skip", "Skip"))
+
+
+def _html_buttons(item: DigestItem, actions_url: str) -> str:
+    from urllib.parse import urlencode  # only for a mailed digest with buttons
+
+    base = actions_url.rstrip("/")
+    links = [
+        f'<a href="{e(base)}/confirm?{e(urlencode({"post": item.post_id, "action": label}))}" '
+        'style="display:inline-block;margin:4px 6px 0 0;padding:3px 10px;border:1px solid '
+        f'#1a5fb4;border-radius:4px;color:#1a5fb4;text-decoration:none">{e(text)}</a>'
+        for label, text in MAIL_BUTTONS
+    ]
+    return f"<div>{''.join(links)}</div>"
+
+
+def _html_items(
+    title: str, entries: tuple[DigestItem, ...], none: str, actions_url: str | None = None
+) -> str:
     parts = [_h2(title)]
     if not entries:
         parts.append(f'<p style="{_MUTED}">{e(none)}</p>')
@@ -424,7 +445,8 @@ def _html_items(title: str, entries: tuple[DigestItem, ...], none: str) -> str:
         )
         if _body(item):
             parts.append(f'<div style="margin:2px 0">{e(item.excerpt)}</div>')
-        parts.append(f'<div style="{_MUTED};font-style:italic">why: {e(item.reason)}</div></div>')
+        parts.append(f'<div style="{_MUTED};font-style:italic">why: {e(item.reason)}</div>')
+        parts.append((_html_buttons(item, actions_url) if actions_url else "") + "</div>")
     return "".join(parts)
 
 

@@ -335,23 +335,24 @@ def story_to_dict(story: ContactStory) -> dict[str, Any]:
 # -- listen score ---------------------------------------------------------------------------
 
 
-def people_score_text(score: PeopleScore, width: int = 0) -> str:
-    """The people line of `listen score`: the circle, then what you did for them (wrapped
-    under its indent at `width` columns, when given)."""
-    lines = [
-        f"people    {score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
-        f"{week_change(score.trend)} vs last week",
-        f"          helped {score.helped_count} {_people(score.helped_count)} "
-        f"{sparkline(score.helped_trend)}; {score.untouched_total} untouched; "
-        f"{score.talked} waiting for your answer",
-    ]
-    indent = " " * 10
-    return "\n".join(
-        _wrap(line, indent if line.startswith(indent) else "", indent, width)
-        if width and len(line) > width
-        else line
-        for line in lines
+def people_score_text(score: PeopleScore, *, width: int = 0) -> str:
+    """The people line of `listen score` (the circle, then what you did for them), wrapped
+    under its label like the platform lines when `width` is set (0: lines stay whole)."""
+    circle = (
+        f"{score.week_count}/{score.goal} this week  {sparkline(score.trend)}  "
+        f"{week_change(score.trend)} vs last week"
     )
+    helped = (
+        f"helped {score.helped_count} {_people(score.helped_count)} "
+        f"{sparkline(score.helped_trend)}; {score.untouched_total} untouched; "
+        f"{score.talked} waiting for your answer"
+    )
+    indent = " " * 10
+    if not width:
+        return f"people    {circle}\n{indent}{helped}"
+    first = textwrap.fill(circle, width, initial_indent="people    ", subsequent_indent=indent)
+    rest = textwrap.fill(helped, width, initial_indent=indent, subsequent_indent=indent)
+    return f"{first}\n{rest}"
 
 
 def people_score_to_dict(score: PeopleScore) -> dict[str, Any]:

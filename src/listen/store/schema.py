@@ -513,8 +513,67 @@ def _migration_13_interactions(db: sqlite_utils.Database) -> None:
     db.executescript(_INTERACTION_TABLE + _INTERACTION_TRIGGERS + _PEOPLE_VIEWS)
 
 
+# Full-text search over posts (the web app's Posts page): an external-content FTS5 index on
+# posts.rowid, so post text is stored once; triggers keep it in step with every write.
+_POSTS_FTS_TRIGGERS = """
+        CREATE TRIGGER IF NOT EXISTS posts_fts_insert AFTER INSERT ON posts BEGIN
+            INSERT INTO posts_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS posts_fts_delete AFTER DELETE ON posts BEGIN
+            INSERT INTO posts_fts (posts_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS posts_fts_update AFTER UPDATE OF title, text ON posts BEGIN
+            INSERT INTO posts_fts (posts_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+            INSERT INTO posts_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+"""
+
+
+def _migration_14_posts_search(db: sqlite_utils.Database) -> None:
+    """posts_fts: title and text searchable (English stems, diacritics folded), filled from the
+    posts already stored."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+            title, text, content = 'posts', content_rowid = 'rowid',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+        """
+        + _POSTS_FTS_TRIGGERS
+    )
+
+
+def _migration_15_irrelevant_mark(db: sqlite_utils.Database) -> None:
+    """marks.label may be `irrelevant`: the suggestion was wrong (trained as a negative).
+    The views that read marks are dropped while the table is rebuilt, then made again."""
+    views = db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+    for name, _ in views:
+        db.execute(f"DROP VIEW {name}")
+    db.executescript(
+        """
+        CREATE TABLE marks_new (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL
+                CHECK (label IN ('comment', 'share', 'like', 'skip', 'done', 'irrelevant')),
+            marked_at TEXT NOT NULL
+        );
+        INSERT INTO marks_new (post_id, label, marked_at)
+            SELECT post_id, label, marked_at FROM marks;
+        DROP TABLE marks;
+        ALTER TABLE marks_new RENAME TO marks;
+        """
+    )
+    for _, view_sql in views:
+        db.execute(view_sql)
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+# A None entry is a number reserved for a branch not merged yet: skipped, and applied
+# later when it arrives (migrate applies every version not recorded, not only newer ones).
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]] | None] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
     ("api reads per month (X read budget)", _migration_3_api_reads),
@@ -528,6 +587,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("blog post ids survive redirects", _migration_11_feed_ids_survive_redirects),
     ("posts.date_estimated", _migration_12_estimated_post_dates),
     ("interactions, views interaction_log and circle", _migration_13_interactions),
+    ("posts_fts: full-text search over posts", _migration_14_posts_search),
+    ("marks.label may be irrelevant", _migration_15_irrelevant_mark),
 ]
 
 
@@ -550,10 +611,11 @@ class SchemaStore(StoreBase):
                 "CREATE TABLE IF NOT EXISTS _migrations"
                 " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            current = self.schema_version()
-            for version, (name, apply) in enumerate(MIGRATIONS, start=1):
-                if version <= current:
+            applied = {row[0] for row in self._conn.execute("SELECT version FROM _migrations")}
+            for version, migration in enumerate(MIGRATIONS, start=1):
+                if migration is None or version in applied:
                     continue
+                name, apply = migration
                 with self.transaction():
                     apply(self.db)
                     self._conn.execute(
