@@ -229,6 +229,20 @@ def test_score_page_has_the_people_line(client: TestClient, settings: WebSetting
     assert "by week: 0 " in people and re.search(r", 1 <span class=\"muted\">\(to 31 May\)", people)
 
 
+def test_today_s_circle_counts_people_and_who_you_did_good_for(
+    client: TestClient, settings: WebSettings
+) -> None:
+    """Today's "Your circle" says the week against the goal, like the digest, then whom you
+    did good for and how; sharing a contact's post adds them."""
+    circle = section(client.get("/").text, "s-circle")
+    assert "2 / 50 people this week" in circle
+    assert "you did good for 0 people" in circle
+    mark(client, settings, "a2", "share")
+    circle = section(client.get("/").text, "s-circle")
+    assert "you did good for 1 person" in circle
+    assert re.search(r"Ann[^<]*: shared", circle), circle
+
+
 def test_sources_page_lists_failing_sources_first(client: TestClient, db_path: Path) -> None:
     with Store.open(db_path) as store:
         (source,) = [s for s in store.sources() if s.target == "https://bob.example/feed"]

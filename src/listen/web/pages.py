@@ -14,6 +14,8 @@ from listen.digest.build import Activity, Digest, DigestItem
 from listen.digest.render import activity_line, age_text, empty_line, lurked_text, silence_text
 from listen.facts import PostHit, PostSummary
 from listen.health import SourceHealth
+from listen.people.circle import CircleReport
+from listen.people.render import circle_line, helped_line
 from listen.redact import without_url_password
 from listen.scoring import PlatformScore
 from listen.text import http_url
@@ -146,7 +148,8 @@ class TodayView:
     quiet: str | None
     # The people features' sections (they talked to you, your circle): None until wired in.
     talked_to_you: tuple[Card, ...] | None = None
-    circle: tuple[str, ...] | None = None
+    circle: tuple[str, ...] | None = None  # the untouched, high priority first
+    circle_lines: tuple[str, ...] = ()  # the circle against its goal, the people helped
 
 
 class TodayCache:
@@ -195,7 +198,15 @@ def today(store: app.Store, settings: WebSettings) -> TodayView:
         circle=(
             tuple(u.name for u in digest.circle.untouched) if digest.circle is not None else None
         ),
+        circle_lines=circle_summary(digest.circle) if digest.circle is not None else (),
     )
+
+
+def circle_summary(report: CircleReport) -> tuple[str, ...]:
+    """What the digest's "Your circle" says first: this week against the goal, then whom you
+    did good for and how."""
+    helped = tuple(f"{p.name}: {', '.join(p.how)}" for p in report.helped)
+    return (circle_line(report), helped_line(report), *helped)
 
 
 # -- Contact ------------------------------------------------------------------------------------
