@@ -138,6 +138,7 @@ class DigestConfig:
     response_window_days: int = 3
     cold_after_days: int = 14
     score_window_days: int = 30
+    explore_share: float = 0.1  # of each section's slots: posts the model is unsure about
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +367,7 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "digest.response_window_days": (1, 3650),
     "digest.cold_after_days": (1, 3650),
     "digest.score_window_days": (1, 3650),
+    "digest.explore_share": (0, 0.5),
     "email.port": (1, 65535),
 }
 

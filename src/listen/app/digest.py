@@ -71,6 +71,7 @@ def daily_digest(
         now=now,
         since=now - since,
         top=config.digest.top,
+        explore_share=config.digest.explore_share,
     )
     if digest.empty and digest.quiet is not None:  # say why, when posts were collected
         collected, newest_at = store.contact_posts_collected()
