@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -574,21 +575,9 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     from listen.store import Store
 
     sizes = ctx.sizes
-    folder = ctx.tmp / ("digest" if engagement_days is None else f"digest-{engagement_days}d")
-    folder.mkdir()
-    db_path = folder / "listen.db"
-    with timed() as build:
-        bench_data.build_large_db(
-            db_path,
-            ctx.corpus,
-            posts=sizes.digest_posts,
-            contacts=sizes.digest_contacts,
-            engagements=sizes.digest_engagements,
-            classified_days=3,
-            shown_days=30,
-            engagement_days=engagement_days,
-        )
-    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    name = "digest" if engagement_days is None else f"digest-{engagement_days}d"
+    db_path, build = scale_db(ctx, name, classified_days=3, engagement_days=engagement_days)
+    folder = db_path.parent
     config_path = folder / "config.toml"
     config_path.write_text("[digest]\ntop = 10\n", encoding="utf-8")
     now = EPOCH.isoformat()
@@ -599,6 +588,7 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     rss = max(r[1] for r in runs)
     if engagement_days is None:
         ctx.cache["digest_rss"] = (rss, wall, runs[0][2])
+        ctx.cache["digest_db"] = db_path  # the web rows read the same database
 
     # The statements a digest runs, and how SQLite plans each one.
     with Store.open(db_path) as store:
@@ -647,6 +637,27 @@ def digest_at_scale(ctx: Context, *, engagement_days: int | None) -> None:
     )
 
 
+def scale_db(ctx: Context, name: str, **extra: Any) -> tuple[Path, list[float]]:
+    """The digest-sized database (posts, contacts, engagements, 30 days of digests) built in
+    its own folder, with `extra` for `build_large_db`; and how long building it took."""
+    sizes = ctx.sizes
+    folder = ctx.tmp / name
+    folder.mkdir()
+    db_path = folder / "listen.db"
+    with timed() as build:
+        bench_data.build_large_db(
+            db_path,
+            ctx.corpus,
+            posts=sizes.digest_posts,
+            contacts=sizes.digest_contacts,
+            engagements=sizes.digest_engagements,
+            shown_days=30,
+            **extra,
+        )
+    print(f"  built the {sizes.digest_posts:,}-post database in {build[0]:.1f} s", flush=True)
+    return db_path, build
+
+
 def _plan_table(line: str, sql: str) -> str:
     """The table a plan line reads: its alias resolved against the statement's FROM/JOINs."""
     name = line.split()[1]
@@ -683,6 +694,148 @@ def bench_follows(ctx: Context) -> None:
     )
 
 
+def bench_people(ctx: Context) -> None:
+    """`listen contacts show` and the circle on the digest's database grown with 200,000 of
+    people's interactions with the user, and a month of posts classified (as `listen run`
+    leaves them): in process, warm (what the web app pays per page), and `listen contacts
+    show` as a user runs it."""
+    from listen import app
+    from listen.config import Config
+    from listen.store import Store
+
+    sizes = ctx.sizes
+    interactions = 200_000 if sizes.digest_posts >= 1_000_000 else 4_000
+    db_path, build = scale_db(ctx, "people", classified_days=30, interactions=interactions)
+    config = Config()
+    with Store.open(db_path) as store:
+        name = _busiest_contact(store)
+        story_times, circle_times = [], []
+        for _ in range(5):
+            with timed() as took:
+                story = app.contact_story(config, store, name, now=EPOCH)
+            story_times.append(took[0])
+        for _ in range(3):
+            with timed() as took:
+                circle = app.circle_report(config, store, now=EPOCH)
+            circle_times.append(took[0])
+        with store.traced_statements() as statements:
+            app.contact_story(config, store, name, now=EPOCH)
+            app.circle_report(config, store, now=EPOCH)
+        scans = [
+            line
+            for sql in statements
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+            for line in store.query_plan(sql)
+            if line.startswith("SCAN")
+            and _plan_table(line, sql) in (*DIGEST_TABLES, "interactions")
+        ]
+    argv = [*listen_command(), "--db", str(db_path), "contacts", "show", name]
+    argv += ["--now", EPOCH.isoformat()]
+    cli_wall, cli_rss, _ = run_measured(argv)
+    story_ms, circle_ms = statistics.median(story_times), statistics.median(circle_times)
+    scale = (
+        f"{sizes.digest_posts:,} posts, {sizes.digest_contacts:,} contacts,"
+        f" {interactions:,} interactions"
+    )
+    figures = {
+        "interactions": interactions,
+        "timeline": len(story.timeline),
+        "circle_this_week": circle.week_count,
+        "untouched": circle.untouched_total,
+        "full_scans": scans,
+        "build_seconds": build[0],
+    }
+    ctx.add(
+        Row(
+            f"contacts show ({scale})",
+            f"{fmt_seconds(story_ms)} warm;"
+            f" {fmt_seconds(cli_wall)} as a command ({cli_rss / 2**20:.0f} MiB)",
+            "—",
+            "—",
+            "< 200 ms",
+            story_ms < 0.2,
+            {
+                **figures,
+                "seconds": story_ms,
+                "command_seconds": cli_wall,
+                "command_peak_rss_bytes": cli_rss,
+            },
+        )
+    )
+    ctx.add(
+        Row(
+            f"circle ({scale})",
+            f"{fmt_seconds(circle_ms)} warm, {len(scans)} full scans",
+            "—",
+            "—",
+            "< 300 ms",
+            circle_ms < 0.3 and not scans,
+            {**figures, "seconds": circle_ms},
+        )
+    )
+
+
+def _busiest_contact(store: Any) -> str:
+    """The contact with the most interactions: the longest story to tell."""
+    counts: dict[str, int] = {}
+    for fact in store.recent_interactions(limit=20_000):
+        if fact.contact:
+            counts[fact.contact] = counts.get(fact.contact, 0) + 1
+    return max(sorted(counts), key=lambda name: counts[name])
+
+
+def bench_web(ctx: Context) -> None:
+    """`listen serve` on the 1M-post database, from an HTTP client: start-up, Today, search."""
+    import bench_web as web
+
+    db_path = ctx.cache.get("digest_db")
+    if db_path is None:  # run alone (`--only web`): build the same database
+        db_path, _ = scale_db(ctx, "web")
+    f = web.run(db_path, EPOCH.isoformat(), db_path.parent)
+    posts = f"{ctx.sizes.digest_posts:,} posts"
+    start_ok = f["startup_first_response_seconds"] < 1.0
+    ctx.add(
+        Row(
+            "web: `listen serve` start-up (best of 3)",
+            f"URL printed in {fmt_seconds(f['startup_url_printed_seconds'])}, first response"
+            f" to GET / in {fmt_seconds(f['startup_first_response_seconds'])}",
+            f"{fmt_seconds(f['help_seconds'])} (`listen --help`, best of 3)",
+            f"URL {f['startup_url_printed_seconds'] / f['help_seconds']:.1f}×, response"
+            f" {f['startup_first_response_seconds'] / f['help_seconds']:.1f}× --help",
+            "< 1 s",
+            start_ok,
+            f,
+        )
+    )
+    ctx.add(
+        Row(
+            f"web: Today over HTTP ({posts})",
+            f"{fmt_seconds(f['today_median_seconds'])} median of {web.TODAY_LOADS}, max"
+            f" {fmt_seconds(f['today_max_seconds'])} (digest built"
+            f" {fmt_seconds(f['today_built_seconds'])} after start)",
+            "—",
+            "—",
+            "< 150 ms",
+            f["today_median_seconds"] < 0.150,
+            f,
+        )
+    )
+    slowest = max(f["search_seconds"], key=f["search_seconds"].get)
+    ctx.add(
+        Row(
+            f"web: search over HTTP ({posts}, {len(web.SEARCHES)} queries)",
+            f"{fmt_seconds(f['search_median_seconds'])} median, slowest"
+            f" {fmt_seconds(f['search_max_seconds'])} ({slowest})",
+            "—",
+            "—",
+            "< 100 ms",
+            f["search_max_seconds"] < 0.100,
+            f,
+            "search: " + ", ".join(f"{q} {fmt_seconds(t)}" for q, t in f["search_seconds"].items()),
+        )
+    )
+
+
 SCENARIOS: dict[str, Callable[[Context], None]] = {
     "feeds": bench_feeds,
     "ingest": bench_ingest,
@@ -690,6 +843,8 @@ SCENARIOS: dict[str, Callable[[Context], None]] = {
     "digest": bench_digest,
     "memory": bench_memory,
     "follows": bench_follows,
+    "web": bench_web,
+    "people": bench_people,
 }
 
 

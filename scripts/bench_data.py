@@ -409,11 +409,13 @@ def build_large_db(
     days: int = 365,
     engagement_days: int | None = None,
     seed: int = 3,
+    interactions: int = 0,
 ) -> None:
     """A migrated listen database filled in bulk: one transaction, executemany per table.
 
     Posts span `days` days before EPOCH (a year: 1M posts from 5,000 contacts is about one
-    post per contact every two days), newest first, generated from a pool of distinct texts
+    post per contact every two days), numbered newest first but stored oldest first (rowids
+    follow collection, as in a real database), generated from a pool of distinct texts
     (varied, not identical) so building a million rows stays fast; ids, dates, contacts and
     reply links are unique per row. Engagements are on posts spread over the whole span, or
     only on posts of the last `engagement_days` days (a heavy, recent history: far more of them
@@ -436,10 +438,16 @@ def build_large_db(
     # Secondary indexes are rebuilt once at the end (much faster than a million index updates).
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        " AND tbl_name IN ('posts', 'engagements')"
+        " AND tbl_name IN ('posts', 'engagements', 'interactions')"
     ).fetchall()
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
+    # The search index's triggers likewise: one rebuild of posts_fts at the end.
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'posts'"
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
     conn.executemany(
         "INSERT INTO contacts (id, name, priority, notes, origin, created_at)"
         " VALUES (?, ?, ?, '', 'import', ?)",
@@ -476,12 +484,14 @@ def build_large_db(
     platform_offset = {name: i for i, name in enumerate(platforms)}
 
     def post_rows() -> Iterator[tuple[object, ...]]:
-        for n in range(posts):
+        # Oldest first, as collection stores them: rowids follow the time posts were collected.
+        for n in reversed(range(posts)):
             p = pool[n % len(pool)]
             # contact (and source) i has an identity on platforms[i % 4]: keep posts on it
             contact = 4 * rng.randrange(1, contacts // 4) + platform_offset[p.platform]
             created = (EPOCH - timedelta(seconds=(n * span) // posts)).isoformat()
-            reply_to = f"p{rng.randrange(n):07d}" if n and p.reply_to else None
+            older = n < posts - 1 and p.reply_to  # a reply to an older post
+            reply_to = f"p{rng.randrange(n + 1, posts):07d}" if older else None
             yield (
                 f"p{n:07d}",
                 p.platform,
@@ -564,10 +574,69 @@ def build_large_db(
             for rank in range(10)
         ),
     )
+    if interactions:
+        conn.execute(
+            "UPDATE engagements SET contact_id = (SELECT p.contact_id FROM posts p"
+            " WHERE p.id = engagements.post_id)"
+        )
+        conn.executemany(
+            "INSERT INTO interactions (platform, direction, kind, dedupe_key, contact_id,"
+            " actor_handle, actor_id, our_post, their_post, url, text, created_at, recorded_at,"
+            " detected_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            interaction_rows(interactions, contacts, days, corpus, rng),
+        )
     for _, sql in indexes:
+        conn.execute(sql)
+    if triggers:
+        conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
+    for _, sql in triggers:
         conn.execute(sql)
     conn.execute("COMMIT")
     conn.close()
     # Written with synchronous=OFF: flush now, or the first fsync of whoever opens the database
     # next (a checkpoint when `listen digest` closes it) pays for writing the whole file.
     os.sync()
+
+
+def interaction_rows(
+    count: int, contacts: int, days: int, corpus: Corpus, rng: random.Random
+) -> Iterator[tuple[object, ...]]:
+    """People's interactions with the user over `days` days before EPOCH, newest first: four in
+    five by contacts (each interaction on the platform of the contact's identity), the rest by
+    people who are not contacts (a pool a tenth as large); likes most, then replies, reposts,
+    mentions, quotes, follows; one in a hundred an introduction the user made."""
+    platforms = ("blog", "bluesky", "x", "mastodon")
+    kinds = ("like", "like", "like", "like", "reply", "reply", "repost", "mention", "quote")
+    span = days * 86400
+    for n in range(count):
+        created = (EPOCH - timedelta(seconds=(n * span) // count)).isoformat()
+        contact: int | None = rng.randrange(1, contacts + 1)
+        if n % 5 == 4:
+            contact = None
+        stranger = rng.randrange(max(1, contacts // 10))
+        platform = platforms[contact % 4] if contact else platforms[stranger % 4]
+        handle = f"handle{contact}.{platform}" if contact else f"stranger{stranger}.{platform}"
+        direction, kind = (
+            ("out", "intro") if n % 100 == 99 and contact else ("in", rng.choice(kinds))
+        )
+        makes_post = kind in ("reply", "mention", "quote")
+        their = f"i{n:07d}" if makes_post or kind == "intro" else None
+        ours = f"mine{n % 2000:05d}" if kind != "mention" else None
+        key = f"post:{their}" if makes_post else f"{kind}:{handle}:{ours or their}:{n}"
+        text = rng.choice(corpus.short_posts) if makes_post else ""
+        yield (
+            platform,
+            direction,
+            kind,
+            key,
+            contact,
+            handle,
+            "",
+            ours,
+            their,
+            f"https://example.org/{their or ours}",
+            text,
+            created,
+            created,
+            "manual" if kind == "intro" else "notification",
+        )

@@ -399,9 +399,12 @@ def parseable_feeds() -> list[Path]:
 
 
 def snapshot(db: Path) -> set[tuple[object, ...]]:
+    """Rows to compare across runs; a post dated when first seen compares by that fact."""
     with sqlite3.connect(db) as conn:
         posts = conn.execute(
-            "SELECT id, url, title, text, created_at, contact_id FROM posts"
+            "SELECT id, url, title, text,"
+            " CASE WHEN date_estimated THEN 'first seen' ELSE created_at END, contact_id"
+            " FROM posts"
         ).fetchall()
         engagements = conn.execute("SELECT id, post_id, kind FROM engagements").fetchall()
     return set(posts) | {("engagement", *e) for e in engagements}
@@ -431,8 +434,6 @@ def secrets_stay_out(root: Path, server: FaultServer) -> tuple[str, bool, Worksp
 
 
 # -- issue 13: data that must be neither lost nor doubled ----------------------------------------
-
-TWITTER = ROOT / "tests" / "data" / "twitter"
 
 
 def atom(entries: list[tuple[str, str, str]]) -> bytes:
@@ -555,9 +556,9 @@ def undated_and_future(root: Path, server: FaultServer) -> tuple[str, bool, Work
 
 def x_second_page_fails(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
     """@Twitter's recorded timeline: page 1, then page 2 answers 503 once."""
-    user = json.loads((TWITTER / "get_user.json").read_text())[0]["body"]
-    page1 = json.loads((TWITTER / "get_users_tweets.json").read_text())[0]["body"]
-    page2 = json.loads((TWITTER / "twarc-csv_two_tweets.jsonl").read_text().splitlines()[0])
+    user = json.loads(read_data("twitter/get_user.json"))[0]["body"]
+    page1 = json.loads(read_data("twitter/get_users_tweets.json"))[0]["body"]
+    page2 = json.loads(read_data("twitter/twarc-csv_two_tweets.jsonl").decode().splitlines()[0])
     failures = [1]
 
     def timeline(request: FaultRequest, wire: Wire) -> None:
@@ -605,6 +606,195 @@ def unwritable_log(root: Path, server: FaultServer) -> tuple[str, bool, Workspac
         ok,
         ws,
     )
+
+
+# -- inbound interactions (people, issue 16) ----------------------------------------------------
+
+BLUESKY_DATA = "bluesky/appview_"
+VIEWER_DID = "did:plc:nkjx3ufzu6baprhrf474eltp"  # whose notifications the recordings are
+
+
+def _json_route(body: object, status: int = 200, seen: list[str] | None = None) -> Behaviour:
+    """Answer JSON; note the Authorization header each request carried (in `seen`)."""
+
+    def behaviour(request: FaultRequest, wire: Wire) -> None:
+        if seen is not None:
+            seen.append(f"{request.path} {request.headers.get('authorization', '-')[:6]}")
+        payload = json.dumps(body).encode()
+        respond(status, payload, {"Content-Type": "application/json"})(request, wire)
+
+    return behaviour
+
+
+def _bluesky_inbound(
+    server: FaultServer, prefix: str, notifications: object, seen: list[str], likes: int = 200
+) -> str:
+    """An AppView + PDS under `prefix`: a session, notifications (or an error status), the
+    viewer's post and its recorded listings (getLikes answers `likes`)."""
+    base = server.base_url + prefix
+    thread = json.loads(read_data(BLUESKY_DATA + "getPostThread.json"))
+    notes = json.loads(read_data(BLUESKY_DATA + "listNotifications.json"))
+    liked = next(n["reasonSubject"] for n in notes["notifications"] if n["reason"] == "like")
+    view = {**thread["thread"]["post"], "uri": liked, "quoteCount": 0}  # relabelled (hand-made)
+    jwt = "e30.eyJzdWIiOiJkaWQ6cGxjOm1lIiwiZXhwIjo0MTAyNDQ0ODAwfQ.c2ln"  # unsigned, far expiry
+    document = json.loads(read_data("bluesky/atproto-sdk_did_doc.json"))["didDoc"]
+    document["service"][0]["serviceEndpoint"] = base + "/pds"
+    session = {
+        "accessJwt": jwt,
+        "refreshJwt": jwt,
+        "handle": "alice.test",
+        "did": VIEWER_DID,
+        "didDoc": document,
+        "active": True,
+    }
+    listings = {
+        "getLikes": (json.loads(read_data(BLUESKY_DATA + "getLikes_viewer.json")), likes),
+        "getRepostedBy": (json.loads(read_data(BLUESKY_DATA + "getRepostedBy.json")), 200),
+        "getPostThread": (thread, 200),
+    }
+    routes: dict[str, Behaviour] = {
+        "/xrpc/com.atproto.identity.resolveHandle": _json_route({"did": VIEWER_DID}, seen=seen),
+        "/xrpc/com.atproto.server.createSession": _json_route(session, seen=seen),
+        "/pds/xrpc/app.bsky.notification.listNotifications": (
+            _json_route(notifications, seen=seen)
+            if not isinstance(notifications, int)
+            else _json_route({"error": "ExpiredToken"}, notifications, seen)
+        ),
+        "/xrpc/app.bsky.feed.getAuthorFeed": _json_route({"feed": [{"post": view}]}, seen=seen),
+        "/pds/xrpc/com.atproto.repo.listRecords": _json_route({"records": []}, seen=seen),
+        "/xrpc/com.atproto.repo.listRecords": _json_route({"records": []}, seen=seen),
+    }
+    for name, (body, status) in listings.items():
+        routes[f"/xrpc/app.bsky.feed.{name}"] = _json_route(body, status, seen)
+    for path, behaviour in routes.items():
+        server.add(prefix + path, behaviour)
+    return base
+
+
+def _people_workspace(root: Path, server: FaultServer, base: str) -> Workspace:
+    ws = Workspace(root, server, {}, {}, control=False)
+    ws.config.write_text(
+        "[collect]\ninbound_days = 3650\n[blog]\nenabled = false\n[x]\nenabled = false\n"
+        f'[mastodon]\nenabled = false\n[bluesky]\nhandle = "alice.test"\nbase_url = "{base}"\n'
+        f'pds_url = "{base}"\nplc_url = "{base}/plc"\n',
+        encoding="utf-8",
+    )
+    return ws
+
+
+def _interaction_counts(ws: Workspace) -> tuple[int, int]:
+    ((total, distinct),) = ws.sql(
+        "SELECT count(*), count(DISTINCT platform || kind || actor_id || coalesce(our_post, '')"
+        " || coalesce(their_post, '')) FROM interactions"
+    )
+    return int(str(total)), int(str(distinct))
+
+
+def bluesky_notifications_401(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    seen: list[str] = []
+    ws = _people_workspace(root, server, _bluesky_inbound(server, "/p401", 401, seen))
+    run = ws.listen("run", env={"LISTEN_BLUESKY_APP_PASSWORD": SECRET})
+    status = ws.listen("status")
+    stored, distinct = _interaction_counts(ws)
+    ws.compared = (0, stored - distinct)
+    note = "notifications refused (HTTP 401" in " ".join(status.stdout.split())
+    tokens = [line.split()[0].rsplit("/", 1)[1] for line in seen if not line.endswith(" -")]
+    ok = (
+        run.returncode == 0
+        and stored > 0
+        and note
+        and tokens == ["app.bsky.notification.listNotifications"]
+    )
+    observed = (
+        f"exit {run.returncode}; {stored} interactions from public listings; status note:"
+        f" {note}; token sent to: {', '.join(tokens) or 'nowhere'}"
+    )
+    return observed, ok, ws
+
+
+def bluesky_two_paths(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    seen: list[str] = []
+    notes = json.loads(read_data(BLUESKY_DATA + "listNotifications.json"))
+    ws = _people_workspace(root, server, _bluesky_inbound(server, "/p2", notes, seen))
+    first = ws.listen("run", env={"LISTEN_BLUESKY_APP_PASSWORD": SECRET})
+    before = _interaction_counts(ws)[0]
+    ws.sql("UPDATE sources SET next_poll_at = NULL")
+    second = ws.listen("run")  # no app password now: the public listings
+    stored, distinct = _interaction_counts(ws)
+    ws.compared = (0, stored - distinct)
+    ((uncollected,),) = ws.sql(
+        "SELECT count(*) FROM interaction_log WHERE our_post IS NOT NULL"
+        " AND our_post NOT IN (SELECT id FROM posts)"
+    )
+    ok = (first.returncode, second.returncode) == (0, 0) and stored == distinct and before > 0
+    observed = (
+        f"exits {first.returncode}, {second.returncode}; {before} by notification, "
+        f"{stored} after the public pass ({stored - distinct} twice); {uncollected} on "
+        "posts never collected"
+    )
+    return observed, ok and int(str(uncollected)) > 0, ws
+
+
+def bluesky_deleted(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    seen: list[str] = []
+    notes = json.loads(read_data(BLUESKY_DATA + "listNotifications.json"))
+    gone = notes["notifications"][0]["author"]
+    gone.update(handle="handle.invalid")  # an account deleted since (hand-made)
+    notes["notifications"].append({"reason": "like", "author": {"handle": "handle.invalid"}})
+    base = _bluesky_inbound(server, "/pdel", notes, seen, likes=400)
+    ws = _people_workspace(root, server, base)
+    first = ws.listen("run", env={"LISTEN_BLUESKY_APP_PASSWORD": SECRET})
+    ws.sql("UPDATE sources SET next_poll_at = NULL")
+    second = ws.listen("run")  # public: getLikes of a deleted post answers 400
+    stored, distinct = _interaction_counts(ws)
+    ws.compared = (0, stored - distinct)
+    errors = ws.sql("SELECT count(*) FROM sources WHERE last_error IS NOT NULL")[0][0]
+    ok = (first.returncode, second.returncode) == (0, 0) and errors == 0 and stored > 0
+    observed = (
+        f"exits {first.returncode}, {second.returncode}; {stored} stored, the deleted "
+        f"account's by DID, the nameless one skipped; source errors: {errors}"
+    )
+    return observed, ok and "Traceback" not in first.stderr + second.stderr, ws
+
+
+def mastodon_notifications_401(root: Path, server: FaultServer) -> tuple[str, bool, Workspace]:
+    seen: list[str] = []
+    two = "117020566092212359"  # mastodonpy_test_2: their recorded status, admin's reply
+    reply_file = json.loads(read_data("mastodon/status_reply.json"))
+    status = {**reply_file[0]["body"], "replies_count": 1, "favourites_count": 1}
+    liked_by = json.loads(read_data("mastodon/status_favourited_by.json"))[2]["body"]
+    context = {"ancestors": [], "descendants": [reply_file[2]["body"]]}  # hand-made envelope
+    routes = {
+        "/api/v1/notifications": _json_route({"error": "The access token is invalid"}, 401, seen),
+        f"/api/v1/accounts/{two}/statuses": _json_route([status], seen=seen),
+        f"/api/v1/statuses/{status['id']}/favourited_by": _json_route(liked_by, seen=seen),
+        f"/api/v1/statuses/{status['id']}/context": _json_route(context, seen=seen),
+        "/api/v1/accounts/lookup": _json_route({"id": two}, seen=seen),
+        "/api/v1/favourites": _json_route([], seen=seen),
+    }
+    for path, behaviour in routes.items():
+        server.add(path, behaviour)
+    host = server.base_url.split("://", 1)[1]
+    ws = Workspace(root, server, {}, {}, control=False)
+    ws.config.write_text(
+        "[collect]\ninbound_days = 3650\n[blog]\nenabled = false\n[x]\nenabled = false\n"
+        '[bluesky]\nenabled = false\n[mastodon]\nscheme = "http"\n'
+        f'account = "mastodonpy_test_2@{host}"\n',
+        encoding="utf-8",
+    )
+    run = ws.listen("collect", env={"LISTEN_MASTODON_ACCESS_TOKEN": SECRET})
+    status_out = ws.listen("status").stdout
+    stored, distinct = _interaction_counts(ws)
+    ws.compared = (0, stored - distinct)
+    tokens = sorted({line.split()[0] for line in seen if not line.endswith(" -")})
+    note = "notifications refused (HTTP 401" in " ".join(status_out.split())
+    public = [t for t in tokens if t.endswith(("/favourited_by", "/context"))]
+    ok = run.returncode == 0 and stored == 2 and note and not public
+    observed = (
+        f"exit {run.returncode}; {stored} from favourited_by/context; note: {note}; "
+        f"token on the public listings: {len(public)} (refused once, not sent again)"
+    )
+    return observed, ok, ws
 
 
 SCENARIOS: list[tuple[str, str, Scenario]] = [
@@ -751,6 +941,26 @@ SCENARIOS: list[tuple[str, str, Scenario]] = [
     ("two posts in the same second", "kept in order (ms kept)", same_second),
     ("undated post, post dated 2999", "dated when seen, flagged", undated_and_future),
     ("listen.log is a directory", "exit 0, one line on stderr", unwritable_log),
+    (
+        "Bluesky notifications answer 401",
+        "public listings read; status note; token to the PDS only",
+        bluesky_notifications_401,
+    ),
+    (
+        "one like seen by notification and by getLikes",
+        "stored once; posts never collected kept",
+        bluesky_two_paths,
+    ),
+    (
+        "deleted account; deleted post (getLikes 400)",
+        "exit 0, no source error, the rest kept",
+        bluesky_deleted,
+    ),
+    (
+        "Mastodon notifications answer 401",
+        "public listings read; status note; token to own instance",
+        mastodon_notifications_401,
+    ),
 ]
 
 

@@ -53,10 +53,12 @@ def run_listen(
 
 
 def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Posts and engagements as comparable rows (without collection timestamps)."""
+    """Posts and engagements as comparable rows (without collection timestamps, so a post
+    dated when first seen compares by that fact, not by the moment)."""
     with sqlite3.connect(db) as conn:
         posts = conn.execute(
-            "SELECT p.id, p.platform, p.url, p.title, p.text, p.created_at, p.author_handle,"
+            "SELECT p.id, p.platform, p.url, p.title, p.text,"
+            " CASE WHEN p.date_estimated THEN 'first seen' ELSE p.created_at END, p.author_handle,"
             " p.kind, c.name FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id ORDER BY p.id"
         ).fetchall()
         engagements = conn.execute(

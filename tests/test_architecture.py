@@ -34,6 +34,18 @@ def test_the_cli_reaches_data_only_through_the_application_layer() -> None:
     assert not {m for m in imports if m == "sqlite3" or m.startswith("listen.store")}
 
 
+def test_the_web_app_reaches_data_only_through_the_application_layer() -> None:
+    """Every module of listen.web: `listen.app`'s functions, never the store or SQL."""
+    modules = sorted((SRC / "web").glob("*.py"))
+    assert len(modules) >= 5
+    for path in modules:
+        imports = imported_modules(path)
+        reaching = {
+            m for m in imports if m.startswith(("listen.store", "sqlite")) or m == "sqlite3"
+        }
+        assert reaching == set(), path.name
+
+
 @pytest.mark.parametrize("module", ["sqlite3", "sqlite_utils"])
 def test_only_the_store_package_speaks_sql(module: str) -> None:
     users = [
@@ -77,6 +89,17 @@ def test_planners_and_scorers_are_pure(module: str) -> None:
     assert not {m for m in imports if m.startswith(reaching_out)}
 
 
+def test_every_feed_goes_through_one_parser() -> None:
+    """Issue 14.5: blog, Mastodon RSS and comment feeds all call `collectors.feeds.parse_feed`;
+    only it reaches feedparser or the fast path."""
+    reaching = {
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if {"feedparser", "listen.collectors.fastfeed"} & imported_modules(p)
+    }
+    assert reaching == {"collectors/feeds.py"}
+
+
 def test_every_dependency_is_imported_somewhere() -> None:
     import re
     import tomllib
@@ -91,6 +114,23 @@ def test_every_dependency_is_imported_somewhere() -> None:
         for requirement in project["project"]["dependencies"]
     ]
     assert [name for name in declared if name.lower() not in used] == []
+
+
+def test_each_recording_is_kept_once() -> None:
+    """Issue 14.6: a recording the demo ships is not copied into tests/data (tests read it
+    from the package through tests.helpers.data_path)."""
+    import hashlib
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {
+            hashlib.sha256(p.read_bytes()).hexdigest(): str(p.relative_to(folder))
+            for p in folder.rglob("*")
+            if p.is_file() and p.name != "README"
+        }
+
+    shipped = digests(SRC / "demo" / "data")
+    tests = digests(SRC.parents[1] / "tests" / "data")
+    assert sorted(tests[d] for d in tests.keys() & shipped.keys()) == []
 
 
 MAX_FUNCTION_LINES = 60

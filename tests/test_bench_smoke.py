@@ -47,3 +47,17 @@ def test_quick_benchmark_runs_every_scenario(tmp_path: Path) -> None:
     assert rows["digest"]["figures"]["query_plans"]
     assert report["machine"]["nproc"] >= 1
     assert "| scenario | listen | baseline | ratio | target | result |" in done.stdout
+
+
+def test_feed_parser_benchmark_runs_and_both_parsers_store_the_same_posts() -> None:
+    """`scripts/bench_feed_parsers.py --quick` (20 feeds): the three ways of polling run, and
+    feedparser alone (in its process pool) stores exactly the posts the shipped path does."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_feed_parsers.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "(b) and (c) stored the same posts, field for field: yes" in done.stdout
+    assert "| (b) feedparser alone, 2-process pool |" in done.stdout

@@ -84,7 +84,10 @@ def test_score_after_taking_part(tmp_path: Path) -> None:
         db, "score", "--now", "2024-05-31T12:00:00Z", "--platform", "bluesky", "--format", "json"
     )
     assert code == 0
-    (score,) = json.loads(out)
+    document = json.loads(out)
+    (score,) = document["scores"]
+    # a comment on Ann's question: one person in the circle this week, and one helped (answered)
+    assert document["people"]["circle_this_week"] == 1 and document["people"]["helped"] == 1
     # one shown post, commented on: response 25; one comment: depth 25; Ann posted and was
     # engaged: breadth 25; 1 active day of 30: consistency 25/30
     assert score["response"] == 25 and score["depth"] == 25 and score["breadth"] == 25
@@ -93,6 +96,7 @@ def test_score_after_taking_part(tmp_path: Path) -> None:
     code, text = run(db, "score", "--now", "2024-05-31T12:00:00Z", "--window", "7d")
     assert "bluesky    79/100" in text
     assert "1/7 active days" in text
+    assert "people    1/50 this week" in text
 
 
 def test_bad_options_are_usage_errors(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from listen.cli import cli
 from listen.clock import utcnow
 from listen.store import Store
-from listen.types import Engagement, Post
+from listen.types import Engagement, Interaction, Post
 from tests.collectors.follows_replay import ALICE, TOKEN, serve_bluesky, serve_mastodon, serve_x
 from tests.helpers import add_contact_posts, sql
 
@@ -189,7 +189,7 @@ def test_prioritize_proposes_then_applies(tmp_path: Path, httpserver: HTTPServer
             now=now,
         )
     shown = invoke(tmp_path, httpserver, "contacts", "prioritize")
-    assert "Ann: 2 → 3 (1 engagements)" in shown.stdout and "Quiet: 2 → 1" in shown.stdout
+    assert "Ann: 2 → 3 (1 interaction)" in shown.stdout and "Quiet: 2 → 1" in shown.stdout
     assert "--yes" in shown.stdout
     assert sql(tmp_path / "l.db", "SELECT name, priority FROM contacts ORDER BY name") == [
         ("Ann", 2),
@@ -200,3 +200,21 @@ def test_prioritize_proposes_then_applies(tmp_path: Path, httpserver: HTTPServer
         ("Ann", 3),
         ("Quiet", 1),
     ]
+
+
+def test_prioritize_counts_what_contacts_do_for_you(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """A contact who only replies to and likes your posts is close, not untouched."""
+    now = utcnow()
+    with Store.open(tmp_path / "l.db") as store:
+        store.upsert_contact("Fan", identities=[("bluesky", "fan.bsky.social")])
+        store.upsert_contact("Stranger", identities=[("bluesky", "far.bsky.social")])
+        store.insert_interactions(
+            [
+                Interaction("bluesky", "reply", "fan.bsky.social", their_post="at://fan/1"),
+                Interaction("bluesky", "like", "fan.bsky.social", our_post="at://me/1"),
+            ],
+            now=now,
+        )
+    shown = invoke(tmp_path, httpserver, "contacts", "prioritize")
+    assert "Fan: 2 → 3 (2 interactions)" in shown.stdout
+    assert "Stranger: 2 → 1" in shown.stdout

@@ -107,7 +107,7 @@ def test_a_new_mark_replaces_the_previous_manual_engagement(db: Path) -> None:
         later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()  # marks are dated now
         code, out = invoke(db, "score", "--platform", "bluesky", "--format", "json", "--now", later)
         assert code == 0, out
-        return dict(json.loads(out)[0]["engagements_by_kind"])
+        return dict(json.loads(out)["scores"][0]["engagements_by_kind"])
 
     invoke(db, "mark", post, "comment")
     invoke(db, "mark", post, "like")  # a correction: it was only a like

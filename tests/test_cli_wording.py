@@ -45,7 +45,7 @@ def test_a_platform_given_twice_is_scored_once(tmp_path: Path) -> None:
         cli, ["--db", db, "score", "--platform", "x", "--platform", "x", "--format", "json"]
     )
     assert result.exit_code == 0, result.output
-    assert [s["platform"] for s in json.loads(result.output)] == ["x"]
+    assert [s["platform"] for s in json.loads(result.output)["scores"]] == ["x"]
 
 
 def test_linkedin_file_with_a_binary_header_is_one_printable_line(tmp_path: Path) -> None:

@@ -74,3 +74,12 @@ def test_an_idle_run_loads_no_model(tmp_path: Path) -> None:
     assert stdout.strip().endswith("[]"), stdout + stderr
     with Store.open(db) as store:
         assert store.count("runs") == 2 and store.last_run().status == "ok"  # type: ignore[union-attr]
+
+
+def test_the_cli_loads_no_web_framework_until_serving() -> None:
+    code = (
+        "import sys, listen.cli\n"
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines()[0] == "[]"

@@ -272,7 +272,12 @@ def test_score_fits_a_60_column_terminal(tmp_path: Path):
     assert max(len(line) for line in narrow.splitlines()) <= 60, narrow
     assert max(len(line) for line in wide.splitlines()) > 60  # the same text, not cut
     assert narrow.split() == wide.split()
-    assert all(line.startswith("          ") for line in narrow.splitlines()[1:])
+    labels = ("bluesky ", "people ")  # each block's first line; the rest wrap under it
+    assert all(line.startswith(("          ", *labels)) for line in narrow.splitlines())
+    assert [line.split()[0] for line in narrow.splitlines() if line[0] != " "] == [
+        "bluesky",
+        "people",
+    ]
 
 
 def test_short_times_keep_the_year_when_it_is_not_this_one():

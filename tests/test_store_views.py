@@ -109,7 +109,7 @@ def test_views_arrive_by_migration_on_an_existing_database(tmp_path: Path) -> No
     views = sqlite3.connect(path).execute(
         "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"
     )
-    assert [v[0] for v in views] == ["activity", "opportunities"]
+    assert [v[0] for v in views] == ["activity", "circle", "interaction_log", "opportunities"]
 
 
 def copy_rows(old: Store, source: Path) -> None:

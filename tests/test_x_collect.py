@@ -23,6 +23,8 @@ def write_config(tmp_path: Path, server: HTTPServer, cap: int, unit: str = "requ
     path = tmp_path / "config.toml"
     path.write_text(
         f"""
+[collect]
+inbound = false  # these tests count the reads of contacts' and your own tweets
 [blog]
 enabled = false
 [bluesky]

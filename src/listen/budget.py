@@ -33,7 +33,7 @@ class XPollCandidate:
     """One X source as the planner sees it; costs are in the budget's unit (micro-dollars)."""
 
     source_id: int
-    kind: str = "author"  # author | self
+    kind: str = "author"  # author | self | inbound (your mentions)
     priority: int = 2
     due: bool = True
     minimum: int = 1  # what a poll needs to make any progress
@@ -42,7 +42,9 @@ class XPollCandidate:
 
     @property
     def weight(self) -> float:
-        return SELF_WEIGHT if self.kind == "self" else PRIORITY_WEIGHTS.get(self.priority, 2.0)
+        if self.kind in ("self", "inbound"):  # your activity, and who talks to you
+            return SELF_WEIGHT
+        return PRIORITY_WEIGHTS.get(self.priority, 2.0)
 
     @property
     def allowance(self) -> int:

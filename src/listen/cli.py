@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,6 +31,13 @@ from listen.cron import Schedule, crontab, listen_command, systemd_units
 from listen.digest.render import render, render_scores_text, render_text, score_to_dict
 from listen.errors import ConfigError, InputError, ListenError, LockHeld
 from listen.logfile import FILE_ONLY, attach_log_file, configure_logging
+from listen.people.render import (
+    circle_text,
+    people_score_text,
+    people_score_to_dict,
+    story_text,
+    story_to_dict,
+)
 from listen.redact import Redactor
 from listen.text import clean_name, one_line
 from listen.types import PLATFORMS, RunSummary, SourceOutcome
@@ -39,6 +47,7 @@ ProgressTask = Callable[..., None]
 if TYPE_CHECKING:
     from listen.facts import RecentPost, RunRecord, Suggestion
     from listen.health import SourceHealth
+    from listen.web.settings import WebSettings
 
 EXIT_OK = 0
 EXIT_SOURCES_FAILED = 1
@@ -267,6 +276,10 @@ def render_run_summary(
     console.print(
         f"{len(outcomes)} sources polled in {seconds:.1f}s, {received / 1024:.0f} KiB received."
     )
+    inbound = {p: sum(o.new_interactions for o in outcomes if o.platform == p) for p in PLATFORMS}
+    if any(inbound.values()):
+        parts = ", ".join(f"{p} {n}" for p, n in inbound.items() if n)
+        console.print(f"{sum(inbound.values())} new interactions with you ({parts}).")
     by_error: dict[tuple[str, str], list[SourceOutcome]] = {}
     for outcome in summary.failed:
         by_error.setdefault((outcome.platform, outcome.error or ""), []).append(outcome)
@@ -343,16 +356,16 @@ def _excerpt(text: str, limit: int) -> str:
 
 @cli.command()
 @click.argument("post")
-@click.argument(
-    "label", metavar="LABEL", type=click.Choice(["comment", "share", "like", "skip", "done"])
-)
+@click.argument("label", metavar="LABEL", type=click.Choice(app.MARK_LABELS))
 @click.pass_obj
 def mark(obj: AppContext, post: str, label: str) -> None:
     """Say what you did with POST (its id, or its link as the digest shows it).
 
-    LABEL is comment, share, like, done (you took part some other way) or skip (not worth it).
+    LABEL is comment, share, like, done (you took part some other way), skip (not worth it),
+    irrelevant (it should not have been suggested) or intro (you introduced its author to
+    someone). A reply to you listed under "They talked to you" is answered by marking its
+    link comment or done.
     """
-
     post_id = app.mark_post(obj.store, post, label)
     click.echo(f"Marked {clean_name(post_id)} as {label}.")  # ids come from feeds: untrusted
 
@@ -561,6 +574,58 @@ def contacts_list(obj: AppContext, fmt: str) -> None:
     console.print(table)
 
 
+@contacts.command("show")
+@click.argument("name")
+@text_or_json
+@click.option(
+    "--limit",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Timeline entries to show.",
+)
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def contacts_show(obj: AppContext, name: str, fmt: str, limit: int, now_text: str | None) -> None:
+    """One contact's story: identities, a timeline both ways, months, and the next step."""
+    now = parse_now(now_text)
+    story = app.contact_story(obj.config, obj.reading_store, name, now=now, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(story_to_dict(story), indent=2, ensure_ascii=False))
+        return
+    width = shutil.get_terminal_size((0, 0)).columns or 100
+    click.echo(story_text(story, now=now, width=width), nl=False)
+
+
+@contacts.command("suggest")
+@text_or_json
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many people to list.",
+)
+@click.pass_obj
+def contacts_suggest(obj: AppContext, fmt: str, limit: int) -> None:
+    """People who engage with you but are not contacts, most engaged first."""
+    found = app.suggest_contacts(obj.reading_store, limit=limit)
+    if fmt == "json":
+        rows = [
+            {**asdict(s), "last_at": s.last_at.isoformat() if s.last_at else None} for s in found
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("Nobody outside your contacts has engaged with you lately.")
+        return
+    for s in found:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(s.kinds.items()))
+        who = clean_name(s.display_name or s.handle)
+        click.echo(f"{who} ({s.platform} {clean_name(s.handle)}): {s.interactions} ({kinds})")
+        click.echo(f"  {one_line(s.command)}")
+
+
 @contacts.command("remove")
 @click.argument("name")
 @click.pass_obj
@@ -629,9 +694,16 @@ def _import_follows(
             click.echo(f"\r{done:,}{f' / {total:,}' if total else ''} follows", nl=False, err=True)
 
     report = app.import_follows(
-        obj.config, obj.store, platform, account, list_id=list_id, dry_run=dry_run, yes=yes,
-        confirm=confirm, on_page=progress,
-    )  # fmt: skip
+        obj.config,
+        obj.store,
+        platform,
+        account,
+        list_id=list_id,
+        dry_run=dry_run,
+        yes=yes,
+        confirm=confirm,
+        on_page=progress,
+    )
     if sys.stderr.isatty():
         click.echo("", err=True)
     render_follows_import(report)
@@ -702,10 +774,12 @@ def contacts_split(obj: AppContext, name: str, platform: str) -> None:
 @click.option("--yes", is_flag=True, help="Apply the proposed priorities.")
 @click.pass_obj
 def contacts_prioritize(obj: AppContext, yes: bool) -> None:
-    """Propose priority 3 for the people you engage with most and 1 for those you never did."""
+    """Propose priority 3 for the people you interact with most (both ways) and 1 for those
+    you never touched."""
     changes = app.propose_priorities(obj.store)
     for c in changes:
-        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} engagements)")
+        times = "interaction" if c.engagements == 1 else "interactions"
+        click.echo(f"{c.name}: {c.current} → {c.proposed} ({c.engagements} {times})")
     if not changes:
         click.echo("Priorities already match what you do.")
     elif yes:
@@ -842,16 +916,16 @@ def render_source_health(console: Console, sources: Sequence[SourceHealth]) -> N
         )
     console.print(table)
     for s in sources:
-        if not (s.alert or s.last_error or s.backlog):
+        if not (s.alert or s.last_error or s.backlog or s.note):
             continue
         last_error = f"last error: {s.last_error}" if s.last_error else None
-        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog) if p)
+        problem = "; ".join(one_line(p) for p in (s.alert, last_error, s.backlog, s.note) if p)
         label = escape(_source_label(s))
         console.print(f"[red]![/red] {label}: {escape(_excerpt(problem, 300))}")
 
 
 def _source_label(source: SourceHealth, *, with_platform: bool = True) -> str:
-    kind = f" ({source.kind})" if source.kind in ("self", "comments") else ""
+    kind = f" ({source.kind})" if source.kind in ("self", "comments", "inbound") else ""
     target = one_line(source.target)
     if not with_platform:  # in the table, under a platform heading: the scheme is noise
         target = target.removeprefix("https://").removeprefix("http://")
@@ -1008,19 +1082,26 @@ def score(
     """Participation score per platform (0-100) with its components and trend."""
 
     window = parse_duration(window_text, "--window") if window_text else None
+    now = parse_now(now_text)
     scores = app.participation(
         obj.config,
         obj.reading_store,
-        now=parse_now(now_text),
+        now=now,
         window=window,
         platforms=list(dict.fromkeys(platforms)) or None,  # `--platform x --platform x`: once
     )
+    people = app.people_score(obj.config, obj.reading_store, now=now, window=window)
     if fmt == "json":
-        click.echo(json.dumps([score_to_dict(s) for s in scores], indent=2))
+        document = {
+            "scores": [score_to_dict(s) for s in scores],
+            "people": people_score_to_dict(people),
+        }
+        click.echo(json.dumps(document, indent=2))
         return
 
     width = shutil.get_terminal_size((0, 0)).columns  # 0 through a pipe: lines stay whole
     click.echo(render_scores_text(scores, width=width), nl=False)
+    click.echo(people_score_text(people, width=width))
 
 
 @cli.group("import")
@@ -1073,6 +1154,29 @@ def demo_digest_and_scores(console: Console, config: Config, store: app.Store) -
     console.print("\n[bold]Participation score per platform[/bold] (last 30 days)")
     scores = app.participation(config, store, now=now + timedelta(minutes=1))
     console.print(render_scores_text(scores), markup=False, highlight=False)
+    demo_people(console, config, store, now + timedelta(minutes=1))
+
+
+def demo_people(console: Console, config: Config, store: app.Store, now: datetime) -> None:
+    """The demo's people step: the story of the contact who did most with your posts, the
+    circle, and who engages with you without being a contact."""
+    name = app.most_engaged_contact(store)
+    if name is None:
+        return
+    console.print(f"\n[bold]People[/bold]: {escape(name)}'s story (`listen contacts show`)")
+    story = app.contact_story(config, store, name, now=now, limit=12)
+    console.print(story_text(story, now=now), markup=False, highlight=False)
+    console.print("[bold]Your circle[/bold]")
+    console.print(
+        "\n".join(circle_text(app.circle_report(config, store, now=now), 100)[2:]),
+        markup=False,
+        highlight=False,
+    )
+    suggested = app.suggest_contacts(store, now=now, limit=3)
+    if suggested:
+        console.print("[bold]Not contacts yet[/bold] (`listen contacts suggest`)")
+    for s in suggested:
+        console.print(f"  {one_line(s.command)}  ({s.interactions} with you)", markup=False)
 
 
 def demo_import_follows(
@@ -1096,9 +1200,19 @@ def demo_import_follows(
 
 
 @cli.command()
+@click.option("--serve", "then_serve", is_flag=True, help="Then serve the web app on its data.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8150,
+    show_default=True,
+    help="With --serve: the port to serve on.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="With --serve: open the browser.")
 @click.pass_obj
-def demo(obj: AppContext) -> None:
-    """Run listen end to end on bundled real data served from 127.0.0.1 (offline)."""
+def demo(obj: AppContext, then_serve: bool, port: int, open_browser: bool) -> None:
+    """Run listen end to end on bundled real data served from 127.0.0.1 (offline); with
+    --serve, then show it in the web app (`listen serve` on the demo's database)."""
     from listen.demo import demo_workspace  # the loopback demo servers: only for `listen demo`
 
     console = _console()
@@ -1127,6 +1241,75 @@ def demo(obj: AppContext) -> None:
             render_suggestions(console, app.suggestions(store, 6))
             demo_digest_and_scores(console, workspace.config, store)
             demo_import_follows(console, workspace.config, store, workspace.follows)
+            window = app.demo_window(store)
+        if then_serve:
+            from listen.web.settings import WebSettings  # the web app: only when serving
+
+            console.print("\n[bold]The web app[/bold] on the demo's data (Ctrl-C ends the demo)")
+            settings = WebSettings(workspace.config, workspace.db_path, "127.0.0.1", port)
+            if window is not None:  # recorded data: 'now' is just after the demo's digest
+                now = window.now + timedelta(minutes=1)
+                settings = replace(settings, now=now, since=window.since)
+            run_server(settings, open_browser)
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default: serve.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: serve.port, 8150).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in your browser.")
+@click.option("--since", "since_text", metavar="DURATION", help="Today's look-back: 24h, 7d...")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this ISO 8601 time.")
+@click.pass_obj
+def serve(
+    obj: AppContext,
+    host: str | None,
+    port: int | None,
+    open_browser: bool,
+    since_text: str | None,
+    now_text: str | None,
+) -> None:
+    """Serve the local web app: Today's digest with one-click marks, contacts, scores,
+    sources and search. Off loopback it asks for a token (printed in the URL once)."""
+    # the web app's settings: only for `listen serve`
+    from listen.web.settings import WebSettings, is_loopback, load_or_create_token, token_path
+
+    config = obj.config
+    host = host or config.serve.host
+    token = None
+    if not is_loopback(host):
+        token = load_or_create_token(token_path(config, obj.resolved_db_path))
+    settings = WebSettings(
+        config,
+        obj.resolved_db_path,
+        host,
+        config.serve.port if port is None else port,
+        token,
+        now=parse_now(now_text) if now_text else None,
+        since=parse_duration(since_text, "--since") if since_text else None,
+    )
+    obj.store.close()  # open (and migrate) it now: a bad database is one line here, not a page
+    run_server(settings, open_browser)
+
+
+def run_server(settings: WebSettings, open_browser: bool) -> None:
+    """Bind, print the URL (and open it), then serve until Ctrl-C. The URL is printed as
+    soon as the socket listens: connections wait in its backlog while the server starts."""
+    from listen.web.settings import bind  # a plain socket: no web framework yet
+
+    sock, settings = bind(settings)
+    click.echo(f"listen serve: {settings.url()}  (Ctrl-C to stop)")
+    if open_browser:
+        import webbrowser  # only with --open
+
+        webbrowser.open(settings.url())
+    from listen.web.server import serve_on  # Starlette, uvicorn: only when serving
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly, then passes it on
+        serve_on(settings, sock)
+    click.echo("listen serve: stopped.")
 
 
 def main() -> NoReturn:

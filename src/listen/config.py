@@ -45,6 +45,7 @@ class MeConfig:
     name: str = ""
     comment_names: list[str] = field(default_factory=list)
     site: str = ""
+    feed: str = ""  # your blog's feed, for comments on your posts (default: found from `site`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,9 @@ class CollectConfig:
     failing_after_errors: int = 5
     failing_after_hours: float = 24.0
     db_busy_timeout_seconds: float = 30.0
+    # What people do with your posts (replies, mentions, quotes, reposts, likes, follows).
+    inbound: bool = True
+    inbound_days: int = 14  # your posts this recent are checked without notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,15 @@ class DigestConfig:
     cold_after_days: int = 14
     score_window_days: int = 30
     explore_share: float = 0.1  # of each section's slots: posts the model is unsure about
+    reply_back_hours: int = 24  # a contact's reply unanswered this long opens the digest
+
+
+@dataclass(frozen=True, slots=True)
+class CircleConfig:
+    """The people you keep in touch with."""
+
+    weekly_goal: int = 50  # distinct contacts to interact with, either way, each week
+    untouched_days: int = 30  # a contact with no interaction for this long is untouched
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +164,15 @@ class EmailConfig:
     port: int = 587
     starttls: bool = True
     username: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """`listen serve`: where the web app listens, and the address mailed digests link to."""
+
+    host: str = "127.0.0.1"
+    port: int = 8150
+    public_url: str = ""  # e.g. http://laptop.local:8150: the mailed digest's buttons go there
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +206,9 @@ SECTIONS: dict[str, type] = {
     "x": XConfig,
     "mastodon": MastodonConfig,
     "digest": DigestConfig,
+    "circle": CircleConfig,
     "email": EmailConfig,
+    "serve": ServeConfig,
 }
 
 
@@ -200,7 +224,9 @@ class Config:
     x: XConfig = field(default_factory=XConfig)
     mastodon: MastodonConfig = field(default_factory=MastodonConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    circle: CircleConfig = field(default_factory=CircleConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     contacts: tuple[ContactConfig, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict, repr=False)
     deprecations: tuple[str, ...] = ()  # one line each, for the CLI to show on stderr
@@ -348,6 +374,8 @@ def _check_values(config: Config, where: str) -> None:
         raise ConfigError(where, "must look like user@instance", key="mastodon.account")
     if config.mastodon.scheme not in ("http", "https"):
         raise ConfigError(where, "must be https (or http for a local test)", key="mastodon.scheme")
+    if config.serve.public_url and not config.serve.public_url.startswith(("http://", "https://")):
+        raise ConfigError(where, "must be an http(s) URL", key="serve.public_url")
 
 
 # Numeric keys a wrong value would silently break (a zero window scores nothing), with the
@@ -363,11 +391,16 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "mastodon.page_limit": (1, None),
     "mastodon.max_pages": (1, None),
     "digest.top": (1, 1000),
+    "serve.port": (1, 65535),
     "digest.since_hours": (1, 24 * 3650),  # ten years at most: longer overflows date arithmetic
     "digest.response_window_days": (1, 3650),
     "digest.cold_after_days": (1, 3650),
     "digest.score_window_days": (1, 3650),
     "digest.explore_share": (0, 0.5),
+    "digest.reply_back_hours": (0, 24 * 3650),
+    "collect.inbound_days": (1, 36500),
+    "circle.weekly_goal": (1, 1_000_000),
+    "circle.untouched_days": (1, 3650),
     "email.port": (1, 65535),
 }
 

@@ -25,6 +25,16 @@ class PostSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class PostHit:
+    """A post found by search or listed for a contact, with what was said and done about it."""
+
+    post: PostSummary
+    action: str | None  # the classifier's suggestion, None when not classified
+    mark: str | None  # the user's mark (`listen mark`, the web app's buttons)
+    engaged: bool  # any engagement of the user's on it
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     """What the classifier said about a post (table `classifications`)."""
 
@@ -90,6 +100,77 @@ class ContactActivity:
     latest_post: PostSummary | None
 
 
+@dataclass(frozen=True, slots=True)
+class InteractionFact:
+    """One stored interaction (table `interactions`), with its contact's name when known."""
+
+    id: int
+    platform: str
+    direction: str  # in: they did it; out: the user did (an introduction)
+    kind: str
+    contact_id: int | None
+    contact: str
+    actor_handle: str
+    actor_name: str
+    our_post: str | None
+    their_post: str | None
+    url: str | None
+    text: str
+    created_at: datetime
+    answered_at: datetime | None = None
+    detected_by: str = "notification"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundFact:
+    """Something the user did for a contact: an engagement on their post, or an intro; `text`
+    is the post's opening (or the user's own words, in a contact's story)."""
+
+    contact_id: int
+    contact: str
+    kind: str
+    at: datetime
+    post_id: str | None
+    text: str = ""
+    url: str | None = None
+    reasons: str = ""  # the classifier's reasons for the post as stored (a JSON list), if scored
+
+
+@dataclass(frozen=True, slots=True)
+class ContactTouch:
+    """A contact with the last time each side reached the other."""
+
+    contact_id: int
+    name: str
+    priority: int
+    last_in: datetime | None
+    last_out: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPost:
+    """One of a contact's posts for their story: the post, the classifier's action and reasons,
+    whether the user engaged, and the user's mark."""
+
+    post: PostSummary
+    action: str | None
+    reasons: tuple[str, ...]
+    engaged: bool
+    mark: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedActor:
+    """Someone who is not a contact and engaged with the user."""
+
+    platform: str
+    handle: str
+    display_name: str
+    interactions: int
+    last_at: datetime | None
+    kinds: tuple[str, ...]
+
+
 # -- records the store returns to the application layer and the renderers -------------------
 
 
@@ -110,6 +191,7 @@ class SavedCounts:
 
     new_posts: int
     new_engagements: int
+    new_interactions: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class SourceHealth:
     failing_since: str | None
     alert: str | None  # why the user should look at this source; None when healthy
     backlog: str | None = None  # older posts still to read (page cap, failed page)
+    note: str | None = None  # skipped or read another way, and why (e.g. budget, refused token)
 
 
 def assess_sources(
@@ -70,6 +71,7 @@ def assess_sources(
                 failing_since=failing_since,
                 alert=alert,
                 backlog=gap_note(row.state),
+                note=str(row.state["note"]) if row.state.get("note") else None,
             )
         )
     return result

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from listen.types import CollectResult, Engagement, Post
+    from listen.types import CollectResult, Engagement, Interaction, Post
 
 _BLOCK_TAGS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
@@ -82,15 +82,27 @@ def clean_engagement(engagement: Engagement) -> Engagement:
     return replace(engagement, text=printable(engagement.text), url=http_url(engagement.url))
 
 
+def clean_interaction(interaction: Interaction) -> Interaction:
+    """What may be stored of someone's interaction: printable text and names, http(s) links."""
+    return replace(
+        interaction,
+        text=printable(interaction.text),
+        url=http_url(interaction.url),
+        actor_handle=clean_name(interaction.actor_handle),
+        actor_name=clean_name(interaction.actor_name),
+    )
+
+
 def clean_result(result: CollectResult) -> CollectResult:
     """A collector's result as it may be stored (people read the database with sqlite3 and
     Datasette too, not only through listen's escaped output)."""
-    if not result.posts and not result.engagements:
+    if not result.posts and not result.engagements and not result.interactions:
         return result
     return replace(
         result,
         posts=tuple(clean_post(p) for p in result.posts),
         engagements=tuple(clean_engagement(e) for e in result.engagements),
+        interactions=tuple(clean_interaction(i) for i in result.interactions),
     )
 
 

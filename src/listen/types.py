@@ -27,7 +27,26 @@ DETECTION_METHODS: tuple[str, ...] = ("api", "comment-feed", "manual", "import")
 #   author   - one contact's posts on a social platform (target: handle / DID / username / acct)
 #   self     - the user's own activity on a platform, for participation detection
 #   comments - a blog post's comment feed, for participation detection
-SOURCE_KINDS: tuple[str, ...] = ("feed", "author", "self", "comments")
+#   inbound  - what people do with the user's own posts (notifications, or the public listings
+#              of likes, reposts, replies and quotes; comments on the user's own blog)
+SOURCE_KINDS: tuple[str, ...] = ("feed", "author", "self", "comments", "inbound")
+
+# Interactions: what someone did with the user (direction "in"), or the user did for someone
+# beyond engaging with a post (direction "out": an introduction).
+INTERACTION_KINDS: tuple[str, ...] = (
+    "reply",
+    "mention",
+    "quote",
+    "repost",
+    "like",
+    "follow",
+    "comment",
+    "intro",
+)
+INTERACTION_DIRECTIONS: tuple[str, ...] = ("in", "out")
+INTERACTION_DETECTION: tuple[str, ...] = ("notification", "public", "comment-feed", "manual")
+# Kinds whose interaction is a post of theirs: one post is one interaction, whichever path saw it.
+POST_INTERACTIONS = frozenset({"reply", "mention", "quote", "comment"})
 
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 500
@@ -102,6 +121,33 @@ class Engagement:
 
 
 @dataclass(frozen=True, slots=True)
+class Interaction:
+    """Someone's reply, mention, quote, repost, like or follow of the user (or a comment on the
+    user's blog); `our_post` is the user's post it was on, `their_post` the post it made."""
+
+    platform: str
+    kind: str
+    actor_handle: str
+    actor_id: str = ""  # a stable id (DID, account id, user id) when the platform gives one
+    our_post: str | None = None
+    their_post: str | None = None
+    created_at: datetime | None = None
+    url: str | None = None
+    text: str = ""
+    direction: str = "in"
+    detected_by: str = "notification"
+    actor_name: str = ""  # their display name, for `contacts suggest`
+
+    @property
+    def dedupe_key(self) -> str:
+        """What makes two sightings (a notification, a public listing) one interaction."""
+        if self.kind in POST_INTERACTIONS and self.their_post:
+            return f"post:{self.their_post}"
+        actor = (self.actor_id or self.actor_handle).lower()
+        return f"{self.kind}:{actor}:{self.our_post or self.their_post or ''}"
+
+
+@dataclass(frozen=True, slots=True)
 class CollectResult:
     """What one poll of one source produced; the app stores it in one transaction."""
 
@@ -109,6 +155,7 @@ class CollectResult:
     engagements: tuple[Engagement, ...] = ()
     state: dict[str, Any] = field(default_factory=dict)
     not_modified: bool = False
+    interactions: tuple[Interaction, ...] = ()  # what people did with the user's posts
     new_target: str | None = None  # permanent redirect: poll this from now on
     disabled_reason: str | None = None  # e.g. 410 Gone: stop polling
     reads: int = 1  # API requests spent
@@ -131,6 +178,7 @@ class SourceOutcome:
     not_modified: bool = False
     bytes_received: int = 0
     reads: int = 0
+    new_interactions: int = 0
 
 
 @dataclass(frozen=True, slots=True)

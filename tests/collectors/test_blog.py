@@ -23,17 +23,6 @@ WORDPRESS = read_data("feeds/feed-rs_rss_2.0_example_4.xml")
 REDDIT = read_data("feeds/feed-rs_atom_mediarss_reddit_1.xml")
 
 
-@pytest.fixture
-def settings() -> HttpSettings:
-    return HttpSettings(timeout_seconds=2.0, max_response_bytes=1_000_000)
-
-
-@pytest.fixture
-def client(settings: HttpSettings) -> Iterator[httpx.Client]:
-    with make_client(settings) as c:
-        yield c
-
-
 def collector(client: httpx.Client, settings: HttpSettings) -> BlogCollector:
     return BlogCollector(parse_config({}, path=None, env={}), client, settings)
 

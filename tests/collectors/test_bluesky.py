@@ -6,7 +6,6 @@ import base64
 import copy
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from listen.collectors.bluesky import BlueskyCollector
 from listen.collectors.bluesky_parse import parse_feed_item
 from listen.config import Config, parse_config
 from listen.errors import AuthError, RateLimited, SourceError
-from listen.http import HttpSettings, make_client
+from listen.http import HttpSettings
 from listen.store import Store
 from listen.types import CollectResult, Source
 from tests.collectors.bluesky_fixtures import (
@@ -48,17 +47,6 @@ from tests.collectors.bluesky_fixtures import (
     repost_record,
 )
 from tests.helpers import sql
-
-
-@pytest.fixture
-def settings() -> HttpSettings:
-    return HttpSettings(timeout_seconds=2.0, max_response_bytes=1_000_000)
-
-
-@pytest.fixture
-def client(settings: HttpSettings) -> Iterator[httpx.Client]:
-    with make_client(settings) as c:
-        yield c
 
 
 @pytest.fixture
@@ -508,6 +496,7 @@ def write_bluesky_config(
     lines = [
         "[collect]",
         f"interval_minutes = {interval_minutes}",
+        "inbound = false",  # what people do with your posts: tests/collectors/test_bluesky_inbound
         "[bluesky]",
         f'handle = "{ME_HANDLE}"',
         f'base_url = "{atproto.url}"',

@@ -11,6 +11,7 @@ from werkzeug import Request, Response
 from listen import app
 from listen.collectors.comments import CommentFeedCollector, Me, find_my_comments
 from listen.config import parse_config
+from listen.errors import SourceError
 from listen.http import HttpSettings, make_client
 from listen.store import Store
 from listen.types import Source
@@ -18,6 +19,7 @@ from tests.helpers import read_data, sql
 
 DATA = Path(__file__).parent.parent / "data" / "feeds"
 COMMENTS = (DATA / "wordpress_comments_rss2.xml").read_bytes()
+ATOM_COMMENTS = (DATA / "wordpress_comments_atom.xml").read_bytes()  # hand-made, see README
 POST_FEED = read_data("feeds/feed-rs_rss_2.0_example_4.xml")
 ORIGIN = b"http://www.earthquakenewstoday.com"
 POST_PATH = "/2019/08/06/minor-earthquake-3-5-mag-was-detected-near-aris-in-greece/"
@@ -71,6 +73,32 @@ def test_matching_rules(names: tuple[str, ...], site: str, expected: list[str]) 
     assert [e.id.rsplit("-", 1)[1] for e in found] == expected
 
 
+def test_atom_comment_feed_matches_the_commenters_site() -> None:
+    """WordPress's Atom comment feed gives a commenter's site as <author><uri> (here the only
+    link to the user's site): it goes through the same `parse_feed` as every feed."""
+    found = find_my_comments(ATOM_COMMENTS, "https://x/feed/atom/", POST_ID, me(("Nobody",)))
+    assert [(e.id, e.url) for e in found] == [
+        (
+            "comment-feed:http://www.earthquakenewstoday.com/?p=149732#comment-5124",
+            POST_ID + "#comment-5124",
+        )
+    ]
+    assert found[0].text == "The USGS has the data for this one too."
+    assert found[0].engaged_at is not None
+    assert found[0].engaged_at.isoformat() == "2019-08-07T09:12:44+00:00"
+    by_name = find_my_comments(ATOM_COMMENTS, "https://x/feed/atom/", POST_ID, me(site=""))
+    assert [e.id.rsplit("-", 1)[1] for e in by_name] == ["5121"]
+
+
+def test_comment_feed_gets_the_same_refusals_as_any_feed() -> None:
+    """One parser for every feed: a DOCTYPE declaring entities is refused here too."""
+    declared = COMMENTS.replace(
+        b"<rss version", b'<!DOCTYPE rss [<!ENTITY me "Sam Writer">]><rss version', 1
+    )
+    with pytest.raises(SourceError, match="declares XML entities"):
+        find_my_comments(declared, "https://x/feed/", POST_ID, me())
+
+
 def serve_with_etag(httpserver: HTTPServer, path: str, body: bytes, etag: str) -> list[str]:
     """Serve `body` with an ETag; answer 304 to a matching If-None-Match. Returns seen tags."""
     seen: list[str] = []
@@ -117,6 +145,7 @@ def test_collect_registers_comment_feeds_and_records_my_comment(
         {
             "me": {"name": "Sam Writer", "site": "https://samwrites.example"},
             "blog": {"comment_feed_days": 100_000},  # the recorded post is from 2019
+            "collect": {"inbound": False},  # comments on your own blog: test_blog_inbound
             "contacts": [{"name": "Earthquake News", "blog": [httpserver.url_for("/feed/")]}],
         },
         path=None,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from listen.collectors import feeds
-from listen.collectors.fastfeed import parse_simple_feed
+from listen.collectors.fastfeed import FeedData, parse_simple_feed
 from listen.types import Post
 from tests.helpers import read_data, recordings
 
@@ -28,18 +28,23 @@ EXPECTED_FAST = {
 }
 
 
-def via_feedparser(content: bytes, url: str = URL) -> tuple[str, str | None, str, list[Post]]:
-    parsed = feeds._parse_with_feedparser(content, url)
+Seen = tuple[str, str | None, str, list[Post], list[str | None]]
+
+
+def seen(parsed: FeedData, url: str) -> Seen:
+    """What listen keeps of a parsed feed: its posts, and the author links comments match on."""
     posts = [feeds._entry_post(url, e, parsed.author) for e in parsed.entries]
-    return parsed.title, parsed.link, parsed.version, posts
+    author_urls = [e.author_url for e in parsed.entries]
+    return parsed.title, parsed.link, parsed.version, posts, author_urls
 
 
-def via_fast_path(content: bytes, url: str = URL) -> tuple[str, str | None, str, list[Post]] | None:
+def via_feedparser(content: bytes, url: str = URL) -> Seen:
+    return seen(feeds._parse_with_feedparser(content, url), url)
+
+
+def via_fast_path(content: bytes, url: str = URL) -> Seen | None:
     parsed = parse_simple_feed(content, url)
-    if parsed is None:
-        return None
-    posts = [feeds._entry_post(url, e, parsed.author) for e in parsed.entries]
-    return parsed.title, parsed.link, parsed.version, posts
+    return None if parsed is None else seen(parsed, url)
 
 
 @pytest.mark.parametrize("path", XML_FEEDS, ids=lambda p: p.name)
@@ -97,7 +102,31 @@ def test_variants_agree_with_feedparser(name: str) -> None:
     assert (fast is None) == (name in FALLS_BACK)
     assert fast is None or fast == expected
     result = feeds.parse_xml_feed(content, URL)
-    assert (result.title, result.link, result.format, list(result.posts)) == expected
+    assert (result.title, result.link, result.format, list(result.posts)) == expected[:4]
+
+
+AUTHOR_URI = r"<uri>.*?</uri>"
+ATOM_VARIANTS = {
+    "relative author uri": {AUTHOR_URI: "<uri>/user/someone</uri>"},
+    "author without uri": {AUTHOR_URI: ""},
+    "author with e-mail and uri": {AUTHOR_URI: "<email>jo@example.com</email><uri>u/jo</uri>"},
+    "empty author uri": {AUTHOR_URI: "<uri></uri>"},
+    "author uri with spaces": {AUTHOR_URI: "<uri>  https://a.example/jo  </uri>"},
+}
+
+
+@pytest.mark.parametrize("name", ATOM_VARIANTS)
+def test_atom_author_variants_agree_with_feedparser(name: str) -> None:
+    """The author link (what comment feeds match the user on) is the one feedparser gives."""
+    text = read_data("feeds/feed-rs_atom_mediarss_reddit_1.xml").decode()
+    head, entry = text.split("<entry>", 1)
+    for pattern, new in ATOM_VARIANTS[name].items():
+        entry, count = re.subn(pattern, new, entry, count=1, flags=re.DOTALL)
+        assert count, pattern
+    content = (head + "<entry>" + entry).encode()
+    fast = via_fast_path(content)
+    assert fast is not None, "the fast path refused a plain Atom author"
+    assert fast == via_feedparser(content)
 
 
 def test_fast_path_steps_aside_for_what_it_does_not_model() -> None:

@@ -657,6 +657,9 @@ def test_listen_collect_stores_statuses_once_and_records_participation(
     beta.serve(beta_server, "/api/v1/favourites", FAVOURITES, body_override=[JOHN_ORIGINAL])
     config = write_config(
         f"""
+[collect]
+inbound = false  # what people do with your statuses: test_mastodon_inbound
+
 [mastodon]
 account = "admin@{beta.host}"
 scheme = "http"
@@ -716,7 +719,14 @@ def test_demo_serves_a_mastodon_instance_the_collector_reads(tmp_path) -> None:
     with demo_workspace(tmp_path) as workspace, Store.open(workspace.db_path) as store:
         options = app.CollectOptions(only_due=False, platforms=("mastodon",))
         summary = app.collect(workspace.config, store, options)
-        assert [o.error for o in summary.outcomes] == [None, None, None]
+        assert [o.error for o in summary.outcomes] == [None, None, None, None]
+        # John favourited the demo user's reply: read from its favourited_by listing
+        liked = sql(
+            store,
+            "SELECT c.name, i.kind FROM interactions i JOIN contacts c"
+            " ON c.id = i.contact_id WHERE i.platform = 'mastodon'",
+        )
+        assert liked == [("John Lennon", "like")]
         kinds = dict(
             sql(
                 store,

@@ -56,8 +56,16 @@ def test_listen_demo_shows_the_x_read_budget(tmp_path: Path) -> None:
     assert "X budget this month: $0.13 / $5.00 ($4.87 left: 974 posts at $0.005)" in done.stdout
     # First day: the follows of one recorded account per platform; a verified rel=me field on
     # mastodonpy_test_2 names bob.test, a Bluesky domain handle alice follows: one person.
-    assert "Imported 4 new contacts from bluesky alice.test" in done.stdout
+    # (alice.test also follows carol.test, a demo contact already)
+    assert "Imported 3 new contacts from bluesky alice.test (1 already known" in done.stdout
     assert "merged display-bob into Mastodon.py Tester: Bluesky handle bob.test" in done.stdout
+    # People: the digest opens with who talked to you; one contact's story; the circle
+    assert "They talked to you\n  1. Carol Replies · bluesky · replied" in done.stdout
+    story = done.stdout.split("People: Carol Replies's story")[1]
+    assert "next step: they replied to you" in story and "they liked your post" in story
+    assert (
+        "6. Your circle" in done.stdout and "listen contacts add bobby --bluesky bob.test" in story
+    )
     assert "  Mastodon.py Tester: bluesky, mastodon" in done.stdout
     assert "Importing 35 X follows costs about $0.35" in done.stdout
     assert "X: this import cost $0.36." in done.stdout  # the lookup and 35 users at $0.010

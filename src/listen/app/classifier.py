@@ -17,7 +17,7 @@ from listen.errors import InputError
 from listen.store import Store
 
 if TYPE_CHECKING:  # scikit-learn and numpy load only when a model is used
-    from listen.facts import PostToScore
+    from listen.facts import PostToScore, TrainingHistory
     from listen.models.classifier import LabelledPost, Metrics
     from listen.models.linear import LinearModel
 
@@ -152,7 +152,7 @@ def train(
     if directory is None:
         raise InputError("training needs a database file: model files are saved next to it")
     now = now or utcnow()
-    examples = history_examples(store.training_history(), now, config.digest.response_window_days)
+    examples = history_examples(training_history(store), now, config.digest.response_window_days)
     labels: dict[str, int] = {}
     for example in examples:
         labels[example.label] = labels.get(example.label, 0) + 1
@@ -186,6 +186,14 @@ def train(
         path=path,
         current_saw_test=current_saw_test,
     )
+
+
+def training_history(store: Store) -> TrainingHistory:
+    """The store's history, with the web app's `irrelevant` mark read as the model's `skip`
+    (a negative: the suggestion was wrong)."""
+    history = store.training_history()
+    marks = {p: "skip" if label == "irrelevant" else label for p, label in history.marks.items()}
+    return dataclasses.replace(history, marks=marks)
 
 
 @dataclass(frozen=True)

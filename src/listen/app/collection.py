@@ -58,8 +58,19 @@ def open_store(path: Path, *, timeout: float = 30.0) -> Store:
 
 def open_store_for_reading(path: Path, *, timeout: float = 30.0) -> Store:
     """The database for a command that only reads: when there is none yet, an empty one in
-    memory (nothing, not even a directory, is created for a listing)."""
-    return Store.open(path if path.exists() else ":memory:", timeout=timeout)
+    memory (nothing, not even a directory, is created for a listing), unless the path can
+    never hold one (a file where a directory should be): then the same error as a write."""
+    if path.exists() or _blocked_by_a_file(path):
+        return Store.open(path, timeout=timeout)
+    return Store.open(":memory:", timeout=timeout)
+
+
+def _blocked_by_a_file(path: Path) -> bool:
+    """True when the nearest existing ancestor of `path` is not a directory."""
+    for ancestor in path.parents:
+        if ancestor.exists():
+            return not ancestor.is_dir()
+    return False
 
 
 def http_settings(config: Config) -> HttpSettings:
@@ -88,6 +99,14 @@ def self_targets(config: Config) -> dict[str, str]:
     }
 
 
+def inbound_targets(config: Config) -> dict[str, str]:
+    """What to watch for people's interactions with the user: their own account per platform,
+    and their blog (its feed, or the site whose feed is found)."""
+    if not config.collect.inbound:
+        return {}
+    return {**self_targets(config), "blog": config.me.feed or config.me.site}
+
+
 def sync_contacts(config: Config, store: Store) -> None:
     """Upsert the contacts declared in the config file, and the sources they imply."""
     for index, contact in enumerate(config.contacts):
@@ -102,7 +121,7 @@ def sync_contacts(config: Config, store: Store) -> None:
         except InputError as exc:  # e.g. a handle that belongs to another contact: say where
             where = str(config.path or "<config>")
             raise ConfigError(where, str(exc), key=f"contacts[{index}]") from None
-    store.sync_sources(self_targets(config), enabled_platforms(config))
+    store.sync_sources(self_targets(config), enabled_platforms(config), inbound_targets(config))
 
 
 def collect(
@@ -275,7 +294,12 @@ def _store_outcome(
         failure = _record_failure(
             config, store, source, exc.reason, exc.retry_after, now, reads=exc.reads
         )
-        return replace(failure, new_posts=saved.new_posts, new_engagements=saved.new_engagements)
+        return replace(
+            failure,
+            new_posts=saved.new_posts,
+            new_engagements=saved.new_engagements,
+            new_interactions=saved.new_interactions,
+        )
     except ListenError as exc:
         return _record_failure(config, store, source, str(exc), None, now)
     except Exception as exc:  # a bug in a parser must not stop the other sources
@@ -293,6 +317,7 @@ def _store_outcome(
         target=source.target,
         new_posts=counts.new_posts,
         new_engagements=counts.new_engagements,
+        new_interactions=counts.new_interactions,
         not_modified=result.not_modified,
         bytes_received=result.bytes_received,
         reads=result.reads,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from listen.config import Config
 from listen.errors import InputError
-from listen.facts import ContactRow
+from listen.facts import ContactRow, PostHit
 from listen.identities import identity_problem
 from listen.redact import without_url_password
-from listen.store import Store, normalise_handle
+from listen.store import PersonIdentity, Store, normalise_handle
 from listen.text import clean_name
 
 
@@ -122,3 +122,47 @@ def import_contacts_file(store: Store, path: Path) -> ContactImport:
         updated=updated,
         known=max(0, saved - added - updated),
     )
+
+
+CONTACT_POSTS = 10  # the newest posts a contact's page lists
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPage:
+    """One person as the web app's Contact page shows them: identities with their profiles,
+    how often the user engaged with them, and their newest posts."""
+
+    contact: ContactRow
+    identities: tuple[PersonIdentity, ...]
+    engagements: int
+    posts: tuple[PostHit, ...]
+
+
+def contact_named(store: Store, name: str) -> ContactRow:
+    """The stored contact called `name`; an input error when there is none."""
+    row = store.contact_named(name)
+    if row is None:
+        raise InputError(f"no contact named {name!r}")
+    return replace(row, identities=tuple((p, without_url_password(h)) for p, h in row.identities))
+
+
+def contact_page(store: Store, name: str) -> ContactPage:
+    """Everything the Contact page shows about `name` (until the people features add their
+    story: who talked to whom, the circle)."""
+    row = contact_named(store, name)
+    identities = tuple(i for i in store.people_identities() if i.contact_id == row.id)
+    return ContactPage(
+        contact=row,
+        identities=identities,
+        engagements=store.engagement_counts().get(row.id, 0),
+        posts=tuple(store.search_posts(contact_id=row.id, limit=CONTACT_POSTS)),
+    )
+
+
+def set_contact_priority(store: Store, name: str, priority: int) -> int:
+    """Set a contact's priority (1 low .. 3 high), as `contacts add --priority` would."""
+    if priority not in (1, 2, 3):
+        raise InputError(f"priority must be 1, 2 or 3, not {priority!r}")
+    row = contact_named(store, name)
+    store.set_priority(row.id, priority)
+    return priority

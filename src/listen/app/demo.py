@@ -28,3 +28,12 @@ def demo_window(store: Store) -> DemoWindow | None:
         return None
     now = newest + timedelta(hours=1)
     return DemoWindow(now, min(now - oldest, timedelta(days=DEMO_MAX_LOOKBACK_DAYS)))
+
+
+def most_engaged_contact(store: Store) -> str | None:
+    """The contact who did the most with the user's posts: whose story the demo tells."""
+    counts: dict[str, int] = {}
+    for fact in store.recent_interactions(limit=1000):
+        if fact.contact:
+            counts[fact.contact] = counts.get(fact.contact, 0) + 1
+    return max(sorted(counts), key=lambda name: counts[name]) if counts else None

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from listen.app.relationships import circle_report
 from listen.config import Config
 from listen.digest.build import build_digest, summarise_activity
 from listen.errors import InputError
 from listen.linkedin_export import read_linkedin_export
-from listen.scoring import history_start, participation_scores
+from listen.scoring import HISTORY_POINTS, history_start, participation_scores
 from listen.store import Store
 from listen.tracker import going_cold
 
@@ -33,9 +34,12 @@ def participation(
     now: datetime,
     window: timedelta | None = None,
     platforms: Iterable[str] | None = None,
+    weeks: int = HISTORY_POINTS,
 ) -> list[PlatformScore]:
-    """Participation score per platform over `window` (default digest.score_window_days)."""
-    return _participation_facts(config, store, now=now, window=window).scores(platforms)
+    """Participation score per platform over `window` (default digest.score_window_days), with
+    the totals of the last `weeks` windows a week apart (the trend)."""
+    facts = _participation_facts(config, store, now=now, window=window, weeks=weeks)
+    return facts.scores(platforms)
 
 
 def daily_digest(
@@ -45,8 +49,11 @@ def daily_digest(
     now: datetime,
     since: timedelta | None = None,
     record: bool = True,
+    record_repeats: bool = True,
 ) -> Digest:
-    """Build the digest for [now - since, now] and record what it shows (so lurking is a fact)."""
+    """Build the digest for [now - since, now] and record what it shows (so lurking is a fact).
+    With `record_repeats` False a post already shown is not recorded again: a page reloaded
+    all day shows the same posts, and the first showing is the one the tracker counts."""
 
     since = since or timedelta(hours=config.digest.since_hours)
     facts = _participation_facts(config, store, now=now)
@@ -73,12 +80,18 @@ def daily_digest(
         top=config.digest.top,
         explore_share=config.digest.explore_share,
     )
+    circle = circle_report(config, store, now=now)
+    digest = dataclasses.replace(digest, talked=circle.talked, circle=circle)
     if digest.empty and digest.quiet is not None:  # say why, when posts were collected
         collected, newest_at = store.contact_posts_collected()
         quiet = dataclasses.replace(digest.quiet, collected=collected, newest_at=newest_at)
         digest = dataclasses.replace(digest, quiet=quiet)
     if record:
-        store.record_digest_items(digest.shown_rows(), shown_at=now)
+        rows = digest.shown_rows()
+        if not record_repeats:
+            shown = {s.post_id for s in facts.shown}
+            rows = [row for row in rows if row[0] not in shown]
+        store.record_digest_items(rows, shown_at=now)
     return digest
 
 
@@ -90,6 +103,7 @@ class _ParticipationFacts:
     now: datetime
     window: timedelta
     response_window: timedelta
+    weeks: int = HISTORY_POINTS
 
     def scores(self, platforms: Iterable[str] | None) -> list[PlatformScore]:
         return participation_scores(
@@ -100,17 +114,23 @@ class _ParticipationFacts:
             window=self.window,
             response_window=self.response_window,
             platforms=platforms,
+            history_points=self.weeks,
         )
 
 
 def _participation_facts(
-    config: Config, store: Store, *, now: datetime, window: timedelta | None = None
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    window: timedelta | None = None,
+    weeks: int = HISTORY_POINTS,
 ) -> _ParticipationFacts:
     """Everything the tracker and scorer need, each read by an indexed time range."""
 
     window = window or timedelta(days=config.digest.score_window_days)
     response_window = timedelta(days=config.digest.response_window_days)
-    start = history_start(now, window) - response_window
+    start = history_start(now, window, weeks) - response_window
     # Times are stored to the second: what happened in the current second happened by `now`.
     until = now + timedelta(seconds=1)
     shown = store.shown_items(start, until)
@@ -125,6 +145,7 @@ def _participation_facts(
         now=now,
         window=window,
         response_window=response_window,
+        weeks=weeks,
     )
 
 
@@ -155,8 +176,9 @@ def digest_subject(digest: Digest) -> str:
     """The mail's subject line: what the digest asks of the user today."""
     if digest.empty:
         return "listen: a quiet day"
+    talked = f"{len(digest.talked)} talked to you, " if digest.talked else ""
     return (
-        f"listen: {len(digest.reply)} to reply, {len(digest.share)} to share, "
+        f"listen: {talked}{len(digest.reply)} to reply, {len(digest.share)} to share, "
         f"{len(digest.cold)} going cold"
     )
 
@@ -200,7 +222,7 @@ def deliver_digest(
             config,
             subject=digest_subject(digest),
             text=render_text(digest),
-            html=render_html(digest),
+            html=render_html(digest, actions_url=config.serve.public_url or None),
         )
         if on_delivered:
             on_delivered("mailed", to)

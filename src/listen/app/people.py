@@ -215,8 +215,8 @@ TOP_SHARE = 0.2  # the fifth of contacts you engage with most get priority 3
 
 
 def propose_priorities(store: Store) -> list[PriorityChange]:
-    """Priority 3 for the people you engage with most, 1 for those you never engaged with.
-    (Interactions both ways once inbound ones are collected; your engagements until then.)"""
+    """Priority 3 for the people you interact with most (both ways: your engagements and
+    their replies, mentions and likes), 1 for those you never touched either way."""
     counts = store.engagement_counts()
     contacts = store.list_contacts()
     engaged = sorted((counts[c.id] for c in contacts if counts.get(c.id)), reverse=True)

@@ -53,6 +53,8 @@ class XReadBudget:
                 self.store.defer_source(source.id, later)
             keep = {due_x[0].id}
             return [s for s in sources if s.platform != "x" or s.id in keep]
+        sources = self._mentions_with_your_id(sources)
+        due_x = [s for s in sources if s.platform == "x"]
         due_ids = {s.id for s in due_x}
         x = self.config.x
         candidates = [
@@ -73,8 +75,15 @@ class XReadBudget:
             candidates=candidates,
             min_interval_seconds=self.config.collect.interval_minutes * 60.0,
         )
+        kinds = {c.source_id: c.kind for c in candidates}
         for source_id, until in self.plan.deferred.items():
             self.store.defer_source(source_id, until)
+            if kinds.get(source_id) == "inbound":  # `listen status` says why
+                self.store.note_source(
+                    source_id,
+                    f"mentions skipped: the X budget cannot pay for them now (next try "
+                    f"{until:%Y-%m-%d %H:%M} UTC)",
+                )
         admitted = []
         for source in sources:
             if source.platform != "x":
@@ -83,6 +92,26 @@ class XReadBudget:
                 state = {**source.state, ALLOWANCE_KEY: self.plan.allowances[source.id]}
                 admitted.append(dataclasses.replace(source, state=state))
         return admitted
+
+    def _mentions_with_your_id(self, sources: list[Source]) -> list[Source]:
+        """Your mentions need your user id, which polling your own timeline looks up (a billed
+        lookup): they are given it, or wait for the run after the one that finds it."""
+        yours = {
+            s.target.lower(): s.state.get("user_id")
+            for s in self.store.sources(platforms=["x"], kinds=["self"])
+        }
+        kept = []
+        for source in sources:
+            if source.platform != "x" or source.kind != "inbound" or "user_id" in source.state:
+                kept.append(source)
+                continue
+            user_id = yours.get(source.target.lower())
+            if isinstance(user_id, str) and user_id:
+                kept.append(dataclasses.replace(source, state={**source.state, "user_id": user_id}))
+            else:
+                later = self.now + timedelta(minutes=self.config.collect.interval_minutes)
+                self.store.defer_source(source.id, later)
+        return kept
 
     def record(
         self,

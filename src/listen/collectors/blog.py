@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from listen.collectors.blog_inbound import BlogInbound
+from listen.collectors.comments import Me
 from listen.collectors.feeds import parse_feed
 from listen.collectors.html_page import looks_like_html, not_a_feed_reason
 from listen.errors import SourceError
@@ -27,8 +30,11 @@ class BlogCollector:
     def __init__(self, config: Config, client: httpx.Client, settings: HttpSettings) -> None:
         self.client = client
         self.settings = settings
+        self.config = config
 
     def collect(self, source: Source) -> CollectResult:
+        if source.kind == "inbound":  # comments on the user's own blog
+            return self._inbound(source)
         state = dict(source.state)
         response = fetch(
             self.client,
@@ -64,4 +70,10 @@ class BlogCollector:
             state=state,
             new_target=response.permanent_url,
             bytes_received=len(response.content),
+        )
+
+    def _inbound(self, source: Source) -> CollectResult:
+        days = timedelta(days=self.config.collect.inbound_days)
+        return BlogInbound(self.client, self.settings, Me.from_config(self.config), days).collect(
+            source
         )

@@ -93,12 +93,15 @@ class BlueskyCollector:
         self._lock = threading.Lock()
         self._session: Xrpc | None = None
         self._login_refused: str | None = None
+        self.inbound_days = config.collect.inbound_days
 
     def collect(self, source: Source) -> CollectResult:
         if source.kind == "author":
             return self._collect_author(source)
         if source.kind == "self":
             return self._collect_self(source)
+        if source.kind == "inbound":
+            return self._collect_inbound(source)
         raise SourceError(source.target, f"unknown Bluesky source kind {source.kind!r}")
 
     # -- contacts' posts ----------------------------------------------------------------------
@@ -234,6 +237,45 @@ class BlueskyCollector:
         state["did"] = did
         state["handle"] = target
         return did
+
+    # -- what people do with the user's posts ------------------------------------------------
+
+    def _collect_inbound(self, source: Source) -> CollectResult:
+        """Notifications with an app password; the public listings without one, or when the
+        login or the notifications are refused (a note for `listen status` says so)."""
+        from listen.collectors.bluesky_inbound import InboundReader  # with the atproto SDK
+
+        state = dict(source.state)
+        tally = _Tally()
+        did = self._did(source.target, state, tally)
+        reader = InboundReader(tally, self._page_limit(), self.config.max_pages, self.inbound_days)
+        refused = None
+        if self.app_password and self.config.handle:
+            try:
+                found = reader.notifications(self._feed_host(), state)
+                state.update(via="notifications", note=None)
+            except AuthError as exc:
+                refused = exc.reason
+            except SourceError as exc:
+                if exc.status not in (401, 403):
+                    raise
+                refused = exc.reason
+        if not (self.app_password and self.config.handle) or refused is not None:
+            found = reader.public(self.appview, did, state)
+            state["via"] = "public"
+            state["note"] = (
+                f"notifications refused ({refused}): reading public likes, reposts, replies"
+                " and quotes instead"
+                if refused
+                else None
+            )
+        return CollectResult(
+            interactions=tuple(found),
+            state={k: v for k, v in state.items() if v is not None},
+            reads=tally.reads,
+            bytes_received=tally.bytes_received,
+            next_poll_after=tally.wait,
+        )
 
     # -- the user's own activity --------------------------------------------------------------
 

@@ -110,6 +110,27 @@ class Xrpc:
         )
         return self._query("com.atproto.repo.listRecords", params)
 
+    def list_notifications(self, limit: int, cursor: str | None) -> XrpcReply:
+        params = models.AppBskyNotificationListNotifications.Params(limit=limit, cursor=cursor)
+        return self._query("app.bsky.notification.listNotifications", params)
+
+    def likes(self, uri: str, limit: int, cursor: str | None) -> XrpcReply:
+        params = models.AppBskyFeedGetLikes.Params(uri=uri, limit=limit, cursor=cursor)
+        return self._query("app.bsky.feed.getLikes", params)
+
+    def reposted_by(self, uri: str, limit: int, cursor: str | None) -> XrpcReply:
+        params = models.AppBskyFeedGetRepostedBy.Params(uri=uri, limit=limit, cursor=cursor)
+        return self._query("app.bsky.feed.getRepostedBy", params)
+
+    def quotes(self, uri: str, limit: int, cursor: str | None) -> XrpcReply:
+        params = models.AppBskyFeedGetQuotes.Params(uri=uri, limit=limit, cursor=cursor)
+        return self._query("app.bsky.feed.getQuotes", params)
+
+    def post_thread(self, uri: str) -> XrpcReply:
+        """The post and its direct replies (depth 1), no parents."""
+        params = models.AppBskyFeedGetPostThread.Params(uri=uri, depth=1, parent_height=0)
+        return self._query("app.bsky.feed.getPostThread", params)
+
     def login(self, handle: str, password: str) -> None:
         """Log in with an app password; later calls carry the session (the SDK refreshes it)
         and go to the account's PDS, named in the session's DID document."""

@@ -86,28 +86,33 @@ class Unsupported(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class FastEntry:
-    """The fields `parse_xml_feed` reads from a feedparser entry, as feedparser gives them."""
+class EntryData:
+    """One feed entry as feedparser gives it, whichever parser read it (`feeds.parse_feed`
+    makes posts of these, the comment collector reads them as comments)."""
 
-    id: str | None
-    link: str | None
+    id: str | None  # as written (an Atom id is not resolved against the feed's URL)
+    link: str | None  # resolved against the feed's URL
     title: str | None
-    body: str
+    body: str  # HTML
     author: str | None
+    author_url: str | None  # Atom <author><uri>, JSON Feed author.url
     created: datetime | None
     comment_feed: str | None
+    text: str = ""  # plain text when the feed gave no HTML (JSON Feed's content_text)
 
 
 @dataclass(frozen=True, slots=True)
-class FastFeed:
+class FeedData:
+    """A feed's own fields and its entries, before they become posts."""
+
     title: str
     link: str | None
     author: str | None
-    entries: tuple[FastEntry, ...]
+    entries: tuple[EntryData, ...]
     version: str
 
 
-def parse_simple_feed(content: bytes, url: str) -> FastFeed | None:
+def parse_simple_feed(content: bytes, url: str) -> FeedData | None:
     """Parse a plain UTF-8 RSS 2.0 / Atom 1.0 feed, or return None to let feedparser do it."""
     head = content[:512]
     declared = _XML_DECLARATION.match(head)
@@ -135,7 +140,7 @@ def parse_simple_feed(content: bytes, url: str) -> FastFeed | None:
     return None
 
 
-def _rss(root: Element, url: str) -> FastFeed:
+def _rss(root: Element, url: str) -> FeedData:
     channels = [c for c in root if c.tag == "channel"]
     if len(channels) != 1 or len(root) != 1:
         raise Unsupported
@@ -154,10 +159,10 @@ def _rss(root: Element, url: str) -> FastFeed:
             link = _AMP_REFERENCE.sub(r"&\g<1>", _fix(_resolve(url, _text(child))))
         elif tag == ATOM + "link":
             link = _atom_link(child, url) or link
-    return FastFeed(_fix(title), link or None, None, tuple(entries), "rss20")
+    return FeedData(_fix(title), link or None, None, tuple(entries), "rss20")
 
 
-def _rss_item(item: Element, url: str) -> FastEntry:
+def _rss_item(item: Element, url: str) -> EntryData:
     if item.attrib:
         raise Unsupported
     seen: dict[str, str] = {}
@@ -195,18 +200,19 @@ def _rss_item(item: Element, url: str) -> FastEntry:
         raise Unsupported
     comment_feed = seen.get(WFW + "commentRss")
     body = seen.get(CONTENT + "encoded") or seen.get("description") or ""
-    return FastEntry(
+    return EntryData(
         id=entry_id or None,
         link=link or None,
         title=_fix(seen["title"]) if "title" in seen else None,
         body=_fix(body),
         author=_fix(creator) if creator else None,
+        author_url=None,
         created=_rfc822(seen["pubDate"]) if "pubDate" in seen else None,
         comment_feed=_fix(_resolve(url, comment_feed)) if comment_feed else None,
     )
 
 
-def _rss1(root: Element, url: str) -> FastFeed:
+def _rss1(root: Element, url: str) -> FeedData:
     """RSS 1.0 (RDF): items are siblings of the channel; rdf:about is the item id."""
     title = link = ""
     entries = []
@@ -228,10 +234,10 @@ def _rss1(root: Element, url: str) -> FastFeed:
             raise Unsupported
     if channels != 1:
         raise Unsupported
-    return FastFeed(_fix(title), link or None, None, tuple(entries), "rss10")
+    return FeedData(_fix(title), link or None, None, tuple(entries), "rss10")
 
 
-def _rss1_item(item: Element, url: str) -> FastEntry:
+def _rss1_item(item: Element, url: str) -> EntryData:
     if set(item.attrib) - {RDF + "about"}:
         raise Unsupported
     seen: dict[str, str] = {}
@@ -254,18 +260,19 @@ def _rss1_item(item: Element, url: str) -> FastEntry:
     if creator is not None and (not creator or _EMAIL.search(creator)):
         raise Unsupported
     body = seen.get(CONTENT + "encoded") or seen.get("description") or ""
-    return FastEntry(
+    return EntryData(
         id=item.get(RDF + "about") or None,
         link=link,
         title=_fix(seen["title"]) if "title" in seen else None,
         body=_fix(body),
         author=_fix(creator) if creator else None,
+        author_url=None,
         created=_rfc3339(seen[DC + "date"]) if DC + "date" in seen else None,
         comment_feed=None,
     )
 
 
-def _atom(root: Element, url: str) -> FastFeed:
+def _atom(root: Element, url: str) -> FeedData:
     title = ""
     link = None
     author = None
@@ -279,18 +286,18 @@ def _atom(root: Element, url: str) -> FastFeed:
         elif tag == ATOM + "link":
             link = _atom_link(child, url) or link
         elif tag == ATOM + "author":
-            author = _atom_author(child)
+            author = _atom_author(child, url)[0]
         elif _is_author_hint(tag):
             raise Unsupported
-    return FastFeed(_fix(title), link, author, tuple(entries), "atom10")
+    return FeedData(_fix(title), link, author, tuple(entries), "atom10")
 
 
-def _atom_entry(entry: Element, url: str) -> FastEntry:
+def _atom_entry(entry: Element, url: str) -> EntryData:
     if entry.attrib:
         raise Unsupported
     fields: dict[str, str] = {}
     link = None
-    author = None
+    author: tuple[str | None, str | None] | None = None
     for child in entry:
         tag = child.tag
         if tag not in ATOM_ENTRY_TAGS:
@@ -308,7 +315,7 @@ def _atom_entry(entry: Element, url: str) -> FastEntry:
         if name in fields or (name == "author" and author is not None):
             raise Unsupported
         if name == "author":
-            author = _atom_author(child)
+            author = _atom_author(child, url)
         elif name in ("title", "content", "summary"):
             fields[name] = _text_construct(child)
         else:
@@ -320,12 +327,13 @@ def _atom_entry(entry: Element, url: str) -> FastEntry:
     entry_id = _fix(fields["id"]) if fields.get("id") else None
     published = _rfc3339(fields["published"]) if "published" in fields else None
     updated = _rfc3339(fields["updated"]) if "updated" in fields else None
-    return FastEntry(
+    return EntryData(
         id=entry_id,
         link=link or (_fix(_resolve(url, fields["id"])) if entry_id else None),
         title=_fix(fields["title"]) if "title" in fields else None,
         body=_fix(fields.get("content") or fields.get("summary") or ""),
-        author=author,
+        author=author[0] if author else None,
+        author_url=author[1] if author else None,
         created=published or updated,
         comment_feed=None,
     )
@@ -342,18 +350,20 @@ def _atom_link(link: Element, url: str) -> str | None:
     return None
 
 
-def _atom_author(author: Element) -> str | None:
-    """feedparser's author string: "name (email)", the name, or the e-mail."""
+def _atom_author(author: Element, url: str) -> tuple[str | None, str | None]:
+    """feedparser's author string ("name (email)", the name, or the e-mail) and its `uri`
+    (feedparser's `author_detail.href`, resolved against the feed's URL)."""
     found: dict[str, str] = {}
     for child in author:
         local = child.tag[len(ATOM) :] if child.tag.startswith(ATOM) else ""
         if local not in ("name", "email", "uri") or local in found or len(child):
             raise Unsupported
-        found[local] = _fix((child.text or "").strip())
-    name, email = found.get("name"), found.get("email")
+        found[local] = (child.text or "").strip()
+    name, email, uri = _fix(found.get("name", "")), _fix(found.get("email", "")), found.get("uri")
+    href = _fix(_resolve(url, uri)) if uri else None
     if name and email:
-        return f"{name} ({email})"
-    return name or email or None
+        return f"{name} ({email})", href
+    return name or email or None, href
 
 
 def _text_construct(element: Element) -> str:

@@ -1,6 +1,8 @@
-"""Feed bytes → plain `Post` values: RSS/Atom via feedparser, JSON Feed by hand.
+"""Feed bytes → entries and `Post` values: the one feed parser every collector calls.
 
-Pure functions (no I/O), so they are tested directly on the real recorded feeds.
+RSS/Atom go through the fast path (`fastfeed`) or feedparser, JSON Feed is read by hand; all
+three give the same `EntryData` records. Pure functions (no I/O), so they are tested directly
+on the real recorded feeds.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from listen.clock import parse_iso
-from listen.collectors.fastfeed import FastEntry, FastFeed, parse_simple_feed
+from listen.collectors.fastfeed import EntryData, FeedData, parse_simple_feed
 from listen.errors import SourceError
 from listen.text import cap, html_to_text
 from listen.types import MAX_TEXT_CHARS, MAX_TITLE_CHARS, Post
@@ -25,18 +27,24 @@ JSONFEED_VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A feed's title and its items as posts."""
+    """A feed's title, its entries and the same entries as posts (one each, in order).
+
+    RSS/Atom entries with nothing to read or open (no title, body or link) are left out."""
 
     title: str
     link: str | None
     posts: tuple[Post, ...]
     format: str  # rss20, atom10, json1.1, ...
+    entries: tuple[EntryData, ...]
 
 
 def parse_feed(
     content: bytes, url: str, content_type: str = "", *, id_base: str | None = None
 ) -> ParsedFeed:
     """Parse feed bytes; raise `SourceError` when nothing usable is in them.
+
+    Every feed listen reads (blogs, Mastodon's RSS, comment feeds) comes through here, so all
+    get the same entity refusal, fast path and feedparser fallback.
 
     `url` is where the bytes came from (relative links resolve against it); `id_base` scopes
     item ids that are not URIs (`id_base#guid`), default `url`. A collector passes the URL the
@@ -68,39 +76,33 @@ def parse_json_feed(content: bytes, url: str, *, id_base: str | None = None) -> 
     items = document.get("items")
     if not isinstance(items, list):
         raise SourceError(url, "malformed JSON Feed: 'items' is not a list")
-    feed_author = _json_author(document)
-    posts = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        raw_link = _str(item.get("url")) or _str(item.get("external_url"))
-        link = urljoin(url, raw_link) if raw_link else None
-        guid = _str(item.get("id")) or link
-        title = _str(item.get("title"))
-        text = html_to_text(_str(item.get("content_html")), MAX_TEXT_CHARS) or cap(
-            _str(item.get("content_text")) or _str(item.get("summary")), MAX_TEXT_CHARS
-        )
-        created = parse_iso(_str(item.get("date_published"))) or parse_iso(
-            _str(item.get("date_modified"))
-        )
-        posts.append(
-            Post(
-                id=blog_post_id(id_base or url, guid, title, created),
-                platform="blog",
-                url=link,
-                author_handle=_json_author(item) or feed_author,
-                title=cap(html_to_text(title, MAX_TITLE_CHARS), MAX_TITLE_CHARS) or None,
-                text=text,
-                created_at=created,
-                raw_kind="article",
-            )
-        )
+    feed_author = _json_author(document)[0]
+    entries = tuple(_json_entry(item, url) for item in items if isinstance(item, dict))
     version = str(document["version"]).rsplit("/", 1)[-1]
     return ParsedFeed(
         title=_str(document.get("title")),
         link=_str(document.get("home_page_url")) or None,
-        posts=tuple(posts),
+        posts=tuple(_entry_post(url, e, feed_author, id_base) for e in entries),
         format=f"json{version}",
+        entries=entries,
+    )
+
+
+def _json_entry(item: dict[str, Any], url: str) -> EntryData:
+    """A JSON Feed item as an entry; its `content_text` (or `summary`) is plain text, not HTML."""
+    raw_link = _str(item.get("url")) or _str(item.get("external_url"))
+    author, author_url = _json_author(item)
+    return EntryData(
+        id=_str(item.get("id")) or None,
+        link=urljoin(url, raw_link) if raw_link else None,
+        title=_str(item.get("title")) or None,
+        body=_str(item.get("content_html")),
+        author=author,
+        author_url=author_url,
+        created=parse_iso(_str(item.get("date_published")))
+        or parse_iso(_str(item.get("date_modified"))),
+        comment_feed=None,
+        text=_str(item.get("content_text")) or _str(item.get("summary")),
     )
 
 
@@ -131,14 +133,15 @@ def parse_xml_feed(content: bytes, url: str, *, id_base: str | None = None) -> P
     else goes through feedparser.
     """
     refuse_entity_declarations(content, url)
-    fast = parse_simple_feed(content, url)
-    if fast is None:
-        fast = _parse_with_feedparser(content, url)
-    posts = tuple(_entry_post(url, e, fast.author, id_base) for e in fast.entries if _readable(e))
-    return ParsedFeed(title=fast.title, link=fast.link, posts=posts, format=fast.version)
+    data = parse_simple_feed(content, url)
+    if data is None:
+        data = _parse_with_feedparser(content, url)
+    entries = tuple(e for e in data.entries if _readable(e))
+    posts = tuple(_entry_post(url, e, data.author, id_base) for e in entries)
+    return ParsedFeed(data.title, data.link, posts, data.version, entries)
 
 
-def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
+def _parse_with_feedparser(content: bytes, url: str) -> FeedData:
     import feedparser  # feedparser: ~50 ms, only when a feed is parsed
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
@@ -151,13 +154,15 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
     for index, entry in enumerate(parsed.entries):
         contents = entry.get("content") or []
         body = _str(contents[0].get("value")) if contents else ""
+        author_detail = entry.get("author_detail") or {}
         entries.append(
-            FastEntry(
+            EntryData(
                 id=raw_ids[index] if raw_ids else _str(entry.get("id")) or None,
                 link=_str(entry.get("link")) or None,
                 title=_str(entry.get("title")) or None,
                 body=body or _str(entry.get("summary")),
                 author=_str(entry.get("author")) or None,
+                author_url=_str(author_detail.get("href")) or None,
                 created=_entry_time(entry, "published") or _entry_time(entry, "updated"),
                 comment_feed=_str(entry.get("wfw_commentrss")) or None,
             )
@@ -165,7 +170,7 @@ def _parse_with_feedparser(content: bytes, url: str) -> FastFeed:
     entries = [e for e in entries if _readable(e)]
     if parsed.bozo and not entries:
         raise SourceError(url, f"malformed feed: {_bozo_reason(parsed)}")
-    return FastFeed(
+    return FeedData(
         title=_str(parsed.feed.get("title")),
         link=_str(parsed.feed.get("link")) or None,
         author=_str(parsed.feed.get("author")) or None,
@@ -187,13 +192,18 @@ def _unresolved_atom_ids(content: bytes, parsed: Any) -> list[str | None] | None
     return [_str(entry.get("id")) or None for entry in unresolved]
 
 
-def _readable(entry: FastEntry) -> bool:
+def _readable(entry: EntryData) -> bool:
     """False for an entry with nothing a person could read or open."""
-    return bool(entry.title or entry.body or entry.link)
+    return bool(entry.title or entry.body or entry.text or entry.link)
+
+
+def entry_text(entry: EntryData, limit: int = MAX_TEXT_CHARS) -> str:
+    """What a person reads of an entry: its HTML as text, else its plain text."""
+    return html_to_text(entry.body, limit) or cap(entry.text, limit)
 
 
 def _entry_post(
-    url: str, entry: FastEntry, feed_author: str | None, id_base: str | None = None
+    url: str, entry: EntryData, feed_author: str | None, id_base: str | None = None
 ) -> Post:
     link = urljoin(url, entry.link) if entry.link else None
     guid = entry.id or link
@@ -204,7 +214,7 @@ def _entry_post(
         url=link,
         author_handle=entry.author or feed_author or None,
         title=cap(html_to_text(title, MAX_TITLE_CHARS), MAX_TITLE_CHARS) or None,
-        text=html_to_text(entry.body, MAX_TEXT_CHARS),
+        text=entry_text(entry),
         created_at=entry.created,
         comment_feed_url=urljoin(url, entry.comment_feed) if entry.comment_feed else None,
         raw_kind="article",
@@ -233,14 +243,14 @@ def _bozo_reason(parsed: Any) -> str:
 def _entry_time(entry: Any, name: str) -> datetime | None:
     """An entry's date: feedparser's (whole seconds), with the fraction of a second the feed
     gave (RFC 3339 `13:53:00.550Z`) when the two agree, so posts in one second keep their order."""
-    parsed = datetime_from_struct(entry.get(f"{name}_parsed"))
+    parsed = _datetime_from_struct(entry.get(f"{name}_parsed"))
     precise = parse_iso(_str(entry.get(name)))
     if parsed and precise and precise.replace(microsecond=0) == parsed:
         return precise
     return parsed
 
 
-def datetime_from_struct(value: Any) -> datetime | None:
+def _datetime_from_struct(value: Any) -> datetime | None:
     """A UTC datetime from feedparser's `*_parsed` time tuple; None when absent or invalid."""
     if not value:
         return None
@@ -250,14 +260,15 @@ def datetime_from_struct(value: Any) -> datetime | None:
         return None
 
 
-def _json_author(obj: dict[str, Any]) -> str | None:
+def _json_author(obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    """JSON Feed 1.0's `author` or 1.1's first of `authors`: (name, url)."""
     author = obj.get("author")
-    if isinstance(author, dict) and author.get("name"):
-        return _str(author["name"])
-    authors = obj.get("authors")
-    if isinstance(authors, list) and authors and isinstance(authors[0], dict):
-        return _str(authors[0].get("name")) or None
-    return None
+    if not (isinstance(author, dict) and author.get("name")):
+        authors = obj.get("authors")
+        author = authors[0] if isinstance(authors, list) and authors else None
+    if not isinstance(author, dict):
+        return None, None
+    return _str(author.get("name")) or None, _str(author.get("url")) or None
 
 
 def _str(value: Any) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from listen.backfill import Walk, load_gaps, read_with_gaps, save_gaps
 from listen.clock import parse_iso, to_iso, utcnow
 from listen.collectors.feeds import parse_feed
+from listen.collectors.mastodon_inbound import MastodonInboundReader
 from listen.collectors.mastodon_parse import (
     PLATFORM,
     Acct,
@@ -105,6 +106,7 @@ class MastodonCollector:
         self.guard = InstanceGuard()
         self.home_instance = _instance_of(config.mastodon.account)
         self.page_limit = max(1, min(MAX_PAGE_LIMIT, self.options.page_limit))
+        self.inbound_days = config.collect.inbound_days
 
     def collect(self, source: Source) -> CollectResult:
         acct = parse_acct(source.target)
@@ -113,6 +115,8 @@ class MastodonCollector:
             return self._collect_self(source, acct)
         if source.kind == "author":
             return self._collect_author(source, acct)
+        if source.kind == "inbound":
+            return self._collect_inbound(source, acct)
         raise SourceError(source.target, f"unknown Mastodon source kind {source.kind!r}")
 
     # -- a contact's statuses ----------------------------------------------------------------
@@ -186,6 +190,44 @@ class MastodonCollector:
             for p in feed.posts
         ]
         return self._result(posts, (), state, poll)
+
+    # -- what people do with the user's statuses ---------------------------------------------
+
+    def _collect_inbound(self, source: Source, acct: Acct) -> CollectResult:
+        """Notifications with the access token; the public listings of recent statuses without
+        one, or when the instance refuses it (a note for `listen status` says so)."""
+        poll = _Poll()
+        state = dict(source.state)
+        auth = self._may_send_token(acct)
+        account_id = state.get("account_id") or self._lookup(acct, poll, auth=auth)
+        state["account_id"] = account_id
+
+        def get(url: str, params: dict[str, Any] | None, with_token: bool) -> Fetched:
+            return self._get(acct, url, poll, params=params, auth=with_token and auth)
+
+        reader = MastodonInboundReader(get, acct, self._base(acct), account_id, self.page_limit,
+                                       self.options.max_pages, self.inbound_days)  # fmt: skip
+        refused = None
+        if auth:
+            try:
+                found = reader.notifications(state)
+                state.update(via="notifications", note=None)
+            except SourceError as exc:
+                if exc.status not in (401, 403):
+                    raise
+                refused = exc.reason
+        if not auth or refused is not None:
+            found = reader.public(state)
+            state["via"] = "public"
+            state["note"] = (
+                f"notifications refused ({refused}): reading public favourites, boosts and"
+                " replies instead"
+                if refused
+                else None
+            )
+        clean = {key: value for key, value in state.items() if value is not None}
+        result = self._result((), (), clean, poll)
+        return replace(result, interactions=tuple(found))
 
     # -- the user's own activity -------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from listen.backfill import Walk, load_gaps, read_with_gaps, save_gaps
 from listen.clock import parse_iso, to_iso, utcnow
+from listen.collectors.x_inbound import mention_interactions
 from listen.collectors.x_parse import (
     EXPANSIONS,
     TWEET_FIELDS,
@@ -105,6 +106,8 @@ class XCollector:
                 engagements: list[Engagement] = []
             elif source.kind == "self":
                 posts, engagements, failure = self._collect_self(api, source.target, state)
+            elif source.kind == "inbound":
+                return self._collect_mentions(api, client, source.target, state)
             else:
                 raise SourceError(source.target, f"unknown X source kind {source.kind!r}", reads=0)
         except SourceError as exc:
@@ -124,6 +127,32 @@ class XCollector:
             resolved_id=state.get("user_id") if source.kind == "author" else None,
         )
         if failure is not None:  # keep what arrived, the cursor and the user id; then fail
+            failure.reads = api.reads
+            self._note_auth_failure(failure)
+            failure.partial = result
+            raise failure
+        return result
+
+    def _collect_mentions(
+        self, api: XApi, client: Any, username: str, state: dict[str, Any]
+    ) -> CollectResult:
+        """New tweets mentioning the user since the last poll, within the poll's allowance."""
+        user_id = state.get("user_id") or api.resolve(username)
+        state["user_id"] = user_id
+        state.pop("note", None)  # polled: whatever kept it from being polled is over
+        payloads, failure = api.mentions(user_id, state.get("since_id"), max(1, self.x.max_pages))
+        found = [i for payload in payloads for i in mention_interactions(payload, user_id)]
+        newest = [parse_tweet_page(p).newest_id for p in payloads]
+        for tweet_id in newest:
+            state["since_id"] = newer_id(state.get("since_id"), tweet_id)
+        result = CollectResult(
+            interactions=tuple(found),
+            state={k: v for k, v in state.items() if v is not None},
+            reads=api.reads,
+            bytes_received=client.session.bytes_received,
+            metered_ids=tuple(api.post_ids),
+        )
+        if failure is not None:
             failure.reads = api.reads
             self._note_auth_failure(failure)
             failure.partial = result
@@ -299,6 +328,38 @@ class XApi:
                 walk.complete = True
                 break
         return walk
+
+    def mentions(
+        self, user_id: str, since_id: str | None, pages: int
+    ) -> tuple[list[Any], SourceError | None]:
+        """Pages of the mentions timeline newer than `since_id`, as X sent them; stops at the
+        allowance, the last page, or a failure (returned, with what arrived before it)."""
+        found: list[Any] = []
+        token: str | None = None
+        for _ in range(pages):
+            try:
+                size = self._page_size(TIMELINE_MIN_RESULTS)
+            except _OutOfReads:
+                break
+            bounds = {"since_id": since_id, "pagination_token": token}
+            try:
+                payload = self.call(
+                    self.client.get_users_mentions,
+                    user_id,
+                    tweet_fields=TWEET_FIELDS,
+                    expansions=EXPANSIONS,
+                    user_fields=[*USER_FIELDS, "name"],
+                    max_results=size,
+                    **{key: value for key, value in bounds.items() if value},
+                )
+            except SourceError as exc:
+                return found, exc
+            self._receive(payload)
+            found.append(payload)
+            token = parse_tweet_page(payload).next_token
+            if not token:
+                break
+        return found, None
 
     def liked(
         self, user_id: str, known: set[str], token: str | None, pages: int, *, short_pages: bool

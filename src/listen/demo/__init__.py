@@ -63,7 +63,8 @@ def demo_workspace(directory: Path | None = None) -> Iterator[DemoWorkspace]:
         root.mkdir(parents=True, exist_ok=True)
         document: dict[str, Any] = {
             "me": {"name": "Demo User", "comment_names": ["Demo User"]},
-            "collect": {"concurrency": 8, "timeout_seconds": 10.0},
+            # the recordings are from 2019 to 2026: your posts that old are still "recent"
+            "collect": {"concurrency": 8, "timeout_seconds": 10.0, "inbound_days": 3650},
         }
         contacts: dict[str, dict[str, Any]] = {}
         for platform in DEMO_PLATFORMS:

@@ -3,6 +3,12 @@
 Contacts' feeds are real recorded `getAuthorFeed` pages and a real post view (data/bluesky/,
 see data/README). The demo user's repo holds a like, a reply, a quote and a repost of those
 posts, so `listen demo` shows participation being detected.
+
+What people did with the demo user's post comes from the AppView's recorded output: the
+`getLikes` and `getRepostedBy` pages (their first actor has Alice's DID: Alice liked and
+reposted it) and a `getPostThread` with two replies, one by Carol, a contact whose feed is
+that reply. HAND-MADE: the thread's root is the recorded viewer's post relabelled as the demo
+user's "Back from the conference", with counts matching the listings served.
 """
 
 from __future__ import annotations
@@ -11,11 +17,14 @@ import json
 from importlib import resources
 from typing import Any
 
-from listen.demo.server import DemoRequest, DemoResponse, LoopbackServer
+from listen.demo.server import DemoRequest, DemoResponse, Handler, LoopbackServer
 
 DEMO_USER_HANDLE = "demo-user.test"
 DEMO_USER_DID = "did:plc:demouserdemouserdemouser"
 ALICE = ("Alice Bluesky", "alice.test", "did:plc:7sqxh4mfnyysmuu34o2bn7fz")
+CAROL = ("Carol Replies", "carol.test", "did:plc:4v2egofaeeobc5x5euglttaj")
+THREAD_VIEWER = ("alice.test", "did:plc:nkjx3ufzu6baprhrf474eltp")  # whose thread was recorded
+OWN_POST = "at://did:plc:demouserdemouserdemouser/app.bsky.feed.post/3lbdemo3plain"
 MARSHAL = ("AT SDK Test Account", "test.marshal.dev", "did:plc:kvwvcn5iqfooopmyzvb4qzba")
 CID = "bafyreiemrl2yosvnipoqfmkhe2vycruczi3x5ja6iqibod4xjfsn343zuy"
 
@@ -25,8 +34,11 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
     alice_pages = [_load(f"appview_getAuthorFeed_page{n}.json") for n in (1, 2)]
     # A real post view from a live getPostThread, as a one-item author feed.
     marshal_post = _load("atproto-sdk_thread_view_post_with_embed_media.json")["thread"]["post"]
+    thread = own_thread()
     feeds = {ALICE[2]: alice_pages, MARSHAL[2]: [{"feed": [{"post": marshal_post}]}]}
-    handles = {ALICE[1]: ALICE[2], MARSHAL[1]: MARSHAL[2], DEMO_USER_HANDLE: DEMO_USER_DID}
+    feeds |= inbound_feeds(thread)
+    handles = {ALICE[1]: ALICE[2], MARSHAL[1]: MARSHAL[2], CAROL[1]: CAROL[2]}
+    handles[DEMO_USER_HANDLE] = DEMO_USER_DID
     repo = demo_user_records(feeds)
 
     def resolve_handle(request: DemoRequest) -> DemoResponse:
@@ -53,6 +65,7 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
     server.add("/xrpc/com.atproto.identity.resolveHandle", resolve_handle)
     server.add("/xrpc/app.bsky.feed.getAuthorFeed", author_feed)
     server.add("/xrpc/com.atproto.repo.listRecords", list_records)
+    serve_listings(server, thread)
     document = did_document(server.base_url)
     server.add(f"/plc/{DEMO_USER_DID}", lambda request: _json(document))
     section = {
@@ -66,6 +79,7 @@ def serve_bluesky(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str
     contacts = [
         {"name": ALICE[0], "priority": 3, "bluesky": ALICE[1]},
         {"name": MARSHAL[0], "priority": 2, "bluesky": MARSHAL[1]},
+        {"name": CAROL[0], "priority": 3, "bluesky": CAROL[1]},
     ]
     return section, contacts
 
@@ -120,6 +134,55 @@ def demo_user_records(feeds: dict[str, list[dict[str, Any]]]) -> dict[str, list[
             record(like, "3lbdemo1like1", {"subject": ref(alice[4]), "createdAt": "2024-11-17"}),
         ],
     }
+
+
+def inbound_feeds(thread: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The demo user's own feed (their post in the thread) and Carol's (her reply in it)."""
+    replies = thread["thread"]["replies"]
+    carol_reply = next(r["post"] for r in replies if r["post"]["author"]["did"] == CAROL[2])
+    return {
+        CAROL[2]: [{"feed": [{"post": carol_reply}]}],
+        DEMO_USER_DID: [{"feed": [{"post": thread["thread"]["post"]}]}],
+    }
+
+
+def serve_listings(server: LoopbackServer, thread: dict[str, Any]) -> None:
+    """Who liked, reposted and replied to the demo user's post: the recorded listings."""
+    listings = {
+        "getLikes": _load("appview_getLikes.json"),
+        "getRepostedBy": _load("appview_getRepostedBy.json"),
+        "getPostThread": thread,
+    }
+    for name, body in listings.items():
+        server.add(f"/xrpc/app.bsky.feed.{name}", _listing(body))
+
+
+def own_thread() -> dict[str, Any]:
+    """The recorded thread, its root relabelled as the demo user's post (HAND-MADE, see the
+    module's docstring); the counts say what the listings served hold."""
+    text = json.dumps(_load("appview_getPostThread.json"))
+    root = json.loads(text)["thread"]["post"]["uri"]
+    handle, did = THREAD_VIEWER
+    text = text.replace(root, OWN_POST).replace(did, DEMO_USER_DID)
+    thread: dict[str, Any] = json.loads(text.replace(f'"{handle}"', f'"{DEMO_USER_HANDLE}"'))
+    post = thread["thread"]["post"]
+    post["record"] = {
+        **post["record"],
+        "text": "Back from the conference",
+        "createdAt": "2024-11-18T10:00:00.000Z",
+    }
+    post.update(
+        likeCount=len(_load("appview_getLikes.json")["likes"]),
+        repostCount=len(_load("appview_getRepostedBy.json")["repostedBy"]),
+        replyCount=len(thread["thread"]["replies"]),
+        quoteCount=0,
+    )
+    return thread
+
+
+def _listing(body: dict[str, Any]) -> Handler:
+    """One of the demo user's post's listings, whatever post is asked about (there is one)."""
+    return lambda request: _json(body)
 
 
 def did_document(base_url: str) -> dict[str, Any]:

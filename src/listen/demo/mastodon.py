@@ -52,7 +52,13 @@ def serve_mastodon(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[st
     # The demo user's own activity: the recorded reply to mastodonpy_test_2, and the recorded
     # boost of one of John's toots shown as the demo user's.
     my_boost = {**recordings.body("status_reblog_unreblog", 1), "account": admin_account}
-    my_timeline = [recordings.body("status_reply", 2), my_boost]
+    # HAND-MADE count: John favourited the demo user's reply (the recorded favourited_by list).
+    my_reply = {**recordings.body("status_reply", 2), "favourites_count": 1}
+    my_timeline = [my_reply, my_boost]
+    server.add(
+        f"/api/v1/statuses/{my_reply['id']}/favourited_by",
+        lambda _: _json(recordings.body("status_favourited_by", 2), headers),
+    )
     timelines = {JOHN_ID: john_timeline, TESTER_ID: [tester_toot], ADMIN_ID: my_timeline}
 
     server.add("/api/v1/accounts/lookup", lookup)

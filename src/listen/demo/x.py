@@ -41,6 +41,9 @@ def serve_x(server: LoopbackServer) -> tuple[dict[str, Any], list[dict[str, Any]
     )
     server.add(f"/2/users/{SELF_ID}/tweets", _timeline(own_page))
     server.add(f"/2/users/{SELF_ID}/liked_tweets", _fixed(likes["body"], likes["headers"]))
+    # Nobody mentioned @dappdavid99: X's answer for an empty list (HAND-MADE, the documented
+    # shape: no data, result_count 0).
+    server.add(f"/2/users/{SELF_ID}/mentions", _fixed({"meta": {"result_count": 0}}))
     section = {"base_url": server.base_url, "username": SELF_USERNAME, "monthly_budget_usd": 5.0}
     return {"x": section}, [dict(CONTACT)]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from listen.facts import Candidate, EngagementFact, MarkFact, PostSummary, ShownItem
+from listen.people.circle import CircleReport, ReplyBack
 from listen.scoring import PlatformScore
 from listen.text import cap
 from listen.tracker import ColdContact, track
@@ -92,11 +93,13 @@ class Digest:
     activity: Activity
     scores: tuple[PlatformScore, ...]
     quiet: QuietReason | None = None
+    talked: tuple[ReplyBack, ...] = ()  # contacts waiting for your answer: the digest opens here
+    circle: CircleReport | None = None
 
     @property
     def empty(self) -> bool:
         """Nothing to act on and nothing done: the renderers say so in one line."""
-        return not (self.reply or self.share or self.cold or self.activity.total)
+        return not (self.reply or self.share or self.cold or self.activity.total or self.talked)
 
     def shown_rows(self) -> list[tuple[str, str, int, str | None]]:
         """(post_id, section, rank, action) for `digest_items`, so lurking becomes a fact."""

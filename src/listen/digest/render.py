@@ -6,9 +6,7 @@ escapes Markdown and HTML syntax, and links are only ever http(s).
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -16,6 +14,19 @@ from typing import Any
 
 from listen.clock import to_iso
 from listen.digest.build import Activity, Digest, DigestItem
+from listen.digest.markup import e, md, md_url
+from listen.digest.markup import html_link as _link
+from listen.digest.markup import safe_url as _safe_url
+from listen.people.render import (
+    circle_html,
+    circle_markdown,
+    circle_text,
+    circle_to_dict,
+    reply_back_to_dict,
+    talked_html,
+    talked_markdown,
+    talked_text,
+)
 from listen.scoring import PlatformScore
 from listen.text import printable
 from listen.tracker import ColdContact
@@ -141,12 +152,6 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y %H:%M UTC")
 
 
-def _safe_url(url: str | None) -> str | None:
-    if url and url.lower().startswith(("http://", "https://")):
-        return url
-    return None
-
-
 def _headline(item: DigestItem) -> str:
     return item.title or item.excerpt or item.post_id
 
@@ -169,11 +174,13 @@ def render_text(digest: Digest, width: int = 0) -> str:
     since = f"(since {_when(digest.since)})"
     out = [f"{title} {since}" if len(title) + 1 + len(since) <= width else f"{title}\n  {since}"]
     out.append("")
+    out += talked_text(digest.talked, width)
     out += _text_items("1. Reply to these", digest.reply, "nothing to reply to", width)
     out += _text_items("2. Worth sharing", digest.share, "nothing to share", width)
     out += _text_cold(digest, width)
     out += _text_yesterday(digest, width)
     out += _text_scores(digest, width)
+    out += circle_text(digest.circle, width)
     return printable("\n".join(out).rstrip() + "\n")
 
 
@@ -297,21 +304,6 @@ def _wrapped(text: str, indent: str, width: int = TEXT_WIDTH) -> str:
 
 # -- markdown -------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~-])")
-
-
-def md(text: str) -> str:
-    """Escape Markdown syntax and HTML in untrusted text."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(_one_line(text), quote=False))
-
-
-def md_url(url: str | None) -> str | None:
-    """An http(s) URL safe inside `(<...>)`."""
-    safe = _safe_url(url)
-    if not safe:
-        return None
-    return safe.replace("<", "%3C").replace(">", "%3E").replace(" ", "%20").replace("\n", "")
-
 
 def render_markdown(digest: Digest) -> str:
     if digest.empty:
@@ -335,6 +327,7 @@ def render_markdown(digest: Digest) -> str:
             out.append(f"   _why: {md(item.reason)}_")
         out.append("")
 
+    out.extend(talked_markdown(digest.talked))
     items("1. Reply to these", digest.reply, "nothing to reply to")
     items("2. Worth sharing", digest.share, "nothing to share")
     out.extend(["## 3. Going cold", ""])
@@ -365,6 +358,7 @@ def render_markdown(digest: Digest) -> str:
                 f"| {score.platform} | {score.total:.0f}/100 | {trend_text(score)} | "
                 f"{sparkline(score.history)} | {components_line(score)} |"
             )
+    out.extend(circle_markdown(digest.circle))
     return printable("\n".join(out).rstrip() + "\n")
 
 
@@ -374,13 +368,10 @@ _FONT = "font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif"
 _MUTED = "color:#666666;font-size:13px"
 
 
-def e(value: object) -> str:
-    """Escape anything for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
-def render_html(digest: Digest) -> str:
-    """One page, inline CSS only, tables for layout: it survives mail clients."""
+def render_html(digest: Digest, *, actions_url: str | None = None) -> str:
+    """One page, inline CSS only, tables for layout: it survives mail clients. With
+    `actions_url` (the web app's `serve.public_url`) each post gets buttons linking to the
+    app's confirm page for that post and action (a GET there only asks; a POST records)."""
     if digest.empty:
         body = f'<p style="font-size:16px">{e(empty_line(digest))}</p>'
     else:
@@ -388,11 +379,13 @@ def render_html(digest: Digest) -> str:
             [
                 f'<p style="{_MUTED}">{e(_when(digest.generated_at))} — since '
                 f"{e(_when(digest.since))}</p>",
-                _html_items("1. Reply to these", digest.reply, "Nothing to reply to."),
-                _html_items("2. Worth sharing", digest.share, "Nothing to share."),
+                talked_html(digest.talked),
+                _html_items("1. Reply to these", digest.reply, "Nothing to reply to.", actions_url),
+                _html_items("2. Worth sharing", digest.share, "Nothing to share.", actions_url),
                 _html_cold(digest.cold),
                 _html_activity(digest.activity),
                 _html_scores(digest.scores),
+                circle_html(digest.circle),
             ]
         )
     return printable(
@@ -418,14 +411,26 @@ def _h2(title: str) -> str:
     )
 
 
-def _link(text: str, url: str | None) -> str:
-    safe = _safe_url(url)
-    if not safe:
-        return e(text)
-    return f'<a href="{e(safe)}" style="color:#1a5fb4;text-decoration:none">{e(text)}</a>'
+# The web app's buttons, as the mailed digest links them: (mark label, text).
+MAIL_BUTTONS = (("comment", "Replied"), ("share", "Shared"), ("like", "Liked"), ("skip", "Skip"))
 
 
-def _html_items(title: str, entries: tuple[DigestItem, ...], none: str) -> str:
+def _html_buttons(item: DigestItem, actions_url: str) -> str:
+    from urllib.parse import urlencode  # only for a mailed digest with buttons
+
+    base = actions_url.rstrip("/")
+    links = [
+        f'<a href="{e(base)}/confirm?{e(urlencode({"post": item.post_id, "action": label}))}" '
+        'style="display:inline-block;margin:4px 6px 0 0;padding:3px 10px;border:1px solid '
+        f'#1a5fb4;border-radius:4px;color:#1a5fb4;text-decoration:none">{e(text)}</a>'
+        for label, text in MAIL_BUTTONS
+    ]
+    return f"<div>{''.join(links)}</div>"
+
+
+def _html_items(
+    title: str, entries: tuple[DigestItem, ...], none: str, actions_url: str | None = None
+) -> str:
     parts = [_h2(title)]
     if not entries:
         parts.append(f'<p style="{_MUTED}">{e(none)}</p>')
@@ -440,7 +445,8 @@ def _html_items(title: str, entries: tuple[DigestItem, ...], none: str) -> str:
         )
         if _body(item):
             parts.append(f'<div style="margin:2px 0">{e(item.excerpt)}</div>')
-        parts.append(f'<div style="{_MUTED};font-style:italic">why: {e(item.reason)}</div></div>')
+        parts.append(f'<div style="{_MUTED};font-style:italic">why: {e(item.reason)}</div>')
+        parts.append((_html_buttons(item, actions_url) if actions_url else "") + "</div>")
     return "".join(parts)
 
 
@@ -565,6 +571,8 @@ def digest_to_dict(digest: Digest) -> dict[str, Any]:
             ],
         },
         "scores": [score_to_dict(s) for s in digest.scores],
+        "talked_to_you": [reply_back_to_dict(t) for t in digest.talked],
+        "circle": circle_to_dict(digest.circle) if digest.circle is not None else None,
     }
 
 

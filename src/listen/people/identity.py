@@ -27,13 +27,37 @@ ProfileKey = tuple[str, str]
 # Sites where a path, not the host, names the person; their bare home page says nothing.
 HOSTING_SITES = frozenset(
     {
-        "github.com", "gitlab.com", "codeberg.org", "medium.com", "linktr.ee", "instagram.com",
-        "youtube.com", "linkedin.com", "facebook.com", "threads.net", "tiktok.com", "twitch.tv",
-        "patreon.com", "ko-fi.com", "buymeacoffee.com", "about.me", "keybase.io", "flickr.com",
-        "soundcloud.com", "substack.com", "wordpress.com", "blogspot.com", "sites.google.com",
-        "t.co", "bit.ly", "tumblr.com", "vimeo.com", "orcid.org", "scholar.google.com",
+        "github.com",
+        "gitlab.com",
+        "codeberg.org",
+        "medium.com",
+        "linktr.ee",
+        "instagram.com",
+        "youtube.com",
+        "linkedin.com",
+        "facebook.com",
+        "threads.net",
+        "tiktok.com",
+        "twitch.tv",
+        "patreon.com",
+        "ko-fi.com",
+        "buymeacoffee.com",
+        "about.me",
+        "keybase.io",
+        "flickr.com",
+        "soundcloud.com",
+        "substack.com",
+        "wordpress.com",
+        "blogspot.com",
+        "sites.google.com",
+        "t.co",
+        "bit.ly",
+        "tumblr.com",
+        "vimeo.com",
+        "orcid.org",
+        "scholar.google.com",
     }
-)  # fmt: skip
+)
 X_HOSTS = frozenset({"x.com", "twitter.com", "mobile.twitter.com"})
 BLUESKY_APP_HOSTS = frozenset({"bsky.app", "staging.bsky.app"})
 SHARED_HANDLE_DOMAINS = ("bsky.social",)  # handles under these say nothing about a website
@@ -192,8 +216,14 @@ def _pair_evidence(a: _Facts, b: _Facts, shared_sites: set[str]) -> Evidence | N
     ka, kb = a.profile.key, b.profile.key
     for x, y in ((a, b), (b, a)):
         if x.domain and any(_site_matches(site, x.domain) for site in y.sites):
-            return Evidence(ka, kb, "domain-handle", f"Bluesky handle {x.domain} is the website "
-                            f"on {y.profile.platform} {y.profile.handle}", True)  # fmt: skip
+            return Evidence(
+                ka,
+                kb,
+                "domain-handle",
+                f"Bluesky handle {x.domain} is the website "
+                f"on {y.profile.platform} {y.profile.handle}",
+                True,
+            )
     common = set(a.sites) & set(b.sites)
     for site in sorted(common):
         if a.sites[site] or b.sites[site]:

@@ -2,9 +2,10 @@
 
 `schema` (migrations), `contacts` (contacts and identities), `ingest` (sources and storing a
 poll's result), `posts` (posts, engagements, marks, classifications), `facts` (what the
-tracker, scorer and digest read), `runs` (runs and read budgets) and `profiles` (profiles,
-follows imports, merge decisions). Every query returns
-frozen dataclasses (`listen.facts`, `listen.types`); SQLite errors surface as `StorageError`.
+tracker, scorer and digest read), `runs` (runs and read budgets), `profiles` (profiles,
+follows imports, merge decisions) and `search` (posts by words, contacts by name). Every query
+returns frozen dataclasses (`listen.facts`, `listen.types`); SQLite errors surface as
+`StorageError`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from listen.store.ingest import IngestStore
 from listen.store.profiles import FollowImport, PersonIdentity, ProfileStore
 from listen.store.runs import RunStore
 from listen.store.schema import MIGRATIONS, SchemaStore
+from listen.store.search import SearchStore
 
 
-class Store(SchemaStore, IngestStore, ProfileStore, FactStore, RunStore):
+class Store(SchemaStore, IngestStore, ProfileStore, FactStore, RunStore, SearchStore):
     """A listen database: open it, then call its methods. Not shared between threads."""
 
     @classmethod

@@ -180,12 +180,6 @@ class FactStore(StoreBase):
             for contact_id, name, priority, post_id, _ in contacts
         ]
 
-    def post_time_range(self) -> tuple[datetime | None, datetime | None]:
-        """When the oldest and the newest stored posts were created (the demo's window)."""
-        oldest = self._conn.execute("SELECT min(created_at) FROM posts").fetchone()[0]
-        newest = self._conn.execute("SELECT max(created_at) FROM posts").fetchone()[0]
-        return parse_iso(oldest), parse_iso(newest)
-
     def record_digest_items(
         self, items: Sequence[tuple[str, str, int, str | None]], *, shown_at: datetime
     ) -> int:

@@ -12,6 +12,7 @@ from listen.clock import to_iso, utcnow
 from listen.facts import SavedCounts, SourceRow
 from listen.store.base import load_json
 from listen.store.contacts import ContactStore
+from listen.store.interactions import InteractionStore
 from listen.store.posts import PostStore
 from listen.types import CollectResult, Source
 
@@ -19,11 +20,17 @@ from listen.types import CollectResult, Source
 STATE_COLUMNS = ("etag", "last_modified", "cursor", "since_id")
 
 
-class IngestStore(PostStore, ContactStore):
+class IngestStore(PostStore, ContactStore, InteractionStore):
     """Sources to poll, and what each poll brought."""
 
-    def sync_sources(self, self_targets: dict[str, str], enabled_platforms: Iterable[str]) -> None:
-        """Create a source for every collectable identity and for the user's own accounts."""
+    def sync_sources(
+        self,
+        self_targets: dict[str, str],
+        enabled_platforms: Iterable[str],
+        inbound_targets: dict[str, str] | None = None,
+    ) -> None:
+        """Create a source for every collectable identity, for the user's own accounts, and for
+        what people do with the user's posts (`inbound`: their account, or their blog)."""
         platforms = set(enabled_platforms)
         now = to_iso(utcnow())
         with self.transaction():
@@ -40,12 +47,14 @@ class IngestStore(PostStore, ContactStore):
                     " contact_id = excluded.contact_id, identity_id = excluded.identity_id",
                     (platform, kind, handle, contact_id, identity_id, now),
                 )
-            for platform, target in self_targets.items():
+            own = [("self", p, t) for p, t in self_targets.items()]
+            own += [("inbound", p, t) for p, t in (inbound_targets or {}).items()]
+            for kind, platform, target in own:
                 if platform in platforms and target:
                     self._conn.execute(
                         "INSERT OR IGNORE INTO sources (platform, kind, target, created_at)"
-                        " VALUES (?, 'self', ?, ?)",
-                        (platform, target, now),
+                        " VALUES (?, ?, ?, ?)",
+                        (platform, kind, target, now),
                     )
 
     def add_comment_source(self, post_id: str, url: str) -> None:
@@ -139,6 +148,9 @@ class IngestStore(PostStore, ContactStore):
         with self.transaction():
             new_posts = self.insert_posts(source, result.posts, now)
             new_engagements = self.insert_engagements(result.engagements, now=now)
+            new_interactions = self.insert_interactions(
+                result.interactions, now=now, source_id=source.id
+            )
             state = dict(result.state)
             columns = {key: state.pop(key, None) for key in STATE_COLUMNS}
             assignments = {
@@ -167,7 +179,7 @@ class IngestStore(PostStore, ContactStore):
                         (result.new_target, source.platform, source.target),
                     )
             self._update_source(source.id, assignments)
-        return SavedCounts(new_posts, new_engagements)
+        return SavedCounts(new_posts, new_engagements, new_interactions)
 
     def record_source_error(
         self, source: Source, error: str, *, now: datetime, next_poll_at: datetime
@@ -188,6 +200,18 @@ class IngestStore(PostStore, ContactStore):
         """Postpone a source without counting an error (e.g. its budget is spent)."""
         with self.transaction():
             self._update_source(source_id, {"next_poll_at": to_iso(next_poll_at)})
+
+    def note_source(self, source_id: int, note: str | None) -> None:
+        """Keep (or, with None, drop) a one-line note on a source for `listen status`: why it
+        was skipped, or read another way (e.g. public listings after a refused token)."""
+        with self.transaction():
+            row = self._conn.execute("SELECT state FROM sources WHERE id = ?", (source_id,))
+            state = load_json((row.fetchone() or [None])[0])
+            if note is None:
+                state.pop("note", None)
+            else:
+                state["note"] = note
+            self._update_source(source_id, {"state": json.dumps(state, sort_keys=True)})
 
     def _update_source(self, source_id: int, values: dict[str, Any]) -> None:
         sets = ", ".join(f"{key} = ?" for key in values)

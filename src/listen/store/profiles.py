@@ -311,12 +311,17 @@ class ProfileStore(ContactStore):
         return [((r[0], r[1]), (r[2], r[3])) for r in rows]
 
     def engagement_counts(self) -> dict[int, int]:
-        """How many of the user's engagements were on each contact's posts."""
+        """How often the user and each contact interacted, both ways: the user's engagements
+        on their posts, their interactions with the user (replies, likes, …) and intros."""
         return {
             int(cid): int(n)
             for cid, n in self._conn.execute(
-                "SELECT contact_id, count(*) FROM engagements WHERE contact_id IS NOT NULL"
-                " GROUP BY contact_id"
+                "SELECT contact_id, sum(n) FROM ("
+                " SELECT contact_id, count(*) AS n FROM engagements"
+                "  WHERE contact_id IS NOT NULL GROUP BY contact_id"
+                " UNION ALL SELECT contact_id, count(*) FROM interactions"
+                "  WHERE contact_id IS NOT NULL GROUP BY contact_id"
+                ") GROUP BY contact_id"
             )
         }
 

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 from listen.clock import to_iso, utcnow
 from listen.errors import StorageError
 from listen.store.base import StoreBase, load_json
-from listen.types import DETECTION_METHODS, ENGAGEMENT_KINDS, PLATFORMS
+from listen.types import (
+    DETECTION_METHODS,
+    ENGAGEMENT_KINDS,
+    INTERACTION_DETECTION,
+    INTERACTION_DIRECTIONS,
+    INTERACTION_KINDS,
+    PLATFORMS,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -412,8 +419,161 @@ def _migration_12_estimated_post_dates(db: sqlite_utils.Database) -> None:
     )
 
 
+_INTERACTION_TABLE = f"""
+        CREATE TABLE IF NOT EXISTS interactions (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL CHECK (platform IN {_in(PLATFORMS)}),
+            direction TEXT NOT NULL CHECK (direction IN {_in(INTERACTION_DIRECTIONS)}),
+            kind TEXT NOT NULL CHECK (kind IN {_in(INTERACTION_KINDS)}),
+            dedupe_key TEXT NOT NULL,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            actor_handle TEXT NOT NULL DEFAULT '',
+            actor_id TEXT NOT NULL DEFAULT '',
+            actor_name TEXT NOT NULL DEFAULT '',
+            our_post TEXT,
+            their_post TEXT,
+            url TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            detected_by TEXT NOT NULL CHECK (detected_by IN {_in(INTERACTION_DETECTION)}),
+            answered_at TEXT,
+            source_id INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+            UNIQUE (platform, direction, dedupe_key)
+        );
+        CREATE INDEX IF NOT EXISTS interactions_contact_time
+            ON interactions(contact_id, created_at);
+        -- What the circle reads of a time range, from the index alone.
+        CREATE INDEX IF NOT EXISTS interactions_time
+            ON interactions(created_at, contact_id, direction, kind);
+        CREATE INDEX IF NOT EXISTS interactions_actor_handle
+            ON interactions(platform, actor_handle);
+        CREATE INDEX IF NOT EXISTS interactions_actor_id ON interactions(platform, actor_id);
+        CREATE INDEX IF NOT EXISTS interactions_their_post ON interactions(their_post);
+        CREATE INDEX IF NOT EXISTS interactions_url ON interactions(url);
+        CREATE INDEX IF NOT EXISTS identities_resolved ON identities(platform, resolved_id);
+"""
+# An identity added, renamed, resolved or moved to another contact takes its interactions along:
+# each statement is an index seek, so people seen before they became contacts join them at once.
+_LINK_IDENTITY = """BEGIN
+            UPDATE interactions SET contact_id = NEW.contact_id
+                WHERE direction = 'in' AND platform = NEW.platform
+                AND actor_handle = NEW.handle;
+            UPDATE interactions SET contact_id = NEW.contact_id
+                WHERE direction = 'in' AND platform = NEW.platform
+                AND actor_id = NEW.resolved_id AND NEW.resolved_id != '';
+        END;"""
+_INTERACTION_TRIGGERS = f"""
+        CREATE TRIGGER IF NOT EXISTS identities_link_interactions
+        AFTER INSERT ON identities {_LINK_IDENTITY}
+        CREATE TRIGGER IF NOT EXISTS identities_relink_interactions
+        AFTER UPDATE OF contact_id, handle, resolved_id ON identities {_LINK_IDENTITY}
+"""
+# Datasette: every interaction with its contact and the posts it joins (either may arrive
+# later, or never: a notification about a post listen did not collect); and one row per
+# contact with when you last touched, either way, and how much in the last 7 and 30 days.
+_PEOPLE_VIEWS = """
+        CREATE VIEW IF NOT EXISTS interaction_log AS
+        SELECT i.id AS interaction_id, i.created_at, i.platform, i.direction, i.kind,
+            i.contact_id, c.name AS contact, i.actor_handle, i.actor_name, i.our_post,
+            i.their_post, i.url, substr(i.text, 1, 280) AS excerpt, i.detected_by,
+            i.answered_at, p.id IS NOT NULL AS their_post_collected,
+            substr(p.text, 1, 280) AS their_post_excerpt
+        FROM interactions i
+        LEFT JOIN contacts c ON c.id = i.contact_id
+        LEFT JOIN posts p ON p.id = i.their_post;
+        CREATE VIEW IF NOT EXISTS circle AS
+        SELECT c.id AS contact_id, c.name AS contact, c.priority,
+            (SELECT max(i.created_at) FROM interactions i
+                WHERE i.contact_id = c.id AND i.direction = 'in') AS last_in,
+            max(coalesce((SELECT max(e.engaged_at) FROM engagements e
+                WHERE e.contact_id = c.id), ''),
+                coalesce((SELECT max(i.created_at) FROM interactions i
+                WHERE i.contact_id = c.id AND i.direction = 'out'), '')) AS last_out,
+            (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id
+                AND i.created_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days'))
+                + (SELECT count(*) FROM engagements e WHERE e.contact_id = c.id
+                AND e.engaged_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days'))
+                AS touches_7d,
+            (SELECT count(*) FROM interactions i WHERE i.contact_id = c.id
+                AND i.created_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days'))
+                + (SELECT count(*) FROM engagements e WHERE e.contact_id = c.id
+                AND e.engaged_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days'))
+                AS touches_30d
+        FROM contacts c;
+"""
+
+
+def _migration_13_interactions(db: sqlite_utils.Database) -> None:
+    """Table `interactions`: what people do with the user (replies, mentions, quotes,
+    reposts, likes, follows, comments on the user's blog) and introductions the user made,
+    stored once however many paths saw them; linked to contacts by identity (triggers keep
+    the link when identities change); views `interaction_log` and `circle`. Existing
+    identities are linked to nothing yet (the table is new)."""
+    db.executescript(_INTERACTION_TABLE + _INTERACTION_TRIGGERS + _PEOPLE_VIEWS)
+
+
+# Full-text search over posts (the web app's Posts page): an external-content FTS5 index on
+# posts.rowid, so post text is stored once; triggers keep it in step with every write.
+_POSTS_FTS_TRIGGERS = """
+        CREATE TRIGGER IF NOT EXISTS posts_fts_insert AFTER INSERT ON posts BEGIN
+            INSERT INTO posts_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS posts_fts_delete AFTER DELETE ON posts BEGIN
+            INSERT INTO posts_fts (posts_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS posts_fts_update AFTER UPDATE OF title, text ON posts BEGIN
+            INSERT INTO posts_fts (posts_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+            INSERT INTO posts_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+"""
+
+
+def _migration_14_posts_search(db: sqlite_utils.Database) -> None:
+    """posts_fts: title and text searchable (English stems, diacritics folded), filled from the
+    posts already stored."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+            title, text, content = 'posts', content_rowid = 'rowid',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+        """
+        + _POSTS_FTS_TRIGGERS
+    )
+
+
+def _migration_15_irrelevant_mark(db: sqlite_utils.Database) -> None:
+    """marks.label may be `irrelevant`: the suggestion was wrong (trained as a negative).
+    The views that read marks are dropped while the table is rebuilt, then made again."""
+    views = db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+    for name, _ in views:
+        db.execute(f"DROP VIEW {name}")
+    db.executescript(
+        """
+        CREATE TABLE marks_new (
+            post_id TEXT PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL
+                CHECK (label IN ('comment', 'share', 'like', 'skip', 'done', 'irrelevant')),
+            marked_at TEXT NOT NULL
+        );
+        INSERT INTO marks_new (post_id, label, marked_at)
+            SELECT post_id, label, marked_at FROM marks;
+        DROP TABLE marks;
+        ALTER TABLE marks_new RENAME TO marks;
+        """
+    )
+    for _, view_sql in views:
+        db.execute(view_sql)
+
+
 # Append new migrations at the end; never edit or reorder an applied one.
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+# A None entry is a number reserved for a branch not merged yet: skipped, and applied
+# later when it arrives (migrate applies every version not recorded, not only newer ones).
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]] | None] = [
     ("initial", _migration_1_initial),
     ("classifications, digest items, marks", _migration_2_classify_and_digest),
     ("api reads per month (X read budget)", _migration_3_api_reads),
@@ -426,6 +586,9 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("profiles, follows imports, identity decisions", _migration_10_people),
     ("blog post ids survive redirects", _migration_11_feed_ids_survive_redirects),
     ("posts.date_estimated", _migration_12_estimated_post_dates),
+    ("interactions, views interaction_log and circle", _migration_13_interactions),
+    ("posts_fts: full-text search over posts", _migration_14_posts_search),
+    ("marks.label may be irrelevant", _migration_15_irrelevant_mark),
 ]
 
 
@@ -448,10 +611,11 @@ class SchemaStore(StoreBase):
                 "CREATE TABLE IF NOT EXISTS _migrations"
                 " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            current = self.schema_version()
-            for version, (name, apply) in enumerate(MIGRATIONS, start=1):
-                if version <= current:
+            applied = {row[0] for row in self._conn.execute("SELECT version FROM _migrations")}
+            for version, migration in enumerate(MIGRATIONS, start=1):
+                if migration is None or version in applied:
                     continue
+                name, apply = migration
                 with self.transaction():
                     apply(self.db)
                     self._conn.execute(
