@@ -142,6 +142,7 @@ class DigestConfig:
     response_window_days: int = 3
     cold_after_days: int = 14
     score_window_days: int = 30
+    explore_share: float = 0.1  # of each section's slots: posts the model is unsure about
     reply_back_hours: int = 24  # a contact's reply unanswered this long opens the digest
 
 
@@ -395,6 +396,7 @@ NUMERIC_LIMITS: dict[str, tuple[float, float | None]] = {
     "digest.response_window_days": (1, 3650),
     "digest.cold_after_days": (1, 3650),
     "digest.score_window_days": (1, 3650),
+    "digest.explore_share": (0, 0.5),
     "digest.reply_back_hours": (0, 24 * 3650),
     "collect.inbound_days": (1, 36500),
     "circle.weekly_goal": (1, 1_000_000),

@@ -187,3 +187,50 @@ def test_an_empty_day_of_skipped_posts_says_so_in_one_line() -> None:
         "All quiet: 2 posts from your contacts since Thu 30 May 2024 08:00 UTC, all already "
         "handled or skipped, and nothing waiting for you. Enjoy the day.\n"
     )
+
+
+def test_explore_slots_go_to_the_posts_the_model_is_least_sure_about() -> None:
+    sure = [
+        candidate(f"sure-{i}", contact=f"S{i}", action="comment", comment=0.95 - i / 100)
+        for i in range(12)
+    ]
+    unsure = candidate("unsure", contact="U", action="skip", comment=0.48)  # skipped, so unseen
+    fairly = candidate("fairly", contact="V", action="skip", comment=0.3)
+    clear_skip = candidate("clear-skip", contact="W", action="skip", comment=0.01)
+    shareable = [
+        candidate(f"share-{i}", contact=f"T{i}", action="share", share=0.9) for i in range(12)
+    ]
+    on_the_fence = candidate("fence", contact="X", action="skip", share=0.55)
+    pool = [*sure, unsure, fairly, clear_skip, *shareable, on_the_fence]
+    reply, share = rank_candidates(pool, now=NOW, top=10, explore_share=0.1)
+    assert len(reply) == 10 and len(share) == 10
+    assert [i.post_id for i in reply[:9]] == [f"sure-{i}" for i in range(9)]
+    assert reply[9].post_id == "unsure" and reply[9].explore
+    assert reply[9].action == "comment" and "unsure" in reply[9].reason
+    assert share[9].post_id == "fence" and share[9].explore
+    assert not any(i.explore for i in (*reply[:9], *share[:9]))
+    ids = [i.post_id for i in (*reply, *share)]
+    assert len(ids) == len(set(ids))  # a post is shown once, in one section
+    digest = build_digest(
+        candidates=pool,
+        cold=[],
+        activity=Activity(),
+        scores=[],
+        now=NOW,
+        since=NOW - timedelta(days=1),
+        top=10,
+        explore_share=0.1,
+    )
+    rows = digest.shown_rows()
+    assert ("unsure", "reply", 10, "comment") in rows  # shown, so ignoring it becomes a label
+    without, _ = rank_candidates(pool, now=NOW, top=10)
+    assert [i.post_id for i in without] == [f"sure-{i}" for i in range(10)]
+
+
+@pytest.mark.parametrize(
+    ("top", "share", "slots"), [(10, 0.1, 1), (5, 0.1, 1), (4, 0.1, 0), (20, 0.25, 5), (1, 0.5, 0)]
+)
+def test_explore_slots_round_half_up_and_leave_one_pick(top: int, share: float, slots: int) -> None:
+    from listen.digest.build import explore_slots
+
+    assert explore_slots(top, share) == slots

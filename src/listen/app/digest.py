@@ -78,6 +78,7 @@ def daily_digest(
         now=now,
         since=now - since,
         top=config.digest.top,
+        explore_share=config.digest.explore_share,
     )
     circle = circle_report(config, store, now=now)
     digest = dataclasses.replace(digest, talked=circle.talked, circle=circle)

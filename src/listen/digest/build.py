@@ -5,6 +5,7 @@ Pure: everything comes in as data (with `now` explicit), so the same inputs give
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class DigestItem:
     reason: str
     value: float  # predicted probability behind the suggestion
     score: float  # value x priority x freshness: the ranking key
+    explore: bool = False  # shown because the model is unsure, so the user's answer teaches it
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,50 +128,106 @@ def priority_weight(priority: int) -> float:
 
 
 def rank_candidates(
-    candidates: Sequence[Candidate], *, now: datetime, top: int
+    candidates: Sequence[Candidate], *, now: datetime, top: int, explore_share: float = 0.0
 ) -> tuple[list[DigestItem], list[DigestItem]]:
     """Split into (reply, share), each ranked by value × priority × freshness, top `top` each.
 
     Posts already engaged with or marked, and those the classifier says to skip, are left out.
+    A share of each section's slots (`explore_share`, rounded) goes to the posts the model is
+    least sure about, skipped ones included: if only its top picks were ever shown, only they
+    could become labels, and `listen train` could never learn what it does not already believe.
     """
+    open_candidates = [
+        c
+        for c in candidates
+        if not (c.engaged or c.mark) and c.post.created_at is not None and c.post.created_at <= now
+    ]
     reply: list[DigestItem] = []
     share: list[DigestItem] = []
-    for candidate in candidates:
-        if candidate.engaged or candidate.mark:
-            continue
-        post = candidate.post
-        if post.created_at is None or post.created_at > now:
-            continue
-        c = candidate.classification
-        if c is None:
-            action, value = "comment", NEUTRAL_PROBABILITY
-            reason = "not classified yet: ranked by contact priority and freshness"
-        elif c.action == "skip":
-            continue
-        elif c.action == "share":
-            action, value = "share", c.share_probability
-            reason = "; ".join(c.reasons) or f"share probability {c.share_probability:.0%}"
-        else:
-            action, value = c.action, c.comment_probability
-            reason = "; ".join(c.reasons) or f"comment probability {c.comment_probability:.0%}"
-        age = (now - post.created_at) / timedelta(hours=1)
-        item = DigestItem(
-            post_id=post.id,
-            platform=post.platform,
-            contact=post.contact_name or post.author_handle or "someone",
-            priority=post.priority,
-            url=post.url,
-            title=post.title,
-            excerpt=excerpt(post),
-            created_at=post.created_at,
-            age_hours=age,
-            action=action,
-            reason=cap(reason, 200),
-            value=value,
-            score=value * priority_weight(post.priority) * freshness(age),
+    for candidate in open_candidates:
+        item = _item(candidate, now)
+        if item is not None:
+            (share if item.action == "share" else reply).append(item)
+    explore = explore_slots(top, explore_share)
+    picks = _top(reply, top - explore, now), _top(share, top - explore, now)
+    if explore:
+        listed = {item.post_id for items in picks for item in items}
+        unsure_reply = _unsure(open_candidates, "comment", explore, now, listed)
+        listed |= {item.post_id for item in unsure_reply}
+        return picks[0] + unsure_reply, picks[1] + _unsure(
+            open_candidates, "share", explore, now, listed
         )
-        (share if action == "share" else reply).append(item)
-    return _top(reply, top, now), _top(share, top, now)
+    return picks
+
+
+def explore_slots(top: int, share: float) -> int:
+    """How many of `top` slots go to exploring: `share` of them, rounded half up."""
+    return min(top - 1, int(top * share + 0.5)) if top > 1 and share > 0 else 0
+
+
+def _item(candidate: Candidate, now: datetime) -> DigestItem | None:
+    """The digest line for a candidate, or None when the classifier says skip."""
+    c = candidate.classification
+    if c is None:
+        action, value = "comment", NEUTRAL_PROBABILITY
+        reason = "not classified yet: ranked by contact priority and freshness"
+    elif c.action == "skip":
+        return None
+    elif c.action == "share":
+        action, value = "share", c.share_probability
+        reason = "; ".join(c.reasons) or f"share probability {c.share_probability:.0%}"
+    else:
+        action, value = c.action, c.comment_probability
+        reason = "; ".join(c.reasons) or f"comment probability {c.comment_probability:.0%}"
+    return _line(candidate, now, action, value, reason)
+
+
+def _line(
+    candidate: Candidate, now: datetime, action: str, value: float, reason: str
+) -> DigestItem:
+    post = candidate.post
+    assert post.created_at is not None  # candidates without a time are left out before
+    age = (now - post.created_at) / timedelta(hours=1)
+    return DigestItem(
+        post_id=post.id,
+        platform=post.platform,
+        contact=post.contact_name or post.author_handle or "someone",
+        priority=post.priority,
+        url=post.url,
+        title=post.title,
+        excerpt=excerpt(post),
+        created_at=post.created_at,
+        age_hours=age,
+        action=action,
+        reason=cap(reason, 200),
+        value=value,
+        score=value * priority_weight(post.priority) * freshness(age),
+    )
+
+
+UNSURE_REASONS = {
+    "comment": "listen is unsure whether this is worth a reply: what you do with it teaches it",
+    "share": "listen is unsure whether this is worth sharing: what you do with it teaches it",
+}
+
+
+def _unsure(
+    candidates: Sequence[Candidate], head: str, slots: int, now: datetime, listed: set[str]
+) -> list[DigestItem]:
+    """The `slots` classified posts whose `head` probability is nearest 1/2, not listed yet."""
+    scored = []
+    for candidate in candidates:
+        c = candidate.classification
+        if c is None or candidate.post.id in listed:
+            continue
+        p = c.comment_probability if head == "comment" else c.share_probability
+        scored.append((abs(p - 0.5), candidate.post.id, candidate, p))
+    scored.sort(key=lambda entry: entry[:2])
+    action = "comment" if head == "comment" else "share"
+    return [
+        dataclasses.replace(_line(cand, now, action, p, UNSURE_REASONS[head]), explore=True)
+        for _, _, cand, p in scored[:slots]
+    ]
 
 
 def _top(items: list[DigestItem], top: int, now: datetime) -> list[DigestItem]:
@@ -235,9 +293,10 @@ def build_digest(
     now: datetime,
     since: datetime,
     top: int,
+    explore_share: float = 0.0,
 ) -> Digest:
     """Assemble the digest; cold contacts whose opening is already listed are not repeated."""
-    reply, share = rank_candidates(candidates, now=now, top=top)
+    reply, share = rank_candidates(candidates, now=now, top=top, explore_share=explore_share)
     listed = {i.post_id for i in (*reply, *share)}
     cold_contacts = tuple(c for c in cold if c.opening.id not in listed)[:COLD_LIMIT]
     return Digest(

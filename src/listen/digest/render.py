@@ -529,6 +529,7 @@ def digest_to_dict(digest: Digest) -> dict[str, Any]:
             "age_hours": round(i.age_hours, 1),
             "action": i.action,
             "reason": i.reason,
+            "explore": i.explore,
             "value": round(i.value, 4),
             "score": round(i.score, 4),
         }
