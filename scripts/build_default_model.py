@@ -112,7 +112,8 @@ def selection_table() -> str:
     for name, cv in results["configs"].items():
         lines.append(
             f"| {name} (C={results['chosen']['c']:g}) | {cv['macro_f1']:.3f} "
-            f"| {cv['macro_f1'] - full:+.3f} | {cv['auc']['comment']:.3f} | {cv['auc']['share']:.3f} |"
+            f"| {cv['macro_f1'] - full:+.3f} | {cv['auc']['comment']:.3f} "
+            f"| {cv['auc']['share']:.3f} |"
         )
     chosen = results["chosen"]
     lines.append(

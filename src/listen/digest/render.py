@@ -513,27 +513,28 @@ def _html_scores(scores: tuple[PlatformScore, ...]) -> str:
 # -- json -----------------------------------------------------------------------------------
 
 
+def _item_to_dict(i: DigestItem) -> dict[str, Any]:
+    return {
+        "post_id": i.post_id,
+        "platform": i.platform,
+        "contact": i.contact,
+        "priority": i.priority,
+        "url": i.url,
+        "title": i.title,
+        "excerpt": i.excerpt,
+        "created_at": to_iso(i.created_at),
+        "age_hours": round(i.age_hours, 1),
+        "action": i.action,
+        "reason": i.reason,
+        "explore": i.explore,
+        "value": round(i.value, 4),
+        "score": round(i.score, 4),
+    }
+
+
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
     """A JSON-ready dict; times are ISO 8601 UTC."""
-
-    def item(i: DigestItem) -> dict[str, Any]:
-        return {
-            "post_id": i.post_id,
-            "platform": i.platform,
-            "contact": i.contact,
-            "priority": i.priority,
-            "url": i.url,
-            "title": i.title,
-            "excerpt": i.excerpt,
-            "created_at": to_iso(i.created_at),
-            "age_hours": round(i.age_hours, 1),
-            "action": i.action,
-            "reason": i.reason,
-            "explore": i.explore,
-            "value": round(i.value, 4),
-            "score": round(i.score, 4),
-        }
-
+    item = _item_to_dict
     return {
         "generated_at": to_iso(digest.generated_at),
         "since": to_iso(digest.since),

@@ -105,7 +105,7 @@ class Fitted:
     def matrix(self, posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
         """The model input for `posts`: TF-IDF blocks, then scaled engineered features."""
         import numpy as np  # numpy and SciPy: only when a model is fitted
-        from scipy import sparse
+        from scipy import sparse  # SciPy: only to train
 
         texts = [model_text(p) for p in posts]
         parts = [self.vectorizers[kind].transform(texts) for kind in self.vectorizers]
@@ -140,7 +140,7 @@ def _vectorizers(spec: ModelSpec) -> dict[str, Any]:
 def logistic_head(c: float) -> Any:
     """One head: L2 logistic regression, classes balanced (liblinear: about twice as fast as
     lbfgs on these sparse, wide matrices)."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # scikit-learn: only to train
 
     return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
 
@@ -148,6 +148,7 @@ def logistic_head(c: float) -> Any:
 def _head(spec: ModelSpec, y: Any) -> Any:
     """A logistic regression, calibrated by a sigmoid on cross-validated scores when each class
     has enough examples for the folds."""
+    # scikit-learn: ~1 s to import, only to train
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import StratifiedKFold
 
@@ -201,7 +202,7 @@ def fit_pipeline(
     sample_weight = np.array([targets(label)[2] for label in labels])
     if weights is not None:
         sample_weight = sample_weight * np.asarray(weights, dtype=float)
-    from scipy import sparse
+    from scipy import sparse  # SciPy: only to train
 
     posts = [e.post for e in examples]
     texts = [model_text(p) for p in posts]
