@@ -241,7 +241,9 @@ def test_posts_and_suggestions_do_not_pass_terminal_escapes_from_post_text(
             "id": f"https://evil.example/{n}",
             "url": f"https://evil.example/{n}",
             "title": f"Question {n}?\x1b]0;pwned\x07\x1b[2J what do you think",
-            "content_text": "Anyone going to the meetup? \x1b[31mred\x1b[0m",
+            "content_text": "I start a new job on Monday after eight months of searching and I"
+            " am nervous: any advice for the first week as a team lead?"
+            " \x1b[31mred\x1b[0m",
             "date_published": "2026-11-20T10:00:00Z",
         }
         for n in range(2)
