@@ -381,10 +381,43 @@ def mark(obj: AppContext, post: str, label: str) -> None:
     type=click.IntRange(0, 1_000),
     help="Then list the N most promising posts with their reasons.",
 )
+@click.option(
+    "--file",
+    "posts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Classify the posts of this JSON-lines file instead (no database): one JSON line each.",
+)
+@click.option(
+    "--model",
+    "model_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this model file (else the installed model, else the bundled one).",
+)
+@click.option(
+    "--explain", "explain_ref", metavar="POST", help="Show what drove one stored post's scores."
+)
 @click.pass_obj
-def classify(obj: AppContext, rescore: bool, show: int) -> None:
+def classify(
+    obj: AppContext,
+    rescore: bool,
+    show: int,
+    posts_file: Path | None,
+    model_file: Path | None,
+    explain_ref: str | None,
+) -> None:
     """Suggest an action (comment, share, like, skip) with reasons for each unscored post."""
+    if posts_file is not None:
+        classify_posts_file(obj, posts_file, model_file)
+        return
     console = _console()
+    if explain_ref is not None:
+        explanation = app.explain_post(
+            obj.store, app.data_dir(obj.store), explain_ref, model_file=model_file
+        )
+        render_explanation(console, explanation)
+        return
+    if model_file is not None:
+        raise click.UsageError("--model goes with --file or --explain")
     summary = classify_with_progress(obj.config, obj.store, rescore=rescore)
     if not summary.scored and not app.has_posts(obj.store):
         console.print("No posts yet: add contacts and run `listen collect`.")
@@ -392,6 +425,41 @@ def classify(obj: AppContext, rescore: bool, show: int) -> None:
     render_classify_summary(console, summary)
     if show:
         render_suggestions(console, app.suggestions(obj.store, show))
+
+
+def classify_posts_file(obj: AppContext, posts_file: Path, model_file: Path | None) -> None:
+    """`classify --file`: one JSON line per post on stdout; warnings on stderr."""
+    result = app.classify_file(
+        posts_file, directory=obj.resolved_db_path.parent, model_file=model_file
+    )
+    if result.model_problem:
+        click.echo(f"listen: warning: using the bundled model: {result.model_problem}", err=True)
+    for line in app.prediction_lines(result):
+        click.echo(line)
+    click.echo(
+        f"listen: {len(result.predictions)} posts classified with model "
+        f"{clean_name(result.model_version)} ({result.model_origin})",
+        err=True,
+    )
+
+
+def render_explanation(console: Console, explanation: app.Explanation) -> None:
+    """Per head: its probability, then the words and features that pushed it up and down."""
+    if explanation.model_problem:
+        problem = escape(explanation.model_problem)
+        console.print(f"[yellow]warning[/yellow]: using the bundled model: {problem}")
+    console.print(
+        f"{escape(clean_name(explanation.post_id))}: {explanation.action} "
+        f"(model {escape(explanation.model_version)}) — {escape('; '.join(explanation.reasons))}"
+    )
+    for head, found in explanation.heads.items():
+        console.print(
+            f"\n[bold]{head}[/bold] probability {found['probability']:.2f} "
+            f"(starting point {found['base']:+.2f} in log-odds)"
+        )
+        for title, pushes in (("pushed up", found["up"]), ("pushed down", found["down"])):
+            listed = ", ".join(f"{escape(name)} {value:+.2f}" for name, value in pushes)
+            console.print(f"  {title}: {listed or 'nothing'}")
 
 
 def classify_with_progress(
@@ -464,17 +532,23 @@ def render_train_report(console: Console, report: app.TrainReport) -> None:
         f"Labelled posts: {labels}. Trained on {report.train_examples}, tested on the "
         f"{report.test_examples} newest (from {report.split_at:%Y-%m-%d %H:%M})."
     )
-    table = Table(title="Hold-out comparison", title_justify="left")
-    for column in ("scorer", "precision@10", "recall", "ROC AUC"):
+    table = Table(title="Hold-out comparison, per head", title_justify="left")
+    for column in ("scorer", "comment p@10", "AUC", "share p@10", "AUC"):
         table.add_column(column, justify="left" if column == "scorer" else "right")
-    for name, metrics in (
-        ("rule baseline", report.rules),
-        (f"current model ({report.current_version})", report.current),
-        (f"new model ({report.candidate_version})", report.candidate),
+    for name, heads in (
+        ("rules", report.rules),
+        (f"current: {report.current_version}", report.current),
+        (f"new: {report.candidate_version}", report.candidate),
     ):
-        auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.3f}"
-        table.add_row(escape(name), f"{metrics.precision_at_10:.2f}", f"{metrics.recall:.2f}", auc)
+        cells = []
+        for head in ("comment", "share"):
+            metrics = heads[head]
+            auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.3f}"
+            cells += [f"{metrics.precision_at_10:.2f}", auc]
+        table.add_row(escape(name), *cells)
     console.print(table)
+    for comparison in report.comparisons:
+        console.print(f"  {escape(comparison.explain())}")
     if report.current_saw_test:
         console.print(
             "Note: the current model was trained on some of these posts, which favours it; "
@@ -482,11 +556,12 @@ def render_train_report(console: Console, report: app.TrainReport) -> None:
         )
     if report.installed:
         console.print(
-            f"[green]Installed[/green] {report.candidate_version} ({escape(str(report.path))}). "
+            f"[green]Installed[/green] {report.candidate_version} ({escape(str(report.path))}): "
+            f"{escape(report.decision.removeprefix('installed: '))}. "
             "Run `listen classify --rescore` to apply it to scored posts."
         )
     else:
-        console.print("Kept the current model: the new one is not better on the newest posts.")
+        console.print(f"{escape(report.decision[0].upper() + report.decision[1:])}.")
 
 
 # -- contacts -----------------------------------------------------------------------------------

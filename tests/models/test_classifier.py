@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-import time
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,22 +18,23 @@ from listen import app
 from listen.config import Config
 from listen.errors import InputError
 from listen.models.classifier import (
+    DEFAULT_SPEC,
     LabelledPost,
-    Metrics,
-    evaluate,
+    ModelSpec,
+    corpus_examples,
+    corpus_rows,
     export_model,
-    feature_table,
     fit_pipeline,
-    is_improvement,
     measure_scoring,
-    seed_examples,
     time_split,
 )
+from listen.models.evaluation import evaluate_heads
 from listen.models.features import PostForScoring, post_from_row
-from listen.models.linear import predict, predict_probabilities
+from listen.models.linear import contributions, predict, predict_probabilities
 from listen.models.model_file import (
     ModelFileError,
     default_model,
+    document_bytes,
     install_model,
     load_current_model,
     load_model,
@@ -47,40 +48,52 @@ NOW = datetime(2026, 1, 15, 9, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def seeds() -> list[LabelledPost]:
-    return seed_examples()
+def corpus() -> list[LabelledPost]:
+    return corpus_examples()
 
 
-def test_seed_set_is_large_and_varied(seeds: list[LabelledPost]) -> None:
-    assert len(seeds) >= 600
-    assert {e.label for e in seeds} == {"comment", "share", "skip"}
-    assert {e.post.platform for e in seeds} == {"blog", "bluesky", "x", "mastodon", "linkedin"}
-    assert len({e.post.text for e in seeds}) > 0.85 * len(seeds)  # short chatter repeats
+def test_corpus_is_large_and_varied() -> None:
+    rows = corpus_rows()
+    assert len(rows) >= 3_000
+    assert {r["label"] for r in rows} == {"comment", "share", "skip"}
+    assert {r["platform"] for r in rows} == {"blog", "bluesky", "x", "mastodon", "linkedin"}
+    languages = {r["lang"] for r in rows}
+    assert len(languages) >= 8
+    assert sum(r["lang"] != "en" for r in rows) >= 0.12 * len(rows)
+    assert len({r["field"] for r in rows}) >= 10
+    assert sum(bool(r["hard"]) for r in rows) >= len(rows) / 4
+    assert len({r["text"] for r in rows}) == len(rows)
 
 
 def test_exported_model_predicts_exactly_like_the_scikit_learn_pipeline(
-    seeds: list[LabelledPost],
+    corpus: list[LabelledPost],
 ) -> None:
-    train, test = seeds[:500], seeds[500:700]
-    features, heads = fit_pipeline(train)
-    model = export_model(features, heads, version="t")
-    table = feature_table([e.post for e in test], [e.as_of for e in test])
-    matrix = features.transform(table)
-    expected = np.column_stack([head.predict_proba(matrix)[:, 1] for head in heads])
-    got = predict_probabilities(model, [e.post for e in test], [e.as_of for e in test])
+    """Word and char blocks, every feature group, calibrated heads: the plain-array model
+    gives scikit-learn's probabilities."""
+    spec = ModelSpec(groups=("shape", "platform", "contact", "cues"), calibration_folds=3)
+    train, test = corpus[::5], corpus[1::23]
+    fitted = fit_pipeline(train, spec=spec)
+    model = export_model(fitted, version="t")
+    posts = [dataclasses.replace(e.post, corpus_example=False, contact_priority=3) for e in test]
+    moments = [NOW] * len(posts)
+    matrix = fitted.matrix(posts, moments)
+    expected = np.column_stack([head.predict_proba(matrix)[:, 1] for head in fitted.heads])
+    got = predict_probabilities(model, posts, moments)
     np.testing.assert_allclose(got, expected, atol=1e-9)
 
 
-def test_shipped_default_model_is_what_the_seed_set_and_this_code_produce(
-    seeds: list[LabelledPost],
+def test_shipped_default_model_is_what_the_corpus_and_this_code_produce(
+    corpus: list[LabelledPost],
 ) -> None:
-    """Fails when features, cues or training change without `scripts/build_default_model.py`."""
+    """Fails when features, the corpus or training change without
+    `scripts/build_default_model.py`."""
     from listen.models.classifier import fit_model
 
     shipped = default_model()
-    fresh = fit_model(seeds, version="fresh")
-    assert fresh.terms == shipped.terms
-    posts = [e.post for e in seeds[::7]]
+    fresh = fit_model(corpus, version="fresh", spec=DEFAULT_SPEC)
+    assert [b.terms for b in fresh.blocks] == [b.terms for b in shipped.blocks]
+    assert fresh.groups == shipped.groups
+    posts = [e.post for e in corpus[::7]]
     np.testing.assert_allclose(
         predict_probabilities(fresh, posts, NOW),
         predict_probabilities(shipped, posts, NOW),
@@ -88,77 +101,130 @@ def test_shipped_default_model_is_what_the_seed_set_and_this_code_produce(
     )
 
 
-def test_default_model_beats_the_rules_on_the_seed_hold_out() -> None:
-    metrics = default_model().metrics
-    assert metrics["model"]["roc_auc"] > metrics["rules"]["roc_auc"]
+def test_default_model_meets_the_targets_on_the_test_set() -> None:
+    """Measured, not tuned: the test set is never used to fit or choose (docs/classifier.md)."""
+    from listen.models.classifier import labelled_from_row
+    from listen.models.evaluation import label_report, policy_label, predict_examples
+
+    path = Path(__file__).parent.parent / "data" / "classifier" / "test_set.jsonl"
+    examples = [labelled_from_row(json.loads(line), corpus=False) for line in path.open()]
+    truth = [e.label for e in examples]
+    found = {}
+    for name, scorer in (("model", default_model()), ("rules", None)):
+        predictions = predict_examples(scorer, examples)
+        report = label_report(truth, [policy_label(p.action) for p in predictions])
+        heads = evaluate_heads(predictions, examples)
+        found[name] = (report, heads)
+    report, heads = found["model"]
+    assert report["macro_f1"] >= 0.80
+    assert report["labels"]["comment"]["recall"] >= 0.75
+    assert report["labels"]["share"]["recall"] >= 0.65
+    assert heads["comment"].precision_at_10 >= 0.9 and heads["share"].precision_at_10 >= 0.9
+    rules_report, rules_heads = found["rules"]
+    assert report["macro_f1"] > rules_report["macro_f1"]
+    for head in ("comment", "share"):
+        assert report["labels"][head]["recall"] > rules_report["labels"][head]["recall"]
+        assert heads[head].precision_at_10 >= rules_heads[head].precision_at_10
 
 
-def test_predictions_have_actions_and_reasons(seeds: list[LabelledPost]) -> None:
+def test_predictions_have_actions_and_reasons_naming_what_drove_them() -> None:
     posts = [
-        PostForScoring(id="a", platform="x", text="Anyone know a good orchestrator? Suggestions?"),
+        PostForScoring(
+            id="a",
+            platform="mastodon",
+            text="Defended my PhD thesis this morning. Six years. I can't quite believe it.",
+        ),
         PostForScoring(
             id="b",
             platform="bluesky",
-            text="Free checklist for incident reviews https://example.com/c",
+            text="We released v2.0 of our open-source geospatial library: 3x faster tiling, "
+            "new docs and migration guide https://github.com/example/geo/releases",
         ),
-        PostForScoring(id="c", platform="mastodon", text="Rainy morning. Coffee."),
-        PostForScoring(id="d", platform="linkedin", text="I've joined Globex as CTO!"),
+        PostForScoring(
+            id="c",
+            platform="linkedin",
+            text="Only 48 hours left! 40% off all our courses with code SPRING40 🔥🔥",
+        ),
     ]
     by_id = {p.post_id: p for p in predict(default_model(), posts, NOW)}
     assert by_id["a"].action == "comment"
-    assert by_id["a"].reasons[0] == "asks for a recommendation"
     assert by_id["b"].action == "share"
-    assert by_id["b"].reasons[0] == "shares a resource your network would value"
     assert by_id["c"].action == "skip"
-    assert by_id["d"].action == "comment"
-    assert by_id["d"].reasons[0] == "announces a new role: congratulate"
+    assert by_id["a"].reasons[0].startswith("points to a reply: ")
+    # the words named are the post's own, and the first is what added most to the comment logit
+    found = contributions(default_model(), posts[:1], NOW)
+    strongest = found.word_names[int(np.argmax(found.word_values[:, 0]))]
+    assert by_id["a"].reasons[0].startswith(f"points to a reply: “{strongest}”")
+    named = re.findall(r"“([^”]+)”", by_id["a"].reasons[0])
+    assert named and all(word in posts[0].text.lower() for word in named)
+    assert by_id["b"].reasons[0].startswith("worth passing on: ")
+    assert by_id["c"].reasons[0].startswith("points away from a reply or a share: ")
     for p in by_id.values():
         assert 0.0 <= p.comment_probability <= 1.0 and 0.0 <= p.share_probability <= 1.0
         assert 1 <= len(p.reasons) <= 2
+
+
+def test_empty_and_huge_texts_are_scored() -> None:
+    posts = [
+        PostForScoring(id="empty", platform="x", text=""),
+        PostForScoring(id="blank", platform="x", text="   \n\t "),
+        PostForScoring(id="huge", platform="blog", kind="article", text="word " * 20_000),
+    ]
+    predictions = predict(default_model(), posts, NOW)
+    assert [p.post_id for p in predictions] == ["empty", "blank", "huge"]
+    assert all(p.reasons for p in predictions)
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     model = default_model()
     save_model(model, tmp_path / "m.json")
     loaded = load_model(tmp_path / "m.json")
-    posts = [e.post for e in seed_examples()[:50]]
+    posts = [e.post for e in corpus_examples()[:50]]
     np.testing.assert_allclose(
         predict_probabilities(loaded, posts, NOW), predict_probabilities(model, posts, NOW)
     )
     assert loaded.version == model.version and loaded.metrics == model.metrics
 
 
-def _tamper_coefficient(document: dict) -> bytes:  # type: ignore[type-arg]
+def _stale_checksum(document: dict) -> bytes:  # type: ignore[type-arg]
+    """The document's payload edited after signing: the header keeps the old SHA-256."""
+    header, _, _ = document_bytes(document).partition(b"\n")
     document["model"]["heads"]["comment"]["engineered_coef"][0] += 5.0
-    return json.dumps(document).encode()
+    _, _, payload = document_bytes(document).partition(b"\n")
+    return header + b"\n" + payload
 
 
-def _tamper_with_checksum(document: dict) -> bytes:  # type: ignore[type-arg]
-    from listen.models.model_file import _checksum
+def _re_signed(edit):  # type: ignore[no-untyped-def]
+    """A payload edited and signed again: the checksum passes, validation must catch it."""
 
-    document["model"]["heads"]["comment"]["text_coef"] = [1.0]  # wrong length
-    document["sha256"] = _checksum(document["model"])
-    return json.dumps(document).encode()
+    def tamper(document: dict) -> bytes:  # type: ignore[type-arg]
+        edit(document["model"])
+        return document_bytes(document)
+
+    return tamper
 
 
-def _other_features(document: dict) -> bytes:  # type: ignore[type-arg]
-    from listen.models.model_file import _checksum
+def _wrong_length(model: dict) -> None:  # type: ignore[type-arg]
+    model["blocks"]["char"]["coef"]["comment"] = [1.0]
 
-    document["model"]["engineered_names"] = ["polarity"]
-    document["sha256"] = _checksum(document["model"])
-    return json.dumps(document).encode()
+
+def _other_features(model: dict) -> None:  # type: ignore[type-arg]
+    model["engineered_names"] = ["polarity", "subjectivity"]
 
 
 @pytest.mark.parametrize(
     ("tamper", "message"),
     [
-        (_tamper_coefficient, "checksum mismatch"),
-        (_tamper_with_checksum, "malformed model file"),
-        (_other_features, "other features"),
-        (lambda d: json.dumps(d).encode()[:5000], "not JSON"),
+        (_stale_checksum, "checksum mismatch"),
+        (_re_signed(_wrong_length), "malformed model file"),
+        (_re_signed(_other_features), "other features"),
+        (_re_signed(lambda m: m["blocks"]["char"].update(ngrams=[5, 2])), "malformed"),
+        (lambda d: document_bytes(d)[:5000], "checksum mismatch"),
         (lambda d: b"\x80\x04\x95pickle-bytes", "not JSON"),
         (lambda d: b'{"format": "something-else"}', "not a listen model file"),
         (lambda d: b"[1, 2, 3]", "not a listen model file"),
+        (lambda d: document_bytes({**d, "format_version": 99}), "made by a newer listen"),
+        (lambda d: json.dumps({**d, "format_version": 1}).encode(), "older listen"),
     ],
 )
 def test_tampered_model_file_is_refused(tmp_path: Path, tamper, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -172,8 +238,7 @@ def test_a_tampered_installed_model_falls_back_to_the_default(tmp_path: Path) ->
     model = dataclasses.replace(default_model(), version="user-1")
     path = install_model(model, tmp_path)
     assert load_current_model(tmp_path).origin == "installed"
-    document = json.loads(path.read_text())
-    path.write_bytes(_tamper_coefficient(document))
+    path.write_bytes(_stale_checksum(model_to_document(model)))
     loaded = load_current_model(tmp_path)
     assert loaded.origin == "default"
     assert loaded.model.version == default_model().version
@@ -215,15 +280,66 @@ def test_time_split_sends_ties_at_the_boundary_to_the_test_side() -> None:
     assert [e.post.id for e in train] == ["p0", "p1", "p2", "p3", "p4"]
 
 
-def test_is_improvement_guard() -> None:
-    current = Metrics(0.6, 0.7, 0.70, 100, 40)
-    assert is_improvement(Metrics(0.7, 0.7, 0.80, 100, 40), current)
-    assert not is_improvement(Metrics(0.7, 0.7, 0.702, 100, 40), current)  # within noise
-    assert not is_improvement(Metrics(0.5, 0.9, 0.90, 100, 40), current)  # less precise at 10
-    assert not is_improvement(Metrics(1.0, 1.0, None, 10, 0), current)  # cannot be measured
+def test_a_head_is_better_only_when_resampling_agrees() -> None:
+    from listen.models.evaluation import compare_head, install_decision
+
+    rng = random.Random(3)
+    labels = [1] * 12 + [0] * 40
+    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
+    noise = [rng.random() for _ in labels]
+    clearly = compare_head("comment", good, noise, labels)
+    assert clearly.verdict == "better" and clearly.wins is not None and clearly.wins >= 0.9
+    same = compare_head("share", noise, [n + 0.01 * rng.random() for n in noise], labels)
+    assert same.verdict == "unclear"
+    assert install_decision([clearly, same]) == (
+        True,
+        "installed: the new model is clearly better on comment and worse on neither",
+    )
+    worse = compare_head("share", noise, good, labels)
+    assert worse.verdict == "worse"
+    assert not install_decision([clearly, worse])[0]
+    assert "worse on share" in install_decision([clearly, worse])[1]
 
 
-def test_evaluate_metrics_on_a_hand_made_ranking() -> None:
+def test_one_post_in_a_small_top_10_does_not_veto_a_better_ranking() -> None:
+    """The case that refused good models: 40 posts, the candidate ranks far better overall
+    but has one more miss in its top 10 than the current model."""
+    from listen.models.evaluation import compare_head, precision_at
+
+    labels = [1] * 10 + [0] * 30
+    current = [0.5] * 40  # ranks nothing: every post alike
+    current[:9] = [0.9] * 9  # ... except nine hits at the top
+    candidate = [0.9 - 0.01 * i for i in range(8)] + [0.3, 0.3] + [0.2] * 30
+    candidate[10] = 0.95  # one miss at the very top
+    assert precision_at(candidate, labels) < precision_at(current, labels)
+    result = compare_head("comment", candidate, current, labels)
+    assert result.candidate_auc is not None and result.current_auc is not None
+    assert result.candidate_auc > result.current_auc
+    assert result.verdict != "worse"
+
+
+def test_a_model_worse_than_chance_is_never_installed() -> None:
+    from listen.models.evaluation import compare_head, install_decision
+
+    labels = [1] * 10 + [0] * 30
+    inverted = [0.1] * 10 + [0.9] * 30  # ranks every positive last
+    worse_still = [0.05] * 10 + [0.95] * 30
+    result = compare_head("comment", inverted, worse_still, labels)
+    assert result.verdict == "below chance"
+    assert "worse than chance" in result.explain()
+    installed, why = install_decision([result])
+    assert not installed and "worse than chance on comment" in why
+
+
+def test_a_head_without_positives_is_not_measured() -> None:
+    from listen.models.evaluation import compare_head
+
+    result = compare_head("share", [0.1, 0.2, 0.3], [0.3, 0.2, 0.1], [0, 0, 0])
+    assert result.verdict == "unmeasured"
+    assert result.explain() == "share: cannot be measured: the newest posts hold 0 shares among 3"
+
+
+def test_evaluate_heads_on_a_hand_made_ranking() -> None:
     examples = [_example(i, NOW) for i in range(4)]
     examples = [
         dataclasses.replace(e, label=lab)
@@ -231,24 +347,33 @@ def test_evaluate_metrics_on_a_hand_made_ranking() -> None:
     ]
     preds = predict_rules([e.post for e in examples], NOW)
     scored = [
-        dataclasses.replace(p, comment_probability=s, share_probability=0.0, action=a)
-        for p, s, a in zip(
-            preds, [0.9, 0.8, 0.7, 0.1], ["comment", "comment", "skip", "skip"], strict=True
-        )
+        dataclasses.replace(p, comment_probability=c, share_probability=s)
+        for p, c, s in zip(preds, [0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.9, 0.3], strict=True)
     ]
-    metrics = evaluate(scored, examples)
-    assert metrics.precision_at_10 == 0.5
-    assert metrics.recall == 0.5
-    assert metrics.roc_auc == pytest.approx(0.75)
+    heads = evaluate_heads(scored, examples)
+    assert heads["comment"].precision_at_10 == 0.25  # 1 of the 4 (all in the top 10)
+    assert heads["comment"].roc_auc == pytest.approx(1.0)
+    assert heads["share"].roc_auc == pytest.approx(1.0)
+    assert heads["share"].positives == 1 and heads["share"].examples == 4
 
 
-def test_default_model_loads_fast_and_scores_fast() -> None:
-    started = time.perf_counter()
-    default_model()
-    assert time.perf_counter() - started < 0.5
+def test_default_model_loads_fast_with_its_imports_and_scores_fast() -> None:
+    import subprocess
+    import sys
+
+    # CPU time of a fresh process: steady on this shared machine, unlike wall time
+    code = (
+        "import time\nstarted = time.process_time()\n"
+        "from listen.models.model_file import default_model\ndefault_model()\n"
+        "print(time.process_time() - started)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert float(done.stdout) < 0.5, done.stderr
     performance = measure_scoring(2_000)
     assert performance.load_seconds < 0.5
-    assert performance.posts_per_second > 1_000  # the bench measures the real figure
+    # a guard against gross regressions: every post here is new to the word cache, on a
+    # shared machine; scripts/bench.py measures the target (docs/performance.md)
+    assert performance.posts_per_second > 500
 
 
 # -- learning from the user's history ------------------------------------------------------------
@@ -259,13 +384,17 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     now = history.last_post_at + timedelta(days=5)
     report = app.train(Config(), history.store, directory, now=now)
     assert report.installed, report
-    assert report.candidate.roc_auc is not None and report.current.roc_auc is not None
-    assert report.candidate.roc_auc >= report.current.roc_auc + 0.2
-    assert report.candidate.precision_at_10 > report.current.precision_at_10
+    new, old = report.candidate["comment"], report.current["comment"]
+    assert new.roc_auc is not None and old.roc_auc is not None
+    assert new.roc_auc >= old.roc_auc + 0.2
+    assert new.precision_at_10 > old.precision_at_10
+    verdicts = {c.head: c.verdict for c in report.comparisons}
+    assert verdicts == {"comment": "better", "share": "unmeasured"}  # the user never shares
+    assert report.decision.startswith("installed: the new model is clearly better on comment")
     assert report.train_examples > report.test_examples > 0
     loaded = load_current_model(directory)
     assert loaded.origin == "installed" and loaded.model.version == report.candidate_version
-    assert loaded.model.metrics["model"]["roc_auc"] == report.candidate.roc_auc
+    assert loaded.model.metrics["model"]["comment"]["roc_auc"] == new.roc_auc
 
     # New posts, after training: Zoe's and the beekeeping ones must now rank above the rest.
     rng = random.Random(99)
@@ -278,9 +407,9 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     posts = [post_from_row(r) for r in rows]
     when = history.last_post_at + timedelta(days=25)
     examples = [LabelledPost(p, "comment" if p.id in wanted else "skip", when, when) for p in posts]
-    before = evaluate(predict(default_model(), posts, when), examples)
+    before = evaluate_heads(predict(default_model(), posts, when), examples)["comment"]
     predictions = predict(loaded.model, posts, when)
-    after = evaluate(predictions, examples)
+    after = evaluate_heads(predictions, examples)["comment"]
     assert before.roc_auc is not None and after.roc_auc is not None
     assert after.roc_auc > before.roc_auc + 0.2
     assert after.precision_at_10 > before.precision_at_10
@@ -291,7 +420,7 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     zoe = [by_id[i] for i in new_ids[:4]]
     assert any("you often engage with Zoe" in p.reasons for p in zoe)
     bees = [by_id[i] for i in new_ids[4:8]]
-    assert any("like posts you took part in before" in p.reasons for p in bees)
+    assert any(p.reasons[0].startswith("like posts you replied to: ") for p in bees)
 
 
 def test_a_model_that_is_not_better_is_not_installed(tmp_path: Path) -> None:
@@ -319,7 +448,8 @@ def test_a_model_that_is_not_better_is_not_installed(tmp_path: Path) -> None:
             add_posts(store, contacts, day, specs)
         end = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=40)
         report = app.train(Config(), store, tmp_path, now=end)
-    assert not report.installed
+    assert not report.installed, report.comparisons
+    assert report.decision.startswith("kept the current model")
     assert report.path is None
     assert not (tmp_path / "models").exists()
     assert load_current_model(tmp_path).origin == "default"
@@ -376,7 +506,8 @@ def test_retraining_later_is_a_fair_race(history: History) -> None:
     assert second.split_at > datetime.fromisoformat(trained_until)
     assert second.test_examples >= 45
     assert second.train_examples + second.test_examples == sum(second.labels.values())
-    assert second.current.roc_auc is not None and second.current.roc_auc > 0.9
+    current = second.current["comment"]
+    assert current.roc_auc is not None and current.roc_auc > 0.9
 
 
 _document_cache: dict[str, bytes] = {}
@@ -395,7 +526,7 @@ _json_values = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(raw=st.binary(max_size=200))
 def test_arbitrary_bytes_are_refused_cleanly(raw: bytes) -> None:
     from listen.models.model_file import model_from_bytes
@@ -404,13 +535,13 @@ def test_arbitrary_bytes_are_refused_cleanly(raw: bytes) -> None:
         model_from_bytes(raw, "fuzz")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     key=st.sampled_from(
         [
             "version",
-            "terms",
-            "idf",
+            "blocks",
+            "groups",
             "engineered_mean",
             "engineered_scale",
             "heads",
@@ -424,13 +555,13 @@ def test_arbitrary_bytes_are_refused_cleanly(raw: bytes) -> None:
 )
 def test_edited_and_re_signed_documents_load_or_fail_cleanly(key: str, value: object) -> None:
     """Even with a recomputed checksum, a bad field is a ModelFileError, never a crash."""
-    from listen.models.model_file import _checksum, model_from_bytes
+    from listen.models.model_file import model_from_bytes
 
     document = _small_document()
     document["model"][key] = value
-    document["sha256"] = _checksum(document["model"])
+    raw = document_bytes(document)
     try:
-        model = model_from_bytes(json.dumps(document).encode(), "fuzz")
+        model = model_from_bytes(raw, "fuzz")
     except ModelFileError:
         return
     predict(model, [PostForScoring(id="x", platform="x", text="Anyone know a good tool?")], NOW)

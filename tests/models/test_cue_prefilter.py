@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
+from listen.models.classifier import corpus_rows
 from listen.models.features import _URL, CUES, MODEL_TEXT_CHARS, PostForScoring, post_cues
 
 TRICKY = [
@@ -19,20 +17,19 @@ TRICKY = [
 ]
 
 
-def seed_texts() -> list[str]:
-    lines = resources.files("listen.models").joinpath("data", "seed_posts.jsonl").read_text("utf-8")
+def corpus_texts() -> list[str]:
     return [
         f"{row['title']}\n{row['text']}" if row.get("title") else row["text"]
-        for row in map(json.loads, lines.splitlines())
+        for row in corpus_rows()
     ]
 
 
 def test_prefiltered_cues_equal_the_plain_search() -> None:
-    texts = TRICKY + seed_texts()
+    texts = TRICKY + corpus_texts()
     with_cues = 0
     for text in texts:
         post = PostForScoring(id="x", platform="x", text=text)
-        plain = _URL.sub(" ", text[:MODEL_TEXT_CHARS]).lower()
+        plain = _URL.sub(" ", text[:MODEL_TEXT_CHARS]).lower()  # as post_cues reads it
         expected = frozenset(name for name, pattern in CUES.items() if pattern.search(plain))
         assert post_cues(post).flags == expected, text
         with_cues += bool(expected)

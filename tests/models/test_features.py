@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from listen.models.features import (
-    ENGINEERED_NAMES,
+    FEATURE_GROUPS,
+    MODEL_TEXT_CHARS,
     PostForScoring,
+    char_terms,
+    engineered_names,
     engineered_vector,
     model_text,
     post_cues,
@@ -25,8 +28,11 @@ def post(text: str, **kwargs: object) -> PostForScoring:
     )  # type: ignore[arg-type]
 
 
+ALL = engineered_names(tuple(FEATURE_GROUPS))
+
+
 def feature(vector: list[float], name: str) -> float:
-    return vector[ENGINEERED_NAMES.index(name)]
+    return vector[ALL.index(name)]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +76,7 @@ def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() 
         contact_engaged_posts=5,
     )
     vector = engineered_vector(p, NOW)
-    assert len(vector) == len(ENGINEERED_NAMES)
+    assert len(vector) == len(ALL)
     assert feature(vector, "is_reply") == 1.0
     assert feature(vector, "priority") == 1.0
     assert feature(vector, "log_days_since_engaged") == pytest.approx(math.log1p(30))
@@ -78,7 +84,6 @@ def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() 
     assert feature(vector, "contact_engagement_rate") == pytest.approx(5 / 20)
     assert feature(vector, "log_age_hours") == pytest.approx(math.log1p(5))
     assert feature(vector, "cue_gratitude") == 1.0
-    assert feature(vector, "polarity") > 0.5
     assert feature(vector, "platform_bluesky") == 1.0
     assert feature(vector, "log_chars") == pytest.approx(math.log1p(len(p.text)))
 
@@ -91,10 +96,21 @@ def test_engineered_vector_for_a_contact_never_engaged_with() -> None:
     assert feature(vector, "links") == 0.0
 
 
+def test_post_shape() -> None:
+    p = post("Big day!! 🎉🎉 @ana@mastodon.social and @bo thanks #release #oss https://x.y/z?a=1")
+    vector = engineered_vector(p, NOW, ("shape",))
+    names = engineered_names(("shape",))
+    shape = dict(zip(names, vector, strict=True))
+    assert shape["exclamations"] == 2 and shape["emojis"] == 2
+    assert shape["mentions"] == 2 and shape["hashtags"] == 2
+    assert shape["links"] == 1 and shape["question_marks"] == 0  # the link's "?" is no question
+
+
 def test_long_text_is_capped() -> None:
     long = post("word " * 50_000, platform="blog", kind="article")
-    assert len(model_text(long)) <= 2_000
-    assert feature(engineered_vector(long, NOW), "log_chars") == pytest.approx(math.log1p(2_000))
+    assert len(model_text(long)) <= MODEL_TEXT_CHARS
+    capped = math.log1p(MODEL_TEXT_CHARS)
+    assert feature(engineered_vector(long, NOW), "log_chars") == pytest.approx(capped)
 
 
 def test_text_terms_match_scikit_learn() -> None:
@@ -104,3 +120,26 @@ def test_text_terms_match_scikit_learn() -> None:
     analyzer = TfidfVectorizer(ngram_range=(1, 2)).build_analyzer()
     assert text_terms(text) == analyzer(text)
     assert "linkurl" in text_terms(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anyone know a GOOD tool? See https://example.com/x — it's naïve; a b",
+        "Wir haben heute die Disputation bestanden 🎓  endlich!\n\tDanke an alle",
+        "博士論文の審査に合格しました。ありがとう！ a ab abc abcd",
+        "",
+        "   ",
+    ],
+)
+def test_char_terms_match_scikit_learn(text: str) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    assert char_terms(text) == analyzer(text)
+
+
+def test_mentions_become_one_placeholder_word() -> None:
+    text = model_text(post("thanks @ana@mastodon.social and @bo.bsky.social!"))
+    assert "ana" not in text and "bsky" not in text
+    assert text.count("atmention") == 2

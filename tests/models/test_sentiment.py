@@ -1,34 +1,37 @@
-"""The fast offline sentiment equals TextBlob's own PatternAnalyzer."""
+"""Sentiment through TextBlob's public API, loaded only by a model that uses it."""
 
 from __future__ import annotations
 
-import pytest
+import subprocess
+import sys
 
-from listen.models.sentiment import sentiment_analyzer
-
-TEXTS = [
-    "This is a great and wonderful talk!",
-    "Terrible news, really not good.",
-    "I am not happy about this at all",
-    "So excited to share our new paper! Thoroughly enjoyed writing it.",
-    "Anyone know a good place for lunch near the station?",
-    "The train is late again.",
-    "What an absolutely horrible, awful day :(",
-    "",
-]
+from listen.models.sentiment import sentiment
 
 
-@pytest.mark.parametrize("text", TEXTS)
-def test_fast_sentiment_matches_textblob(text: str) -> None:
+def test_sentiment_is_textblobs_own() -> None:
     from textblob import TextBlob
 
-    expected = TextBlob(text).sentiment
-    polarity, subjectivity = sentiment_analyzer()(text)
-    assert polarity == pytest.approx(expected.polarity)
-    assert subjectivity == pytest.approx(expected.subjectivity)
+    for text in ("This is a great and wonderful talk!", "Terrible news, really not good.", ""):
+        expected = TextBlob(text).sentiment
+        assert sentiment(text) == (expected.polarity, expected.subjectivity)
+    assert sentiment("What a wonderful, brilliant result")[0] > 0.5
+    assert sentiment("What a horrible, awful result")[0] < -0.5
 
 
-def test_sentiment_separates_positive_from_negative() -> None:
-    analyse = sentiment_analyzer()
-    assert analyse("What a wonderful, brilliant result")[0] > 0.5
-    assert analyse("What a horrible, awful result")[0] < -0.5
+def test_scoring_with_the_default_model_does_not_import_textblob() -> None:
+    """The ablation dropped sentiment: classifying posts never loads TextBlob (or NLTK)."""
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from listen.models.features import PostForScoring\n"
+        "from listen.models.linear import predict\n"
+        "from listen.models.model_file import default_model\n"
+        "model = default_model()\n"
+        "assert 'sentiment' not in model.groups, model.groups\n"
+        "post = PostForScoring(id='a', platform='x', text='What a wonderful day!')\n"
+        "predict(model, [post], datetime(2026, 1, 1, tzinfo=UTC))\n"
+        "print(sorted(m for m in ('textblob', 'nltk', 'sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -20,13 +20,20 @@ the store (`listen.store`) touches the database. One module per concern:
 from __future__ import annotations
 
 from listen.app.classifier import (
+    CORPUS_WEIGHT,
     MIN_TRAINING_EXAMPLES,
-    SEED_WEIGHT,
     ClassifySummary,
     TrainReport,
     classify,
     data_dir,
     train,
+)
+from listen.app.classify_posts import (
+    Explanation,
+    FileClassification,
+    classify_file,
+    explain_post,
+    prediction_lines,
 )
 from listen.app.collection import (
     CollectOptions,
@@ -128,11 +135,11 @@ from listen.people.story import ContactStory, MonthCount, NextStep, Opening, Tim
 from listen.store import Store  # the handle front ends get from `open_store` and pass back
 
 __all__ = [
+    "CORPUS_WEIGHT",
     "DEMO_MAX_LOOKBACK_DAYS",
     "MARK_LABELS",
     "MIN_TRAINING_EXAMPLES",
     "RUN_STEPS",
-    "SEED_WEIGHT",
     "SUGGESTED_ACTIONS",
     "CircleReport",
     "ClassifySummary",
@@ -143,6 +150,8 @@ __all__ = [
     "ContactSuggestion",
     "DemoWindow",
     "DigestDelivery",
+    "Explanation",
+    "FileClassification",
     "FollowsImportReport",
     "HelpedPerson",
     "IdentityProblem",
@@ -173,6 +182,7 @@ __all__ = [
     "check_identities",
     "circle_report",
     "classify",
+    "classify_file",
     "collect",
     "contact_named",
     "contact_page",
@@ -184,6 +194,7 @@ __all__ = [
     "digest_subject",
     "enabled_platforms",
     "exclusive_run",
+    "explain_post",
     "has_posts",
     "http_settings",
     "import_contacts_file",
@@ -202,6 +213,7 @@ __all__ = [
     "people",
     "people_score",
     "post_hit",
+    "prediction_lines",
     "propose_priorities",
     "recent_interactions",
     "recent_posts",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +18,15 @@ from listen.store import Store
 
 if TYPE_CHECKING:  # scikit-learn and numpy load only when a model is used
     from listen.facts import PostToScore, TrainingHistory
-    from listen.models.classifier import LabelledPost, Metrics
+    from listen.models.classifier import LabelledPost
+    from listen.models.evaluation import HeadComparison, HeadMetrics
     from listen.models.linear import LinearModel
 
 log = logging.getLogger(__name__)
 
 
 MIN_TRAINING_EXAMPLES = 20
-SEED_WEIGHT = 0.5  # the seed set is prior knowledge; the user's own history counts double
+CORPUS_WEIGHT = 0.5  # the corpus is prior knowledge; the user's own history counts double
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +125,11 @@ class TrainReport:
     train_examples: int
     test_examples: int
     split_at: datetime
-    rules: Metrics
-    current: Metrics
-    candidate: Metrics
+    rules: dict[str, HeadMetrics]
+    current: dict[str, HeadMetrics]
+    candidate: dict[str, HeadMetrics]
+    comparisons: tuple[HeadComparison, ...]
+    decision: str  # why it was installed or not, in plain words
     current_version: str
     candidate_version: str
     installed: bool
@@ -141,10 +144,13 @@ def train(
     *,
     now: datetime | None = None,
     test_fraction: float = 0.25,
+    corpus: Sequence[LabelledPost] | None = None,
 ) -> TrainReport:
-    """Learn from the user's history; install the new model only if it beats the current one
-    on a time-ordered hold-out (trained on the past, tested on the newest posts)."""
-    # numpy: only when posts are classified or a model trained
+    """Learn from the user's history; install the new model only if, head by head, it ranks
+    the newest posts clearly better than the current one (trained on the past, tested on the
+    newest posts) and worse on neither. `corpus`: the labelled posts learned beside the user's
+    (default: the bundled corpus; a simulation passes one without its own feed's posts)."""
+    # numpy and scikit-learn: only when a model is trained
     from listen.models.classifier import has_variety, holdout_split, new_version
     from listen.models.history import history_examples
     from listen.models.model_file import load_current_model
@@ -170,8 +176,9 @@ def train(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    race = _race(current, past, future, new_version(now))
-    path = _install(race, examples, future, directory) if race.installed else None
+    prior = list(corpus) if corpus is not None else None
+    race = _race(current, past, future, new_version(now), prior)
+    path = _install(race, examples, future, directory, prior) if race.installed else None
     return TrainReport(
         labels=labels,
         train_examples=len(past),
@@ -180,6 +187,8 @@ def train(
         rules=race.rules,
         current=race.current,
         candidate=race.candidate,
+        comparisons=race.comparisons,
+        decision=race.decision,
         current_version=current.version,
         candidate_version=race.version,
         installed=race.installed,
@@ -202,63 +211,88 @@ class _Race:
 
     version: str
     current_version: str
-    rules: Metrics
-    current: Metrics
-    candidate: Metrics
-
-    @property
-    def installed(self) -> bool:
-        """The candidate replaces the current model only if it beats it and the rules."""
-        # numpy: only when posts are classified or a model trained
-        from listen.models.classifier import is_improvement
-
-        return is_improvement(self.candidate, self.current) and is_improvement(
-            self.candidate, self.rules, min_gain=0.0
-        )
+    rules: dict[str, HeadMetrics]
+    current: dict[str, HeadMetrics]
+    candidate: dict[str, HeadMetrics]
+    comparisons: tuple[HeadComparison, ...]
+    installed: bool
+    decision: str
 
 
-def _fit_with_seeds(examples: list[LabelledPost], version: str) -> LinearModel:
-    """A model fitted on the seed set (weighted `SEED_WEIGHT`) plus the user's `examples`."""
-    # numpy: only when posts are classified or a model trained
-    from listen.models.classifier import fit_model, seed_examples
+def _fit_with_corpus(
+    examples: list[LabelledPost], version: str, corpus: list[LabelledPost] | None
+) -> LinearModel:
+    """A model fitted on the corpus (weighted `CORPUS_WEIGHT`) plus the user's `examples`,
+    made like the default model and with its thresholds."""
+    # scikit-learn: only when a model is trained
+    from listen.models.classifier import DEFAULT_SPEC, corpus_examples, fit_model
+    from listen.models.model_file import default_model
 
-    seeds = seed_examples()
-    weights = [SEED_WEIGHT] * len(seeds) + [1.0] * len(examples)
-    return fit_model([*seeds, *examples], version=version, weights=weights)
+    corpus = corpus if corpus is not None else corpus_examples()
+    weights = [CORPUS_WEIGHT] * len(corpus) + [1.0] * len(examples)
+    thresholds = default_model().thresholds
+    return fit_model(
+        [*corpus, *examples], version=version, weights=weights, thresholds=thresholds,
+        spec=DEFAULT_SPEC,
+    )  # fmt: skip
 
 
 def _race(
-    current: LinearModel, past: list[LabelledPost], future: list[LabelledPost], version: str
+    current: LinearModel,
+    past: list[LabelledPost],
+    future: list[LabelledPost],
+    version: str,
+    corpus: list[LabelledPost] | None,
 ) -> _Race:
-    """Train a candidate on `past`; score it, the current model and the rules on `future`."""
-    # numpy: only when posts are classified or a model trained
-    from listen.models.classifier import evaluate, predict_examples
+    """Train a candidate on `past`; score it, the current model and the rules on `future`;
+    decide head by head (listen.models.evaluation.install_decision)."""
+    # numpy: only when a model is trained
+    from listen.models.evaluation import (
+        compare_models,
+        evaluate_heads,
+        install_decision,
+        predict_examples,
+    )
 
-    candidate = _fit_with_seeds(past, version)
+    candidate = _fit_with_corpus(past, version, corpus)
+    new, old = predict_examples(candidate, future), predict_examples(current, future)
+    comparisons = tuple(compare_models(new, old, future))
+    installed, decision = install_decision(comparisons)
     return _Race(
         version=version,
         current_version=current.version,
-        rules=evaluate(predict_examples(None, future), future),
-        current=evaluate(predict_examples(current, future), future),
-        candidate=evaluate(predict_examples(candidate, future), future),
+        rules=evaluate_heads(predict_examples(None, future), future),
+        current=evaluate_heads(old, future),
+        candidate=evaluate_heads(new, future),
+        comparisons=comparisons,
+        installed=installed,
+        decision=decision,
     )
 
 
 def _install(
-    race: _Race, examples: list[LabelledPost], future: list[LabelledPost], directory: Path
+    race: _Race,
+    examples: list[LabelledPost],
+    future: list[LabelledPost],
+    directory: Path,
+    corpus: list[LabelledPost] | None,
 ) -> Path:
     """Refit the winner on every example, record how it won, and install it."""
-
-    # numpy: only when posts are classified or a model trained
+    # numpy: only when a model is trained
     from listen.models.model_file import install_model
 
     final = dataclasses.replace(
-        _fit_with_seeds(examples, race.version),
+        _fit_with_corpus(examples, race.version, corpus),
         metrics={
             "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
-            "model": race.candidate.as_dict(),
-            "replaced": {"version": race.current_version, **race.current.as_dict()},
-            "rules": race.rules.as_dict(),
+            "decision": race.decision,
+            "heads": [c.explain() for c in race.comparisons],
+            "model": {h: m.as_dict() for h, m in race.candidate.items()},
+            "replaced": {
+                "version": race.current_version,
+                **{h: m.as_dict() for h, m in race.current.items()},
+            },
+            "rules": {h: m.as_dict() for h, m in race.rules.items()},
         },
     )
     return install_model(final, directory)

@@ -513,33 +513,34 @@ def _html_scores(scores: tuple[PlatformScore, ...]) -> str:
 # -- json -----------------------------------------------------------------------------------
 
 
+def item_to_dict(i: DigestItem) -> dict[str, Any]:
+    """One post of the reply or share section; `explore`: shown because listen is unsure."""
+    return {
+        "post_id": i.post_id,
+        "platform": i.platform,
+        "contact": i.contact,
+        "priority": i.priority,
+        "url": i.url,
+        "title": i.title,
+        "excerpt": i.excerpt,
+        "created_at": to_iso(i.created_at),
+        "age_hours": round(i.age_hours, 1),
+        "action": i.action,
+        "reason": i.reason,
+        "explore": i.explore,
+        "value": round(i.value, 4),
+        "score": round(i.score, 4),
+    }
+
+
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
     """A JSON-ready dict; times are ISO 8601 UTC."""
-
-    def item(i: DigestItem) -> dict[str, Any]:
-        return {
-            "post_id": i.post_id,
-            "platform": i.platform,
-            "contact": i.contact,
-            "priority": i.priority,
-            "url": i.url,
-            "title": i.title,
-            "excerpt": i.excerpt,
-            "created_at": to_iso(i.created_at),
-            "age_hours": round(i.age_hours, 1),
-            "action": i.action,
-            "reason": i.reason,
-            "explore": i.explore,
-            "value": round(i.value, 4),
-            "score": round(i.score, 4),
-        }
-
     return {
         "generated_at": to_iso(digest.generated_at),
         "since": to_iso(digest.since),
         "empty": digest.empty,
-        "reply": [item(i) for i in digest.reply],
-        "share": [item(i) for i in digest.share],
+        "reply": [item_to_dict(i) for i in digest.reply],
+        "share": [item_to_dict(i) for i in digest.share],
         "going_cold": [
             {
                 "contact": c.name,

@@ -1,14 +1,17 @@
-"""Train and evaluate the engagement classifier; the seed set; a speed measurement.
+"""Train the engagement classifier; the bundled corpus; a speed measurement.
 
-Training fits a scikit-learn pipeline (TF-IDF words and bigrams; standardised engineered
-features) with two logistic-regression heads, worth a comment and worth a share, and exports
-it as a `LinearModel` (plain arrays, see `linear.py`; files in `model_file.py`). Evaluation
-ranks a time-ordered hold-out: precision@10, recall and ROC AUC.
+Training fits TF-IDF over word 1-2 grams and over character 2-5 grams inside words (so
+misspellings and languages other than English carry signal), standardised engineered feature
+groups, and two logistic-regression heads (worth a comment, worth a share), each calibrated
+with a sigmoid fitted on cross-validated scores. It exports a `LinearModel` (plain arrays, see
+`linear.py`; files in `model_file.py`). What is in a model (`ModelSpec`) was chosen by
+cross-validation on the corpus (scripts/build_default_model.py --select), never on the test set.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import time
@@ -19,15 +22,22 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from listen.clock import parse_iso, to_iso, utcnow
+from listen.clock import to_iso, utcnow
 from listen.errors import InputError
-from listen.models.features import ENGINEERED_NAMES, PostForScoring, engineered_matrix, model_text
-from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, predict
+from listen.models.features import (
+    PostForScoring,
+    char_terms,
+    engineered_matrix,
+    engineered_names,
+    model_text,
+    text_terms,
+)
+from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, TermBlock, predict
 from listen.models.model_file import default_model
-from listen.models.rules import Prediction, Thresholds, predict_rules
-from listen.models.sentiment import sentiment_analyzer
+from listen.models.rules import Thresholds
 
 LIKE_WEIGHT = 0.3  # a like is a weak positive for both heads
+CORPUS_MOMENT = datetime(2026, 1, 15, 9, tzinfo=UTC)  # corpus posts have no time of their own
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +51,30 @@ class LabelledPost:
 
 
 @dataclass(frozen=True, slots=True)
-class Metrics:
-    """How well a scorer ranks a hold-out set."""
+class ModelSpec:
+    """What a model is made of. The default was chosen by leave-one-writer-out
+    cross-validation on the corpus (docs/classifier.md)."""
 
-    precision_at_10: float
-    recall: float
-    roc_auc: float | None
-    examples: int
-    positives: int
+    groups: tuple[str, ...] = ("shape", "contact")
+    words: bool = True
+    chars: bool = True
+    c: float = 64.0  # inverse L2 strength of both heads
+    max_word_terms: int = 20_000
+    max_char_terms: int = 40_000
+    char_ngrams: tuple[int, int] = (2, 5)
+    min_df: int = 2
+    calibration_folds: int = 3
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "precision_at_10": self.precision_at_10,
-            "recall": self.recall,
-            "roc_auc": self.roc_auc,
-            "examples": self.examples,
-            "positives": self.positives,
-        }
+        return dataclasses.asdict(self)
+
+    @property
+    def feature_groups(self) -> tuple[str, ...]:
+        """The engineered groups of a model: the chosen ones and the corpus indicator."""
+        return (*self.groups, "corpus")
+
+
+DEFAULT_SPEC = ModelSpec()
 
 
 # -- training -----------------------------------------------------------------------------------
@@ -74,32 +91,108 @@ def targets(label: str) -> tuple[int, int, float]:
     return 0, 0, 1.0
 
 
-def feature_table(posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
-    """The scikit-learn input: column 0 the model text, then the engineered features."""
-    import numpy as np  # numpy: ~0.1 s, only when a model is used
+@dataclass
+class Fitted:
+    """The fitted parts: scikit-learn vectorizers, the engineered features' standardisation,
+    calibrated heads."""
 
-    engineered = np.asarray(engineered_matrix(posts, moments), dtype=float)
-    table = np.empty((len(posts), 1 + len(ENGINEERED_NAMES)), dtype=object)
-    table[:, 0] = [model_text(p) for p in posts]
-    table[:, 1:] = engineered.reshape(len(posts), len(ENGINEERED_NAMES))
-    return table
+    spec: ModelSpec
+    vectorizers: dict[str, Any]  # "word" / "char" → TfidfVectorizer
+    mean: Any  # np.ndarray per engineered feature
+    scale: Any
+    heads: list[Any]  # CalibratedClassifierCV (or LogisticRegression when data is too small)
+
+    def matrix(self, posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
+        """The model input for `posts`: TF-IDF blocks, then scaled engineered features."""
+        import numpy as np  # numpy and SciPy: only when a model is fitted
+        from scipy import sparse
+
+        texts = [model_text(p) for p in posts]
+        parts = [self.vectorizers[kind].transform(texts) for kind in self.vectorizers]
+        engineered = np.asarray(
+            engineered_matrix(posts, moments, self.spec.feature_groups), dtype=float
+        ).reshape(len(posts), -1)
+        scaled = np.clip(
+            (engineered - self.mean) / self.scale, CLIP_KWARGS["a_min"], CLIP_KWARGS["a_max"]
+        )
+        return sparse.hstack([*parts, sparse.csr_matrix(scaled)], format="csr")
+
+
+def _vectorizers(spec: ModelSpec) -> dict[str, Any]:
+    # scikit-learn: ~0.5 s, only when a model is fitted
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    found = {}
+    if spec.words:
+        found["word"] = TfidfVectorizer(
+            analyzer=text_terms, min_df=spec.min_df, sublinear_tf=True,
+            max_features=spec.max_word_terms,
+        )  # fmt: skip
+    if spec.chars:
+        found["char"] = TfidfVectorizer(
+            analyzer=functools.partial(char_terms, ngrams=spec.char_ngrams),
+            min_df=spec.min_df, sublinear_tf=True,
+            max_features=spec.max_char_terms,
+        )  # fmt: skip
+    return found
+
+
+def logistic_head(c: float) -> Any:
+    """One head: L2 logistic regression, classes balanced (liblinear: about twice as fast as
+    lbfgs on these sparse, wide matrices)."""
+    from sklearn.linear_model import LogisticRegression  # scikit-learn: only when fitting
+
+    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
+
+
+def _head(spec: ModelSpec, y: Any) -> Any:
+    """A logistic regression, calibrated by a sigmoid on cross-validated scores when each class
+    has enough examples for the folds."""
+    # scikit-learn: only when a model is fitted
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+
+    base = logistic_head(spec.c)
+    smallest = min(int(y.sum()), int(len(y) - y.sum()))
+    folds = min(spec.calibration_folds, smallest)
+    if folds < 2:
+        return base
+    cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
+
+
+USER_SCALED_GROUPS = ("contact",)  # placeholders in the corpus: scaled on the user's own posts
+
+
+def standardisation(
+    np: Any, engineered: Any, posts: Sequence[PostForScoring], groups: Sequence[str]
+) -> tuple[Any, Any]:
+    """Mean and scale of each engineered feature (as StandardScaler; a constant feature gets
+    scale 1). Corpus posts have no contact and no history, only placeholder values: scaled
+    with them, a user's contact features would be extreme and clipped alike (a contact you
+    always answer and one you sometimes answer both at +3), so those columns are scaled on
+    the user's own posts when there are some."""
+    mean, scale = engineered.mean(axis=0), engineered.std(axis=0)
+    own = np.asarray([not p.corpus_example for p in posts], dtype=bool)
+    if own.sum() >= 2:
+        columns = [
+            i
+            for i, name in enumerate(engineered_names(groups))
+            if name in engineered_names([g for g in groups if g in USER_SCALED_GROUPS])
+        ]
+        mean[columns] = engineered[own][:, columns].mean(axis=0)
+        scale[columns] = engineered[own][:, columns].std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    return mean, scale
 
 
 def fit_pipeline(
     examples: Sequence[LabelledPost],
     weights: Sequence[float] | None = None,
-    max_terms: int = 20_000,
-) -> tuple[Any, list[Any]]:
-    """Fit the scikit-learn features (TF-IDF; scaled, clipped engineered features) and the
-    comment and share logistic-regression heads."""
-    import numpy as np  # numpy: ~0.1 s, only when a model is used
-
-    # scikit-learn: ~0.5 s, only when a model is fitted or evaluated
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    spec: ModelSpec = DEFAULT_SPEC,
+) -> Fitted:
+    """Fit the features and the comment and share heads on `examples`."""
+    import numpy as np  # numpy: only when a model is fitted
 
     labels = [e.label for e in examples]
     y = np.array([targets(label)[:2] for label in labels]).reshape(len(labels), 2)
@@ -109,59 +202,62 @@ def fit_pipeline(
     sample_weight = np.array([targets(label)[2] for label in labels])
     if weights is not None:
         sample_weight = sample_weight * np.asarray(weights, dtype=float)
-    table = feature_table([e.post for e in examples], [e.as_of for e in examples])
-    features = ColumnTransformer(
-        [
-            (
-                "text",
-                TfidfVectorizer(
-                    ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=max_terms
-                ),
-                0,
-            ),
-            (
-                "engineered",
-                Pipeline(
-                    [
-                        ("scale", StandardScaler()),
-                        ("clip", FunctionTransformer(np.clip, kw_args=CLIP_KWARGS)),
-                    ]
-                ),
-                list(range(1, table.shape[1])),
-            ),
-        ]
-    )
-    matrix = features.fit_transform(table)
-    heads = []
+    from scipy import sparse  # SciPy (with scikit-learn): only when a model is fitted
+
+    posts = [e.post for e in examples]
+    texts = [model_text(p) for p in posts]
+    vectorizers = _vectorizers(spec)
+    parts = [vectorizer.fit_transform(texts) for vectorizer in vectorizers.values()]
+    engineered = np.asarray(
+        engineered_matrix(posts, [e.as_of for e in examples], spec.feature_groups), dtype=float
+    ).reshape(len(posts), -1)
+    mean, scale = standardisation(np, engineered, posts, spec.feature_groups)
+    fitted = Fitted(spec, vectorizers, mean, scale, [])
+    scaled = np.clip((engineered - mean) / scale, CLIP_KWARGS["a_min"], CLIP_KWARGS["a_max"])
+    matrix = sparse.hstack([*parts, sparse.csr_matrix(scaled)], format="csr")
     for h in range(2):
-        head = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
+        head = _head(spec, y[:, h])
         head.fit(matrix, y[:, h], sample_weight=sample_weight)
-        heads.append(head)
-    return features, heads
+        fitted.heads.append(head)
+    return fitted
+
+
+def _linear_head(head: Any) -> tuple[Any, float]:
+    """(coefficients, intercept) whose logistic is the head's calibrated probability."""
+    if not hasattr(head, "calibrated_classifiers_"):
+        return head.coef_[0], float(head.intercept_[0])
+    (pair,) = head.calibrated_classifiers_
+    sigmoid = pair.calibrators[0]  # P = 1 / (1 + exp(a·f + b)), f the decision function
+    a, b = float(sigmoid.a_), float(sigmoid.b_)
+    return -a * pair.estimator.coef_[0], -(a * float(pair.estimator.intercept_[0]) + b)
 
 
 def export_model(
-    features: Any, heads: Sequence[Any], *, version: str, thresholds: Thresholds | None = None
+    fitted: Fitted, *, version: str, thresholds: Thresholds | None = None
 ) -> LinearModel:
     """The fitted pipeline as plain arrays."""
-    import numpy as np  # numpy: ~0.1 s, only when a model is used
+    import numpy as np  # numpy: only when a model is fitted
 
-    tfidf = features.named_transformers_["text"]
-    scaler = features.named_transformers_["engineered"].named_steps["scale"]
-    vocabulary: dict[str, int] = tfidf.vocabulary_
-    terms = tuple(sorted(vocabulary, key=vocabulary.__getitem__))
-    n_terms = len(terms)
-    coef = np.vstack([head.coef_[0] for head in heads])
+    linear = [_linear_head(head) for head in fitted.heads]
+    coef = np.vstack([c for c, _ in linear])
+    blocks, offset = [], 0
+    for kind, vectorizer in fitted.vectorizers.items():
+        vocabulary: dict[str, int] = vectorizer.vocabulary_
+        terms = tuple(sorted(vocabulary, key=vocabulary.__getitem__))
+        block_coef = coef[:, offset : offset + len(terms)]
+        idf = np.asarray(vectorizer.idf_, dtype=float)
+        ngrams = fitted.spec.char_ngrams if kind == "char" else (1, 2)
+        blocks.append(TermBlock(kind, terms, idf, block_coef, ngrams=ngrams))
+        offset += len(terms)
     return LinearModel(
         version=version,
         created_at=to_iso(utcnow()) or "",
-        terms=terms,
-        idf=np.asarray(tfidf.idf_, dtype=float),
-        engineered_mean=np.asarray(scaler.mean_, dtype=float),
-        engineered_scale=np.asarray(scaler.scale_, dtype=float),
-        text_coef=coef[:, :n_terms],
-        engineered_coef=coef[:, n_terms:],
-        intercept=np.asarray([head.intercept_[0] for head in heads], dtype=float),
+        blocks=tuple(blocks),
+        groups=fitted.spec.feature_groups,
+        engineered_mean=np.asarray(fitted.mean, dtype=float),
+        engineered_scale=np.asarray(fitted.scale, dtype=float),
+        engineered_coef=coef[:, offset:],
+        intercept=np.asarray([i for _, i in linear], dtype=float),
         thresholds=thresholds or Thresholds(),
     )
 
@@ -172,19 +268,41 @@ def fit_model(
     version: str,
     weights: Sequence[float] | None = None,
     thresholds: Thresholds | None = None,
-    max_terms: int = 20_000,
+    spec: ModelSpec = DEFAULT_SPEC,
 ) -> LinearModel:
     """Fit on `examples` (optionally weighted) and export the model."""
-    features, heads = fit_pipeline(examples, weights, max_terms)
-    model = export_model(features, heads, version=version, thresholds=thresholds)
+    model = export_model(
+        fit_pipeline(examples, weights, spec), version=version, thresholds=thresholds
+    )
     training: dict[str, Any] = {
         "examples": len(examples),
         "labels": dict(Counter(e.label for e in examples)),
+        "spec": spec.as_dict(),
     }
-    own = [e.at for e in examples if not e.post.seed_set_example]
+    own = [e.at for e in examples if not e.post.corpus_example]
     if own:
         training["trained_until"] = to_iso(max(own))
     return dataclasses.replace(model, training=training)
+
+
+def spec_of(model: LinearModel) -> ModelSpec:
+    """The spec a model was trained with (the default one if it does not say)."""
+    stored = model.training.get("spec")
+    if not isinstance(stored, dict):
+        return DEFAULT_SPEC
+    try:
+        fields = {f.name for f in dataclasses.fields(ModelSpec)}
+        values: dict[str, Any] = {
+            k: tuple(v) if k in ("groups", "char_ngrams") else v
+            for k, v in stored.items()
+            if k in fields
+        }
+        return ModelSpec(**values)
+    except TypeError:
+        return DEFAULT_SPEC
+
+
+# -- time-ordered hold-outs ---------------------------------------------------------------------
 
 
 def time_split(
@@ -228,89 +346,54 @@ def holdout_split(
     return past, future, saw
 
 
-# -- evaluation ---------------------------------------------------------------------------------
+# -- the corpus ---------------------------------------------------------------------------------
+
+CORPUS_DIR = "data/corpus"
+EXCLUDED_FILE = "data/corpus_excluded.json"
 
 
-def evaluate(predictions: Sequence[Prediction], examples: Sequence[LabelledPost]) -> Metrics:
-    """Precision@10, recall and ROC AUC of "worth engaging" (comment or share) on `examples`.
-
-    Likes are weak labels and left out; recall counts positives the scorer did not say skip to.
-    """
-    by_id = {p.post_id: p for p in predictions}
-    pairs = [
-        (by_id[e.post.id], e.label in ("comment", "share"))
-        for e in examples
-        if e.label != "like" and e.post.id in by_id
-    ]
-    positives = sum(1 for _, positive in pairs if positive)
-    if not pairs:
-        return Metrics(0.0, 0.0, None, 0, 0)
-    ranked = sorted(pairs, key=lambda pair: pair[0].engage_score, reverse=True)
-    top = ranked[:10]
-    precision = sum(1 for _, positive in top if positive) / len(top)
-    found = sum(1 for p, positive in pairs if positive and p.action != "skip")
-    recall = found / positives if positives else 0.0
-    auc = None
-    if 0 < positives < len(pairs):
-        # scikit-learn: ~0.5 s, only when a model is fitted or evaluated
-        from sklearn.metrics import roc_auc_score
-
-        auc = float(
-            roc_auc_score([int(pos) for _, pos in pairs], [p.engage_score for p, _ in pairs])
-        )
-    return Metrics(round(precision, 4), round(recall, 4), auc, len(pairs), positives)
+def corpus_rows(*, excluded: bool = True) -> list[dict[str, Any]]:
+    """The bundled, hand-written labelled posts (docs/seed-set.md), writer by writer; without
+    those `scripts/corpus_report.py` excluded (near-duplicates) unless `excluded=False`."""
+    folder = resources.files("listen.models").joinpath(CORPUS_DIR)
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".jsonl"))
+    drop = excluded_ids() if excluded else set()
+    rows = []
+    for name in names:
+        for line in folder.joinpath(name).read_text("utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row["id"] not in drop:
+                    rows.append({**row, "writer": name.removesuffix(".jsonl")})
+    return rows
 
 
-def predict_examples(
-    scorer: LinearModel | None, examples: Sequence[LabelledPost]
-) -> list[Prediction]:
-    """Predictions for examples, each as of its own time; `None` means the rule baseline."""
-    if scorer is not None:
-        return predict(scorer, [e.post for e in examples], [e.as_of for e in examples])
-    result = []
-    for example in examples:
-        result.extend(predict_rules([example.post], example.as_of))
-    return result
+def excluded_ids() -> set[str]:
+    """Corpus posts left out: near-duplicates of another corpus post or of a test post."""
+    path = resources.files("listen.models").joinpath(EXCLUDED_FILE)
+    if not path.is_file():
+        return set()
+    return {item["id"] for item in json.loads(path.read_text("utf-8"))["excluded"]}
 
 
-def is_improvement(new: Metrics, current: Metrics, min_gain: float = 0.005) -> bool:
-    """Install a new model only if it ranks the hold-out clearly better and is no less precise."""
-    if new.roc_auc is None:
-        return False
-    if current.roc_auc is None:
-        return True
-    return new.roc_auc >= current.roc_auc + min_gain and (
-        new.precision_at_10 >= current.precision_at_10
-    )
-
-
-# -- the seed set -------------------------------------------------------------------------------
-
-
-def seed_examples() -> list[LabelledPost]:
-    """The bundled synthetic, labelled posts (docs/seed-set.md)."""
-    text = resources.files("listen.models").joinpath("data/seed_posts.jsonl").read_text("utf-8")
-    return [_seed_example(json.loads(line)) for line in text.splitlines() if line.strip()]
-
-
-def _seed_example(row: dict[str, Any]) -> LabelledPost:
-    scored_at = parse_iso(row["scored_at"]) or datetime(2026, 1, 15, tzinfo=UTC)
-    created = parse_iso(row.get("created_at")) or scored_at
+def labelled_from_row(row: dict[str, Any], *, corpus: bool = True) -> LabelledPost:
+    """A corpus or test-set row as a labelled post (no time or contact of its own)."""
+    platform = row["platform"]
     post = PostForScoring(
         id=row["id"],
-        platform=row["platform"],
-        text=row["text"],
-        title=row.get("title"),
-        kind=row.get("kind", "post"),
-        url=row.get("url"),
-        created_at=created,
-        contact_priority=int(row.get("contact_priority", 2)),
-        last_engaged_at=parse_iso(row.get("last_engaged_at")),
-        contact_posts=int(row.get("contact_posts", 0)),
-        contact_engaged_posts=int(row.get("contact_engaged_posts", 0)),
-        seed_set_example=True,
+        platform=platform,
+        text=row.get("text") or "",
+        title=row.get("title") or None,
+        kind="article" if platform == "blog" else "post",
+        created_at=CORPUS_MOMENT,
+        corpus_example=corpus,
     )
-    return LabelledPost(post=post, label=row["label"], at=created, as_of=scored_at)
+    return LabelledPost(post=post, label=row["label"], at=CORPUS_MOMENT, as_of=CORPUS_MOMENT)
+
+
+def corpus_examples() -> list[LabelledPost]:
+    """The corpus as training examples."""
+    return [labelled_from_row(row) for row in corpus_rows()]
 
 
 def new_version(now: datetime) -> str:
@@ -324,7 +407,7 @@ def new_version(now: datetime) -> str:
 class ScoringPerformance:
     """What `measure_scoring` found: model load time and scoring throughput on one core."""
 
-    load_seconds: float  # wall clock: read + validate the model file, load the sentiment lexicon
+    load_seconds: float  # wall clock: read + validate the model file
     posts: int
     score_seconds: float  # wall clock for one batch
     score_cpu_seconds: float  # CPU time of this process for the same batch (one core)
@@ -342,18 +425,15 @@ class ScoringPerformance:
 def measure_scoring(
     posts: int = 5_000, load: Callable[[], LinearModel] = default_model
 ) -> ScoringPerformance:
-    """Time loading the default model (on the first call in a process this includes loading
-    the sentiment lexicon) and scoring `posts` seed posts in one batch, for scripts/bench.py."""
-
+    """Time loading the default model and scoring `posts` corpus posts in one batch, with
+    their reasons, for scripts/bench.py."""
     started = time.perf_counter()
     model = load()
-    sentiment_analyzer()
     loaded = time.perf_counter()
-    seeds = [e.post for e in seed_examples()]
-    batch = [seeds[i % len(seeds)] for i in range(posts)]
-    now = datetime(2026, 1, 15, 9, tzinfo=UTC)
-    predict(model, batch[:200], now)  # warm up: first calls into numpy and the regexes
+    pool = [e.post for e in corpus_examples()]
+    batch = [dataclasses.replace(pool[i % len(pool)], corpus_example=False) for i in range(posts)]
+    predict(model, batch[:200], CORPUS_MOMENT)  # warm up: first calls into numpy and the regexes
     begin, begin_cpu = time.perf_counter(), time.process_time()
-    predict(model, batch, now)
+    predict(model, batch, CORPUS_MOMENT)
     end, end_cpu = time.perf_counter(), time.process_time()
     return ScoringPerformance(loaded - started, posts, end - begin, end_cpu - begin_cpu)

@@ -1,8 +1,9 @@
 """Features of a post for the engagement classifier: pure functions, no I/O.
 
-Two parts: the text itself (tokens and bigrams, weighted TF-IDF by the model) and a small
-vector of engineered features (sentiment, cues, links, length, reply, the contact's priority
-and history with the user, post age). Cues also give the human-readable reasons.
+Two parts: the text itself (word 1-2 grams and character 2-5 grams inside words, weighted
+TF-IDF by the model) and small groups of engineered features (the post's shape, its platform,
+the contact's history with the user, sentiment, keyword cues). A model keeps only the groups
+an ablation showed to help (docs/classifier.md); the others are never computed for it.
 """
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from listen.clock import parse_iso
-from listen.facts import PostToScore
-from listen.models.sentiment import sentiment_analyzer
 
-MODEL_TEXT_CHARS = 2_000  # long articles: the opening says what they are about
-SENTIMENT_CHARS = 400  # the opening sets the tone; TextBlob's tokenizer is the slow part
+if TYPE_CHECKING:  # listen.facts builds many dataclasses (~60 ms): not needed to load a model
+    from listen.facts import PostToScore
+
+MODEL_TEXT_CHARS = 3_000  # long articles: the first 3,000 characters say what they are about
+SENTIMENT_CHARS = 400  # the opening sets the tone
 MAX_DAYS = 90.0
 MAX_AGE_HOURS = 72.0  # older than three days is simply "old"
+CHAR_NGRAMS = (2, 5)  # scikit-learn's char_wb analyzer, ngram_range=(2, 5), unless a model says
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+_MENTION = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?")
+_HASHTAG = re.compile(r"(?<![\w#])#\w+")
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
+TOKEN_PATTERN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
 def _cue(*patterns: str) -> re.Pattern[str]:
@@ -38,7 +45,8 @@ def _cue(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
 
 
-# Cues: what a post asks or announces. Each is a name → pattern; order matters for reasons.
+# Cues: what a post asks or announces, in English. The keyword rules (the baseline) are built on
+# them; as model features they are one of the ablated groups. Order matters for rule reasons.
 CUES: dict[str, re.Pattern[str]] = {
     "request": _cue(
         r"\banyone (?:know|have|tried|recommend|use)",
@@ -135,24 +143,6 @@ _CUE_PREFILTERS: dict[str, re.Pattern[str] | None] = {
 
 PLATFORM_NAMES: tuple[str, ...] = ("blog", "bluesky", "x", "mastodon", "linkedin")
 
-ENGINEERED_NAMES: tuple[str, ...] = (
-    "polarity",
-    "subjectivity",
-    *(f"cue_{name}" for name in CUE_NAMES),
-    "question_marks",
-    "links",
-    "log_chars",
-    "is_reply",
-    "is_article",
-    "priority",
-    "log_days_since_engaged",
-    "never_engaged",
-    "contact_engagement_rate",
-    "log_age_hours",
-    "seed_set_example",
-    *(f"platform_{name}" for name in PLATFORM_NAMES),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class PostForScoring:
@@ -172,38 +162,63 @@ class PostForScoring:
     last_engaged_at: datetime | None = None  # the user's last engagement with this contact
     contact_posts: int = 0  # the contact's earlier posts ...
     contact_engaged_posts: int = 0  # ... and how many of them the user engaged with
-    # True only for the bundled synthetic examples. Trained on both, a model puts the difference
-    # between the seed set and the user's own history here (the user may never share, say),
-    # instead of in whatever feature happens to tell the two apart (post age, in practice).
-    seed_set_example: bool = False
+    # True only for the bundled training corpus. Trained on both, a model puts the difference
+    # between the corpus and the user's own history here (the user may never share, say),
+    # instead of in whatever feature happens to tell the two apart.
+    corpus_example: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class PostCues:
-    """Which cues a post shows, for features and reasons."""
+    """Which cues a post shows, for the rules, features and reasons."""
 
     flags: frozenset[str]
     question_marks: int
     links: int
 
 
-def model_text(post: PostForScoring) -> str:
-    """Title and text, links replaced by a placeholder word, capped."""
+def raw_text(post: PostForScoring) -> str:
+    """Title and text, capped."""
     text = f"{post.title}\n{post.text}" if post.title else post.text
-    return _URL.sub(" linkurl ", text[:MODEL_TEXT_CHARS])
+    return text[:MODEL_TEXT_CHARS]
+
+
+def model_text(post: PostForScoring) -> str:
+    """Title and text, capped; links and @mentions replaced by placeholder words (a handle
+    says who, not what the post is about)."""
+    return _MENTION.sub(" atmention ", _URL.sub(" linkurl ", raw_text(post)))
 
 
 def text_terms(text: str) -> list[str]:
     """Lower-cased word tokens and bigrams, exactly as scikit-learn's TfidfVectorizer(1, 2)."""
-    tokens = _TOKEN.findall(text.lower())
+    tokens = TOKEN_PATTERN.findall(text.lower())
     return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
+def word_char_grams(word: str, ngrams: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
+    """The character n-grams of one word padded with spaces, as scikit-learn's char_wb."""
+    padded = f" {word} "
+    size = len(padded)
+    low, high = ngrams
+    if size > high:  # most words: every n-gram of every length
+        return [padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)]
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if size <= n:  # a short word counts once, whole
+            grams.append(padded)
+            break
+        grams.extend(padded[i : i + n] for i in range(size - n + 1))
+    return grams
+
+
+def char_terms(text: str, ngrams: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
+    """Character n-grams inside words, exactly as TfidfVectorizer(analyzer="char_wb")."""
+    return [gram for word in text.lower().split() for gram in word_char_grams(word, ngrams)]
 
 
 def post_cues(post: PostForScoring) -> PostCues:
     """The cues in a post's title and text."""
-    raw = f"{post.title}\n{post.text}" if post.title else post.text
-    raw = raw[:MODEL_TEXT_CHARS]
-    text, found_links = _URL.subn(" ", raw)  # one pass: the links counted as they go
+    text, found_links = _URL.subn(" ", raw_text(post))  # one pass: the links counted as they go
     text = text.lower()
     links = found_links + (1 if post.url and post.kind == "article" else 0)
     flags = frozenset(
@@ -221,47 +236,118 @@ def days_since_engaged(post: PostForScoring, now: datetime) -> float | None:
     return max(0.0, (now - post.last_engaged_at).total_seconds() / 86_400)
 
 
-def engineered_vector(
-    post: PostForScoring, now: datetime, cues: PostCues | None = None
-) -> list[float]:
-    """The engineered features of one post, in `ENGINEERED_NAMES` order."""
-    cues = cues or post_cues(post)
-    raw = f"{post.title}\n{post.text}" if post.title else post.text
-    polarity, subjectivity = sentiment_analyzer()(_URL.sub(" ", raw[:SENTIMENT_CHARS]))
+# -- engineered feature groups ------------------------------------------------------------------
+
+
+def _shape(post: PostForScoring, now: datetime) -> list[float]:
+    raw = raw_text(post)
+    text, links = _URL.subn(" ", raw)
+    links += 1 if post.url and post.kind == "article" else 0
+    return [
+        math.log1p(len(raw)),
+        float(min(links, 5)),
+        float(min(text.count("?"), 5)),
+        float(min(text.count("!"), 5)),
+        float(min(len(_HASHTAG.findall(text)), 10)),
+        float(min(len(_MENTION.findall(text)), 10)),
+        float(min(len(_EMOJI.findall(text)), 10)),
+        1.0 if (post.reply_to or post.kind == "reply") else 0.0,
+        1.0 if post.kind == "article" or post.platform == "blog" else 0.0,
+    ]
+
+
+def _platform(post: PostForScoring, now: datetime) -> list[float]:
+    return [1.0 if post.platform == name else 0.0 for name in PLATFORM_NAMES]
+
+
+def _contact(post: PostForScoring, now: datetime) -> list[float]:
     since = days_since_engaged(post, now)
     age_hours = (
         max(0.0, (now - post.created_at).total_seconds() / 3600) if post.created_at else 24.0
     )
     rate = post.contact_engaged_posts / (post.contact_posts + 5) if post.contact_posts else 0.0
     return [
-        polarity,
-        subjectivity,
-        *(1.0 if name in cues.flags else 0.0 for name in CUE_NAMES),
-        float(min(cues.question_marks, 5)),
-        float(min(cues.links, 5)),
-        math.log1p(min(len(raw), MODEL_TEXT_CHARS)),
-        1.0 if (post.reply_to or post.kind == "reply") else 0.0,
-        1.0 if post.kind == "article" or post.platform == "blog" else 0.0,
         float(post.contact_priority - 2),
         math.log1p(min(since, MAX_DAYS)) if since is not None else math.log1p(MAX_DAYS),
         1.0 if since is None else 0.0,
         rate,
         math.log1p(min(age_hours, MAX_AGE_HOURS)),
-        1.0 if post.seed_set_example else 0.0,
-        *(1.0 if post.platform == name else 0.0 for name in PLATFORM_NAMES),
     ]
 
 
+def _sentiment(post: PostForScoring, now: datetime) -> list[float]:
+    from listen.models.sentiment import sentiment  # textblob: only if a model uses sentiment
+
+    return list(sentiment(_URL.sub(" ", raw_text(post)[:SENTIMENT_CHARS])))
+
+
+def _cue_flags(post: PostForScoring, now: datetime) -> list[float]:
+    flags = post_cues(post).flags
+    return [1.0 if name in flags else 0.0 for name in CUE_NAMES]
+
+
+def _corpus(post: PostForScoring, now: datetime) -> list[float]:
+    return [1.0 if post.corpus_example else 0.0]
+
+
+GroupFn = Callable[[PostForScoring, datetime], list[float]]
+
+# name → (feature names, function). `corpus` is bookkeeping, not an ablated group: every model
+# has it, so a model trained on the corpus plus a user's history can tell the two apart.
+FEATURE_GROUPS: dict[str, tuple[tuple[str, ...], GroupFn]] = {
+    "shape": (
+        (
+            "log_chars",
+            "links",
+            "question_marks",
+            "exclamations",
+            "hashtags",
+            "mentions",
+            "emojis",
+            "is_reply",
+            "is_article",
+        ),
+        _shape,
+    ),
+    "platform": (tuple(f"platform_{name}" for name in PLATFORM_NAMES), _platform),
+    "contact": (
+        (
+            "priority",
+            "log_days_since_engaged",
+            "never_engaged",
+            "contact_engagement_rate",
+            "log_age_hours",
+        ),
+        _contact,
+    ),
+    "sentiment": (("polarity", "subjectivity"), _sentiment),
+    "cues": (tuple(f"cue_{name}" for name in CUE_NAMES), _cue_flags),
+    "corpus": (("corpus_example",), _corpus),
+}
+ABLATED_GROUPS: tuple[str, ...] = ("shape", "platform", "contact", "sentiment", "cues")
+
+
+def engineered_names(groups: Sequence[str]) -> tuple[str, ...]:
+    """The feature names of `groups`, in their order."""
+    return tuple(name for group in groups for name in FEATURE_GROUPS[group][0])
+
+
+def engineered_vector(
+    post: PostForScoring, now: datetime, groups: Sequence[str] = tuple(FEATURE_GROUPS)
+) -> list[float]:
+    """The engineered features of one post, group after group."""
+    return [value for group in groups for value in FEATURE_GROUPS[group][1](post, now)]
+
+
 def engineered_matrix(
-    posts: Sequence[PostForScoring],
-    now: datetime | Sequence[datetime],
-    cues: Sequence[PostCues] | None = None,
+    posts: Sequence[PostForScoring], now: datetime | Sequence[datetime], groups: Sequence[str]
 ) -> list[list[float]]:
     """Engineered features for many posts; `now` is one time or one per post."""
     moments = [now] * len(posts) if isinstance(now, datetime) else now
-    found = cues if cues is not None else [post_cues(p) for p in posts]
+    functions = [FEATURE_GROUPS[group][1] for group in groups]
     return [
-        engineered_vector(p, moment, c) for p, moment, c in zip(posts, moments, found, strict=True)
+        [value for function in functions for value in function(post, moment)]
+        for post, moment in zip(posts, moments, strict=True)
     ]
 
 

@@ -1,13 +1,16 @@
 """Model files: plain JSON with a checksum, validated on load, installed next to the database.
 
-Nothing is unpickled or executed: a file holds a vocabulary, idf weights, scaler statistics,
-coefficients, thresholds and the metrics that justified the model, plus a SHA-256 of that
-payload. A damaged, edited or incompatible file raises `ModelFileError`, and
-`load_current_model` falls back to the bundled default model, saying why.
+Nothing is unpickled or executed: a file holds a header line (format, version, a SHA-256 of
+the rest) and a JSON payload: vocabularies, idf weights, scaler statistics, coefficients,
+thresholds and the metrics that justified the model. A damaged, edited or incompatible file
+raises `ModelFileError`, and `load_current_model` falls back to the bundled default model,
+saying why.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from listen.errors import ListenError
-from listen.models.features import ENGINEERED_NAMES
-from listen.models.linear import HEADS, LinearModel
+from listen.models.features import FEATURE_GROUPS, engineered_names
+from listen.models.linear import BLOCKS, HEADS, LinearModel, TermBlock
 from listen.models.rules import Thresholds
 
 FORMAT = "listen-engagement-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: word and character n-grams, engineered feature groups
 MAX_MODEL_BYTES = 50_000_000
 MODELS_DIR = "models"
 CURRENT_POINTER = "current"
@@ -36,24 +39,32 @@ class LoadedModel:
     """The model in use, where it came from, and why the user's model was not used, if so."""
 
     model: LinearModel
-    origin: str  # "installed" or "default"
+    origin: str  # "installed", "default" or "file"
     problem: str | None = None
 
 
 def model_to_document(model: LinearModel) -> dict[str, Any]:
-    """The JSON document for a model, with a checksum over its canonical payload."""
+    """The model's header and payload: the payload holds everything, the header what is
+    needed to check it (format, version, the payload's SHA-256)."""
     payload = {
         "version": model.version,
         "created_at": model.created_at,
-        "kind": "tfidf-logistic",
-        "engineered_names": list(ENGINEERED_NAMES),
-        "terms": list(model.terms),
-        "idf": _floats(model.idf),
+        "kind": "tfidf-word-char-logistic",
+        "blocks": {
+            block.kind: {
+                "terms": list(block.terms),
+                "ngrams": list(block.ngrams),
+                "idf": _packed(block.idf),
+                "coef": {head: _packed(block.coef[h]) for h, head in enumerate(HEADS)},
+            }
+            for block in model.blocks
+        },
+        "groups": list(model.groups),
+        "engineered_names": list(model.engineered_names),
         "engineered_mean": _floats(model.engineered_mean),
         "engineered_scale": _floats(model.engineered_scale),
         "heads": {
             head: {
-                "text_coef": _floats(model.text_coef[h]),
                 "engineered_coef": _floats(model.engineered_coef[h]),
                 "intercept": _floats(model.intercept[h : h + 1])[0],
             }
@@ -67,28 +78,53 @@ def model_to_document(model: LinearModel) -> dict[str, Any]:
         "metrics": model.metrics,
         "training": model.training,
     }
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "sha256": _checksum(payload),
-        "model": payload,
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "model": payload}
+
+
+def document_bytes(document: dict[str, Any]) -> bytes:
+    """A model file: one header line (format, version, SHA-256 of the rest), then the payload
+    as JSON. Checking the hash of the bytes as read needs no re-serialisation (fast loads)."""
+    payload = json.dumps(document["model"], separators=(",", ":"), ensure_ascii=False).encode()
+    header = {
+        "format": document.get("format"),
+        "format_version": document.get("format_version"),
+        "sha256": hashlib.sha256(payload).hexdigest(),
     }
+    return json.dumps(header).encode() + b"\n" + payload
+
+
+def _packed(values: Any) -> str:
+    """A long float array as base64 of little-endian float32: parsed in microseconds, where
+    a JSON list of 40,000 numbers takes tens of milliseconds (load time is a target)."""
+    import numpy as np  # numpy: only when a model is saved
+
+    return base64.b64encode(np.asarray(values, dtype="<f4").tobytes()).decode("ascii")
+
+
+def _unpacked(np: Any, value: Any, length: int) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("expected base64 float32 data")
+    try:
+        raw = base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError("bad base64 data") from None
+    if len(raw) != 4 * length:
+        raise ValueError(f"expected {length} numbers")
+    array = np.frombuffer(raw, dtype="<f4").astype(float)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("non-finite number")
+    return array
 
 
 def _floats(values: Any) -> list[float]:
     return [float(f"{v:.7g}") for v in values.tolist()]
 
 
-def _checksum(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
 def save_model(model: LinearModel, path: Path) -> None:
     """Write a model file atomically (a temp file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(model_to_document(model), separators=(",", ":")), "utf-8")
+    tmp.write_bytes(document_bytes(model_to_document(model)))
     tmp.replace(path)
 
 
@@ -104,73 +140,115 @@ def load_model(path: Path) -> LinearModel:
     return model_from_bytes(raw, str(path))
 
 
-def model_from_bytes(raw: bytes, where: str) -> LinearModel:
-    """Parse and validate a model document."""
-    import numpy as np  # numpy: ~0.1 s, only when a model is used
-
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ModelFileError(f"{where}: not a listen model file (not JSON)") from None
+def _check_format(document: Any, where: str) -> None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{where}: not a listen model file")
-    if document.get("format_version") != FORMAT_VERSION:
+    version = document.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise ModelFileError(
-            f"{where}: model format {document.get('format_version')!r} is not supported"
+            f"{where}: made by a newer listen (model format {version}; this one reads "
+            f"{FORMAT_VERSION}): upgrade listen to use it"
         )
-    payload = document.get("model")
-    if not isinstance(payload, dict) or document.get("sha256") != _checksum(payload):
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{where}: model format {version!r} is from an older listen: run `listen train` again"
+        )
+
+
+def model_from_bytes(raw: bytes, where: str) -> LinearModel:
+    """Parse and validate a model file's bytes."""
+    first, newline, rest = raw.partition(b"\n")
+    try:
+        header = json.loads(first.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ModelFileError(f"{where}: not a listen model file (not JSON)") from None
+    _check_format(header, where)
+    if not newline or header.get("sha256") != hashlib.sha256(rest).hexdigest():
         raise ModelFileError(f"{where}: checksum mismatch: the model file was modified or damaged")
     try:
-        if payload["engineered_names"] != list(ENGINEERED_NAMES):
-            raise ModelFileError(f"{where}: model was trained on other features; retrain it")
-        terms = payload["terms"]
-        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-            raise ValueError("terms")
-        n_terms, n_eng = len(terms), len(ENGINEERED_NAMES)
-        idf = _array(np, payload["idf"], n_terms)
-        mean = _array(np, payload["engineered_mean"], n_eng)
-        scale = _array(np, payload["engineered_scale"], n_eng)
-        if np.any(scale <= 0):
-            raise ValueError("engineered_scale")
-        heads = payload["heads"]
-        text_coef = np.vstack([_array(np, heads[h]["text_coef"], n_terms) for h in HEADS])
-        eng_coef = np.vstack([_array(np, heads[h]["engineered_coef"], n_eng) for h in HEADS])
-        intercept = np.array([float(heads[h]["intercept"]) for h in HEADS])
-        thresholds = Thresholds(**{k: float(v) for k, v in payload["thresholds"].items()})
-        if not np.all(np.isfinite(intercept)):
-            raise ValueError("intercept")
-        return LinearModel(
-            version=str(payload["version"]),
-            created_at=str(payload["created_at"]),
-            terms=tuple(terms),
-            idf=idf,
-            engineered_mean=mean,
-            engineered_scale=scale,
-            text_coef=text_coef,
-            engineered_coef=eng_coef,
-            intercept=intercept,
-            thresholds=thresholds,
-            metrics=dict(payload.get("metrics") or {}),
-            training=dict(payload.get("training") or {}),
-        )
+        payload = json.loads(rest.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ModelFileError(f"{where}: malformed model file (payload is not JSON)") from None
+    if not isinstance(payload, dict):
+        raise ModelFileError(f"{where}: malformed model file (payload is not an object)")
+    try:
+        return _model_from_payload(payload, where)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelFileError(f"{where}: malformed model file ({exc})") from None
+
+
+def _model_from_payload(payload: dict[str, Any], where: str) -> LinearModel:
+    import numpy as np  # numpy: ~0.1 s, only when a model is used
+
+    groups = payload["groups"]
+    if not isinstance(groups, list) or not all(g in FEATURE_GROUPS for g in groups):
+        raise ModelFileError(f"{where}: model uses features this listen does not know; retrain it")
+    if len(set(groups)) != len(groups) or payload["engineered_names"] != list(
+        engineered_names(groups)
+    ):
+        raise ModelFileError(f"{where}: model was trained on other features; retrain it")
+    n_eng = len(payload["engineered_names"])
+    blocks = []
+    for kind, block in payload["blocks"].items():
+        if kind not in BLOCKS:
+            raise ValueError(f"unknown block {kind!r}")
+        terms = block["terms"]
+        if not isinstance(terms, list) or not set(map(type, terms)) <= {str}:
+            raise ValueError("terms")
+        vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+        if len(vocabulary) != len(terms):
+            raise ValueError("repeated terms")
+        coef = np.vstack([_unpacked(np, block["coef"][h], len(terms)) for h in HEADS])
+        idf = _unpacked(np, block["idf"], len(terms))
+        ngrams = _ngrams(block["ngrams"])
+        blocks.append(TermBlock(kind, tuple(terms), idf, coef, vocabulary, ngrams))
+    scale = _array(np, payload["engineered_scale"], n_eng)
+    if np.any(scale <= 0):
+        raise ValueError("engineered_scale")
+    heads = payload["heads"]
+    intercept = np.array([float(heads[h]["intercept"]) for h in HEADS])
+    if not np.all(np.isfinite(intercept)):
+        raise ValueError("intercept")
+    thresholds = Thresholds(**{k: float(v) for k, v in payload["thresholds"].items()})
+    return LinearModel(
+        version=str(payload["version"]),
+        created_at=str(payload["created_at"]),
+        blocks=tuple(blocks),
+        groups=tuple(groups),
+        engineered_mean=_array(np, payload["engineered_mean"], n_eng),
+        engineered_scale=scale,
+        engineered_coef=np.vstack([_array(np, heads[h]["engineered_coef"], n_eng) for h in HEADS]),
+        intercept=intercept,
+        thresholds=thresholds,
+        metrics=dict(payload.get("metrics") or {}),
+        training=dict(payload.get("training") or {}),
+    )
+
+
+def _ngrams(values: Any) -> tuple[int, int]:
+    if (
+        not isinstance(values, list)
+        or len(values) != 2
+        or not all(type(v) is int for v in values)
+        or not 1 <= values[0] <= values[1] <= 8
+    ):
+        raise ValueError("ngrams")
+    return values[0], values[1]
 
 
 def _array(np: Any, values: Any, length: int) -> Any:
     if not isinstance(values, list) or len(values) != length:
         raise ValueError(f"expected {length} numbers")
     array = np.asarray(values, dtype=float)
-    if not np.all(np.isfinite(array)):
+    if array.ndim != 1 or not np.all(np.isfinite(array)):
         raise ValueError("non-finite number")
     return array
 
 
 def default_model() -> LinearModel:
-    """The model trained on the seed set that ships with listen."""
+    """The model trained on the bundled corpus (scripts/build_default_model.py)."""
     raw = resources.files("listen.models").joinpath("data/default_model.json").read_bytes()
     return model_from_bytes(raw, "bundled default model")
 

@@ -93,12 +93,12 @@ def reasons_for(
         if name in cues.flags:
             found.append(text)
             break
-    neglected = _neglect_reason(post, now)
+    neglected = neglect_reason(post, now)
     if neglected:
         found.append(neglected)
     if similar and len(found) < limit:
         found.append("like posts you took part in before")
-    if len(found) < limit and _engages_often(post):
+    if len(found) < limit and engages_often(post):
         found.append(f"you often engage with {post.contact_name or 'this contact'}")
     if not found:
         found.append(_FALLBACK_REASONS[action])
@@ -112,7 +112,7 @@ _FALLBACK_REASONS = {
 }
 
 
-def _engages_often(post: PostForScoring) -> bool:
+def engages_often(post: PostForScoring) -> bool:
     return post.contact_posts >= 3 and post.contact_engaged_posts / post.contact_posts >= 0.5
 
 
@@ -124,7 +124,7 @@ def _skip_reason(post: PostForScoring, cues: PostCues) -> str:
     return "nothing here asks for a response"
 
 
-def _neglect_reason(post: PostForScoring, now: datetime) -> str | None:
+def neglect_reason(post: PostForScoring, now: datetime) -> str | None:
     if post.contact_priority < 3:
         return None
     since = days_since_engaged(post, now)
@@ -155,7 +155,7 @@ def rule_scores(post: PostForScoring, cues: PostCues, now: datetime) -> tuple[fl
     comment += 0.25 if "question" in f and "request" not in f else 0.0
     comment += 0.2 if "launch" in f or "publication" in f else 0.0
     comment += 0.1 * (post.contact_priority - 2)
-    if _neglect_reason(post, now):
+    if neglect_reason(post, now):
         comment += 0.1
     share = 0.1
     share += 0.45 if "resource" in f else 0.0

@@ -197,10 +197,17 @@ class PostStore(StoreBase):
         ).fetchone()
         return int(posts) <= int(scored)
 
-    def posts_for_scoring(self, *, rescore: bool = False) -> list[PostToScore]:
-        """Posts without a classification (every post if `rescore`), with what the classifier
-        needs about their author: priority, the user's last engagement with them, and how many
-        of their posts the user engaged with."""
+    def posts_for_scoring(
+        self, *, rescore: bool = False, only: str | None = None
+    ) -> list[PostToScore]:
+        """Posts without a classification (every post if `rescore`; only the post `only` if
+        given), with what the classifier needs about their author: priority, the user's last
+        engagement with them, and how many of their posts the user engaged with."""
+        where = []
+        if not rescore:
+            where.append("NOT EXISTS (SELECT 1 FROM classifications k WHERE k.post_id = p.id)")
+        if only is not None:
+            where.append("p.id = ?")
         rows = self._conn.execute(
             "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at"
             "  FROM engagements GROUP BY post_id),"
@@ -212,12 +219,9 @@ class PostStore(StoreBase):
             " coalesce(pc.posts, 0), coalesce(pc.engaged_posts, 0)"
             " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
             " LEFT JOIN per_contact pc ON pc.contact_id = p.contact_id"
-            + (
-                ""
-                if rescore
-                else " WHERE NOT EXISTS (SELECT 1 FROM classifications k WHERE k.post_id = p.id)"
-            )
-            + " ORDER BY p.created_at IS NULL, p.created_at, p.id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY p.created_at IS NULL, p.created_at, p.id",
+            (only,) if only is not None else (),
         ).fetchall()
         return [_post_to_score(row) for row in rows]
 

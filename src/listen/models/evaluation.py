@@ -1,0 +1,246 @@
+"""How well a scorer ranks and labels posts, and whether a new model should replace the old.
+
+Per head (comment, share): precision@10 and ROC AUC of the ranking. The install rule compares
+a candidate with the current model head by head, with a paired bootstrap over the hold-out, so
+a small test set cannot decide by one post, and refuses a model that ranks worse than chance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from listen.models.classifier import LabelledPost
+from listen.models.linear import HEADS, LinearModel, predict
+from listen.models.rules import Prediction, predict_rules
+
+BOOTSTRAP_RESAMPLES = 1_000
+CONFIDENT = 0.9  # a head is better (worse) when it wins (loses) in this share of resamples
+MIN_CLASS = 2  # positives and negatives a head needs on the hold-out to be measured
+
+
+@dataclass(frozen=True, slots=True)
+class HeadMetrics:
+    """How well one head ranks a hold-out set."""
+
+    precision_at_10: float
+    roc_auc: float | None
+    examples: int
+    positives: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "precision_at_10": self.precision_at_10,
+            "roc_auc": self.roc_auc,
+            "examples": self.examples,
+            "positives": self.positives,
+        }
+
+
+def head_labels(examples: Sequence[LabelledPost], head: str) -> list[int]:
+    """1 where the user did what the head predicts; likes (weak labels) are left out."""
+    return [int(e.label == head) for e in examples if e.label != "like"]
+
+
+def head_scores(
+    predictions: Sequence[Prediction], examples: Sequence[LabelledPost], head: str
+) -> list[float]:
+    by_id = {p.post_id: p for p in predictions}
+    h = HEADS.index(head)
+    return [
+        (by_id[e.post.id].comment_probability, by_id[e.post.id].share_probability)[h]
+        for e in examples
+        if e.label != "like"
+    ]
+
+
+def roc_auc(scores: Any, labels: Any) -> float | None:
+    """Area under the ROC curve (ties count half); None without both classes."""
+    import numpy as np  # numpy: only when a model is evaluated
+
+    scores, labels = np.asarray(scores, dtype=float), np.asarray(labels, dtype=int)
+    positives = int(labels.sum())
+    negatives = len(labels) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # average ranks over ties
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_scores)) + 1]
+    ends = np.r_[starts[1:], len(scores)]
+    for start, end in zip(starts, ends, strict=True):
+        ranks[order[start:end]] = (start + end + 1) / 2.0
+    return float(
+        (ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
+    )
+
+
+def precision_at(scores: Sequence[float], labels: Sequence[int], k: int = 10) -> float:
+    """Share of the top `k` by score that are positive (ties broken by order, stably)."""
+    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+    return sum(labels[i] for i in ranked) / len(ranked) if ranked else 0.0
+
+
+def evaluate_heads(
+    predictions: Sequence[Prediction], examples: Sequence[LabelledPost]
+) -> dict[str, HeadMetrics]:
+    """Precision@10 and ROC AUC of each head on `examples`."""
+    found = {}
+    for head in HEADS:
+        labels = head_labels(examples, head)
+        scores = head_scores(predictions, examples, head)
+        found[head] = HeadMetrics(
+            round(precision_at(scores, labels), 4),
+            roc_auc(scores, labels),
+            len(labels),
+            sum(labels),
+        )
+    return found
+
+
+def predict_examples(
+    scorer: LinearModel | None, examples: Sequence[LabelledPost]
+) -> list[Prediction]:
+    """Predictions for examples, each as of its own time; `None` means the rule baseline."""
+    if scorer is not None:
+        return predict(scorer, [e.post for e in examples], [e.as_of for e in examples])
+    result = []
+    for example in examples:
+        result.extend(predict_rules([example.post], example.as_of))
+    return result
+
+
+# -- the install rule ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeadComparison:
+    """A candidate against the current model on one head, and what that says."""
+
+    head: str
+    examples: int
+    positives: int
+    candidate_auc: float | None
+    current_auc: float | None
+    wins: float | None  # share of bootstrap resamples where the candidate ranks better
+    verdict: str  # better, worse, unclear, unmeasured, below chance
+
+    def explain(self) -> str:
+        """One line in plain words."""
+        what = "replies" if self.head == "comment" else "shares"
+        if self.verdict == "unmeasured":
+            return (
+                f"{self.head}: cannot be measured: the newest posts hold {self.positives} "
+                f"{what} among {self.examples}"
+            )
+        figures = f"ranking quality (AUC) {self.candidate_auc:.2f} vs {self.current_auc:.2f}"
+        if self.verdict == "below chance":
+            return f"{self.head}: the new model ranks worse than chance ({figures})"
+        share = f"better in {self.wins:.0%} of {BOOTSTRAP_RESAMPLES:,} resamples"
+        verdicts = {
+            "better": "the new model is better",
+            "worse": "the new model is worse",
+            "unclear": "no clear difference",
+        }
+        return f"{self.head}: {verdicts[self.verdict]} ({figures}, {share})"
+
+
+def compare_head(
+    head: str,
+    candidate: Sequence[float],
+    current: Sequence[float],
+    labels: Sequence[int],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+) -> HeadComparison:
+    """Paired bootstrap of the AUC difference on the same resampled posts."""
+    import numpy as np  # numpy: only when a model is evaluated
+
+    y = np.asarray(labels, dtype=int)
+    positives = int(y.sum())
+    new_auc, old_auc = roc_auc(candidate, y), roc_auc(current, y)
+    if new_auc is None or old_auc is None or min(positives, len(y) - positives) < MIN_CLASS:
+        return HeadComparison(head, len(y), positives, new_auc, old_auc, None, "unmeasured")
+    if new_auc <= 0.5:
+        return HeadComparison(head, len(y), positives, new_auc, old_auc, None, "below chance")
+    a, b = np.asarray(candidate, dtype=float), np.asarray(current, dtype=float)
+    rng = np.random.default_rng(seed)
+    wins = ties = valid = 0
+    for _ in range(resamples):
+        pick = rng.integers(0, len(y), len(y))
+        new, old = roc_auc(a[pick], y[pick]), roc_auc(b[pick], y[pick])
+        if new is None or old is None:
+            continue
+        valid += 1
+        wins += new > old
+        ties += new == old
+    share = (wins + ties / 2) / valid if valid else 0.5
+    verdict = "better" if share >= CONFIDENT else "worse" if share <= 1 - CONFIDENT else "unclear"
+    return HeadComparison(head, len(y), positives, new_auc, old_auc, share, verdict)
+
+
+def compare_models(
+    candidate: Sequence[Prediction], current: Sequence[Prediction], examples: Sequence[LabelledPost]
+) -> list[HeadComparison]:
+    """Both heads compared on `examples`."""
+    return [
+        compare_head(
+            head,
+            head_scores(candidate, examples, head),
+            head_scores(current, examples, head),
+            head_labels(examples, head),
+        )
+        for head in HEADS
+    ]
+
+
+def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
+    """Install when one head is clearly better and none is worse or below chance."""
+    below = [c.head for c in comparisons if c.verdict == "below chance"]
+    worse = [c.head for c in comparisons if c.verdict == "worse"]
+    better = [c.head for c in comparisons if c.verdict == "better"]
+    if below:
+        return (
+            False,
+            f"kept the current model: the new one ranks worse than chance on {', '.join(below)}",
+        )
+    if worse:
+        return False, f"kept the current model: the new one is worse on {', '.join(worse)}"
+    if not better:
+        return False, "kept the current model: the new one is not clearly better on either head"
+    return (
+        True,
+        f"installed: the new model is clearly better on {', '.join(better)} and worse on neither",
+    )
+
+
+# -- labelling quality (the test-set tables) ------------------------------------------------------
+
+LABELS = ("comment", "share", "skip")
+
+
+def policy_label(action: str) -> str:
+    """A suggestion as a label of the policy: a like is neither a reply nor a share."""
+    return "skip" if action == "like" else action
+
+
+def label_report(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
+    """Per-label precision, recall, F1, support; macro-F1 and accuracy."""
+    rows: dict[str, Any] = {}
+    for label in LABELS:
+        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == p == label)
+        predicted_n = sum(1 for p in predicted if p == label)
+        support = sum(1 for t in truth if t == label)
+        precision = tp / predicted_n if predicted_n else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    correct = sum(1 for t, p in zip(truth, predicted, strict=True) if t == p)
+    return {
+        "labels": rows,
+        "macro_f1": sum(r["f1"] for r in rows.values()) / len(LABELS),
+        "accuracy": correct / len(truth) if truth else 0.0,
+    }
