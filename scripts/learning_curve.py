@@ -305,13 +305,14 @@ def main() -> None:
     parser.add_argument(
         "--compare-explore", action="store_true", help="also run without explore slots"
     )
+    parser.add_argument("--explore", type=float, default=0.1, help="digest.explore_share")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = []
     for world in range(args.worlds):
         posts = make_world_posts(world)
         for persona in args.personas:
-            run, p10 = simulate(persona, posts, 0.1, world)
+            run, p10 = simulate(persona, posts, args.explore, world)
             result = {
                 "persona": persona,
                 "world": world,

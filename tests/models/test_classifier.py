@@ -331,6 +331,24 @@ def test_a_model_worse_than_chance_is_never_installed() -> None:
     assert not installed and "worse than chance on comment" in why
 
 
+def test_a_head_at_chance_neither_counts_nor_vetoes() -> None:
+    """The issue's case: a model with AUC 0.43 installed because the others were worse still.
+    A head at or below 0.5 is never "better"; it vetoes only when it is surely below chance."""
+    from listen.models.evaluation import compare_head, install_decision
+
+    rng = random.Random(11)
+    labels = [1] * 6 + [0] * 34
+    near_chance = [0.1, 0.25, 0.4, 0.45, 0.55, 0.6] + [i / 33 for i in range(34)]
+    awful = [0.0] * 6 + [1.0] * 34
+    at_chance = compare_head("comment", near_chance, awful, labels)
+    assert at_chance.candidate_auc is not None and at_chance.candidate_auc <= 0.5
+    assert at_chance.verdict == "unclear" and "no better than chance" in at_chance.explain()
+    assert not install_decision([at_chance])[0]
+    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
+    share = compare_head("share", good, near_chance, labels)
+    assert install_decision([at_chance, share])[0]  # the share head decides
+
+
 def test_a_head_without_positives_is_not_measured() -> None:
     from listen.models.evaluation import compare_head
 
