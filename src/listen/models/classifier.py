@@ -142,7 +142,9 @@ def logistic_head(c: float) -> Any:
     lbfgs on these sparse, wide matrices)."""
     from sklearn.linear_model import LogisticRegression  # scikit-learn: only when fitting
 
-    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="liblinear", max_iter=5000, random_state=0
+    )
 
 
 def _head(spec: ModelSpec, y: Any) -> Any:
