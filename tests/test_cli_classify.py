@@ -66,6 +66,7 @@ def test_train_prints_the_comparison_and_installs_a_better_model(db: Path) -> No
         assert name in result.output
     assert "Installed user-" in result.output
     assert "comment: the new model is better" in result.output
+    assert "worse on neither" in result.output
     assert (db.parent / "models" / "current").exists()
 
     rescored = run(db, "classify", "--rescore")

@@ -217,10 +217,21 @@ def compare_models(
 
 
 def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
-    """Install when one head is clearly better and none is worse or below chance."""
+    """Install unless a head is worse or below chance, once some head could be measured with
+    the new model above chance.
+
+    The burden of proof is on *worse*: the new model has seen more of your history, and on a
+    few dozen test posts "not clearly better" is what a better model usually looks like
+    (refusing such models kept worse ones, issue 15).
+    """
     below = [c.head for c in comparisons if c.verdict == "below chance"]
     worse = [c.head for c in comparisons if c.verdict == "worse"]
     better = [c.head for c in comparisons if c.verdict == "better"]
+    measured = [
+        c.head
+        for c in comparisons
+        if c.verdict in ("better", "unclear") and (c.candidate_auc or 0.0) > 0.5
+    ]
     if below:
         return (
             False,
@@ -228,12 +239,11 @@ def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
         )
     if worse:
         return False, f"kept the current model: the new one is worse on {', '.join(worse)}"
-    if not better:
-        return False, "kept the current model: the new one is not clearly better on either head"
-    return (
-        True,
-        f"installed: the new model is clearly better on {', '.join(better)} and worse on neither",
-    )
+    if not measured:
+        return False, "kept the current model: neither head could show the new one above chance"
+    if better:
+        return True, f"installed: the new model is better on {', '.join(better)}, worse on neither"
+    return True, "installed: the new model, trained on more of your history, is worse on neither"
 
 
 # -- labelling quality (the test-set tables) ------------------------------------------------------
