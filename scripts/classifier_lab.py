@@ -64,7 +64,7 @@ def tune_thresholds(probabilities: np.ndarray, labels: Sequence[str]) -> tuple[T
     for tc in THRESHOLD_GRID:
         for ts in THRESHOLD_GRID:
             thresholds = Thresholds(
-                comment=float(tc), share=float(ts), like=min(0.3, tc, ts) - 0.05
+                comment=float(tc), share=float(ts), like=round(float(min(0.3, tc, ts)) - 0.05, 2)
             )
             f1 = label_report(labels, actions_for(probabilities, thresholds))["macro_f1"]
             key = (round(f1, 6), -abs(tc - 0.5) - abs(ts - 0.5))

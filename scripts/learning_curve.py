@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/learning_curve.py [--worlds N] [--compare-explore] [--json FILE]
 
-Each persona follows 40 contacts who post 40 corpus posts a day (the bundled corpus, shuffled
+Each persona follows 40 contacts who post 30 corpus posts a day (the bundled corpus, shuffled
 per world). Every evening listen classifies the new posts with the installed model and builds
 the real digest (`app.daily_digest`: the top `digest.top` per section, some slots for posts it
 is unsure about); the persona sees only those, acts on the ones it likes (`app.mark_post`:
@@ -14,8 +14,10 @@ precision@10 is measured on every post of weeks 11-12 against what the persona w
 for the model installed after each training and for the default model.
 
 Posts are stored with `Store.save_result`, the call `app.collect` makes with each poll's
-result; no network collector runs. The default model was fitted on these corpus posts with
-the label policy's labels: personas whose taste differs from the policy are the test.
+result; no network collector runs. The feed's posts are held out of the corpus: the starting
+("default") model of each world is built like the bundled one (same spec, same thresholds)
+from the other corpus posts, and every `listen train` learns beside those only, so no model is
+scored on a post it was fitted on with the policy's label.
 """
 
 from __future__ import annotations
@@ -34,19 +36,25 @@ from typing import Any
 from listen import app
 from listen.config import Config, DigestConfig
 from listen.errors import InputError
-from listen.models.classifier import corpus_rows
+from listen.models.classifier import (
+    DEFAULT_SPEC,
+    LabelledPost,
+    corpus_rows,
+    fit_model,
+    labelled_from_row,
+)
 from listen.models.evaluation import precision_at
 from listen.models.features import post_from_row
 from listen.models.linear import LinearModel, predict
-from listen.models.model_file import default_model, load_current_model
+from listen.models.model_file import default_model, install_model, load_current_model
 from listen.store import Store
 from listen.types import CollectResult, Post
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 DAYS = 84
-POSTS_PER_DAY = 40
+POSTS_PER_DAY = 30  # 2,520 posts in the feed; the other ~1,600 corpus posts are the prior
 CONTACTS = 40
-TOP = 5  # per digest section: about 10 of the day's 40 posts are shown
+TOP = 5  # per digest section: about 10 of the day's 30 posts are shown
 TRAIN_AFTER_WEEKS = (2, 4, 10)
 EVALUATE_DAYS = range(70, 84)  # weeks 11 and 12
 PLATFORM_HANDLES = {
@@ -171,11 +179,13 @@ def live_day(
             app.mark_post(store, item.post_id, action, now=evening + timedelta(hours=1))
 
 
-def train_now(config: Config, store: Store, folder: Path, run: Run, week: int) -> None:
+def train_now(
+    config: Config, store: Store, folder: Path, run: Run, week: int, prior: list[LabelledPost]
+) -> None:
     """`listen train`; a refusal or an impossible training keeps the current model."""
     moment = START + timedelta(days=7 * week - 1, hours=23, minutes=30)
     try:
-        report = app.train(config, store, folder, now=moment)
+        report = app.train(config, store, folder, now=moment, corpus=prior)
         run.trainings.append(
             f"week {week}: {report.decision} ({'; '.join(c.explain() for c in report.comparisons)})"
         )
@@ -185,16 +195,18 @@ def train_now(config: Config, store: Store, folder: Path, run: Run, week: int) -
 
 
 def simulate(
-    persona: str, rows: list[dict[str, Any]], explore: float, seed: int
+    persona: str, world: World, explore: float, seed: int
 ) -> tuple[Run, dict[str, dict[str, float]]]:
     """One persona over 12 weeks: what happened, and each model's precision@10 on weeks 11-12."""
     taste = PERSONAS[persona]
     rng = random.Random(seed)
     config = Config(digest=DigestConfig(top=TOP, explore_share=explore))
     run = Run(persona, explore)
+    rows = world.feed
     by_id = {r["sim_id"]: r for r in rows}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        install_model(world.default, folder)
         with Store.open(folder / "listen.db") as store:
             sources = make_world(store)
             for day in range(DAYS):
@@ -204,8 +216,8 @@ def simulate(
                 if day < EVALUATE_DAYS[0]:
                     live_day(config, store, folder, run, taste, day, by_id, rng)
                 if (day + 1) % 7 == 0 and (day + 1) // 7 in TRAIN_AFTER_WEEKS:
-                    train_now(config, store, folder, run, (day + 1) // 7)
-            run.models = {"default": default_model(), **run.models}
+                    train_now(config, store, folder, run, (day + 1) // 7, world.prior)
+            run.models = {"default": world.default, **run.models}
             evaluation = evaluate(store, run, taste, by_id, seed)
     return run, evaluation
 
@@ -235,18 +247,35 @@ def evaluate(
     return found
 
 
-def world_rows(seed: int) -> list[dict[str, Any]]:
-    """The corpus shuffled for one world, each post given a contact and a simulation id."""
+@dataclass(frozen=True)
+class World:
+    """One shuffle of the corpus: the feed, the prior the models learn beside, and the
+    starting model built from that prior."""
+
+    feed: list[dict[str, Any]]
+    prior: list[LabelledPost]
+    default: LinearModel
+
+
+def make_world_posts(seed: int) -> World:
+    """The corpus shuffled: the first posts become the feed (each given a contact and a
+    simulation id), the rest the prior; the default model is fitted on the prior."""
     rows = corpus_rows()
     random.Random(seed).shuffle(rows)
     needed = DAYS * POSTS_PER_DAY
-    if len(rows) < needed:
-        sys.exit(f"the corpus has {len(rows)} posts; the simulation needs {needed}")
+    if len(rows) < needed + 500:
+        sys.exit(f"the corpus has {len(rows)} posts; the simulation needs {needed + 500}")
     rng = random.Random(seed + 7)
-    return [
+    feed = [
         {**row, "sim_id": f"sim-{i:05d}", "contact": rng.randrange(CONTACTS)}
         for i, row in enumerate(rows[:needed])
     ]
+    prior = [labelled_from_row(row) for row in rows[needed:]]
+    shipped = default_model()
+    model = fit_model(
+        prior, version="sim-default", spec=DEFAULT_SPEC, thresholds=shipped.thresholds
+    )
+    return World(feed, prior, model)
 
 
 def table(results: list[dict[str, Any]], compare_explore: bool) -> str:
@@ -276,13 +305,14 @@ def main() -> None:
     parser.add_argument(
         "--compare-explore", action="store_true", help="also run without explore slots"
     )
+    parser.add_argument("--explore", type=float, default=0.1, help="digest.explore_share")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results = []
     for world in range(args.worlds):
-        rows = world_rows(world)
+        posts = make_world_posts(world)
         for persona in args.personas:
-            run, p10 = simulate(persona, rows, 0.1, world)
+            run, p10 = simulate(persona, posts, args.explore, world)
             result = {
                 "persona": persona,
                 "world": world,
@@ -292,7 +322,7 @@ def main() -> None:
                 "acted": run.acted,
             }
             if args.compare_explore:
-                other, other_p10 = simulate(persona, rows, 0.0, world)
+                other, other_p10 = simulate(persona, posts, 0.0, world)
                 result["no_explore"] = other_p10
                 result["no_explore_trainings"] = other.trainings
             results.append(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -144,10 +144,12 @@ def train(
     *,
     now: datetime | None = None,
     test_fraction: float = 0.25,
+    corpus: Sequence[LabelledPost] | None = None,
 ) -> TrainReport:
     """Learn from the user's history; install the new model only if, head by head, it ranks
     the newest posts clearly better than the current one (trained on the past, tested on the
-    newest posts) and worse on neither."""
+    newest posts) and worse on neither. `corpus`: the labelled posts learned beside the user's
+    (default: the bundled corpus; a simulation passes one without its own feed's posts)."""
     # numpy and scikit-learn: only when a model is trained
     from listen.models.classifier import has_variety, holdout_split, new_version
     from listen.models.history import history_examples
@@ -174,8 +176,9 @@ def train(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    race = _race(current, past, future, new_version(now))
-    path = _install(race, examples, future, directory) if race.installed else None
+    prior = list(corpus) if corpus is not None else None
+    race = _race(current, past, future, new_version(now), prior)
+    path = _install(race, examples, future, directory, prior) if race.installed else None
     return TrainReport(
         labels=labels,
         train_examples=len(past),
@@ -216,14 +219,16 @@ class _Race:
     decision: str
 
 
-def _fit_with_corpus(examples: list[LabelledPost], version: str) -> LinearModel:
-    """A model fitted on the bundled corpus (weighted `CORPUS_WEIGHT`) plus the user's
-    `examples`, made like the default model and with its thresholds."""
+def _fit_with_corpus(
+    examples: list[LabelledPost], version: str, corpus: list[LabelledPost] | None
+) -> LinearModel:
+    """A model fitted on the corpus (weighted `CORPUS_WEIGHT`) plus the user's `examples`,
+    made like the default model and with its thresholds."""
     # scikit-learn: only when a model is trained
     from listen.models.classifier import DEFAULT_SPEC, corpus_examples, fit_model
     from listen.models.model_file import default_model
 
-    corpus = corpus_examples()
+    corpus = corpus if corpus is not None else corpus_examples()
     weights = [CORPUS_WEIGHT] * len(corpus) + [1.0] * len(examples)
     thresholds = default_model().thresholds
     return fit_model(
@@ -233,7 +238,11 @@ def _fit_with_corpus(examples: list[LabelledPost], version: str) -> LinearModel:
 
 
 def _race(
-    current: LinearModel, past: list[LabelledPost], future: list[LabelledPost], version: str
+    current: LinearModel,
+    past: list[LabelledPost],
+    future: list[LabelledPost],
+    version: str,
+    corpus: list[LabelledPost] | None,
 ) -> _Race:
     """Train a candidate on `past`; score it, the current model and the rules on `future`;
     decide head by head (listen.models.evaluation.install_decision)."""
@@ -245,7 +254,7 @@ def _race(
         predict_examples,
     )
 
-    candidate = _fit_with_corpus(past, version)
+    candidate = _fit_with_corpus(past, version, corpus)
     new, old = predict_examples(candidate, future), predict_examples(current, future)
     comparisons = tuple(compare_models(new, old, future))
     installed, decision = install_decision(comparisons)
@@ -262,14 +271,18 @@ def _race(
 
 
 def _install(
-    race: _Race, examples: list[LabelledPost], future: list[LabelledPost], directory: Path
+    race: _Race,
+    examples: list[LabelledPost],
+    future: list[LabelledPost],
+    directory: Path,
+    corpus: list[LabelledPost] | None,
 ) -> Path:
     """Refit the winner on every example, record how it won, and install it."""
     # numpy: only when a model is trained
     from listen.models.model_file import install_model
 
     final = dataclasses.replace(
-        _fit_with_corpus(examples, race.version),
+        _fit_with_corpus(examples, race.version, corpus),
         metrics={
             "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
             "decision": race.decision,

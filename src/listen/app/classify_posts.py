@@ -20,7 +20,7 @@ from listen.store import Store
 from listen.text import printable
 
 if TYPE_CHECKING:  # numpy loads only when a model is used
-    from listen.models.features import PostForScoring  # the model package: only to classify
+    from listen.models.features import PostForScoring
     from listen.models.model_file import LoadedModel
     from listen.models.rules import Prediction
 
@@ -75,7 +75,7 @@ def read_posts(path: Path) -> list[PostForScoring]:
 
 
 def _post(path: Path, number: int, line: str) -> PostForScoring | None:
-    from listen.models.features import PostForScoring  # the model package: only to classify
+    from listen.models.features import PostForScoring  # numpy: only when posts are read
 
     if not line.strip():
         return None

@@ -513,7 +513,8 @@ def _html_scores(scores: tuple[PlatformScore, ...]) -> str:
 # -- json -----------------------------------------------------------------------------------
 
 
-def _item_to_dict(i: DigestItem) -> dict[str, Any]:
+def item_to_dict(i: DigestItem) -> dict[str, Any]:
+    """One post of the reply or share section; `explore`: shown because listen is unsure."""
     return {
         "post_id": i.post_id,
         "platform": i.platform,
@@ -534,13 +535,12 @@ def _item_to_dict(i: DigestItem) -> dict[str, Any]:
 
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
     """A JSON-ready dict; times are ISO 8601 UTC."""
-    item = _item_to_dict
     return {
         "generated_at": to_iso(digest.generated_at),
         "since": to_iso(digest.since),
         "empty": digest.empty,
-        "reply": [item(i) for i in digest.reply],
-        "share": [item(i) for i in digest.share],
+        "reply": [item_to_dict(i) for i in digest.reply],
+        "share": [item_to_dict(i) for i in digest.share],
         "going_cold": [
             {
                 "contact": c.name,

@@ -105,7 +105,7 @@ class Fitted:
     def matrix(self, posts: Sequence[PostForScoring], moments: Sequence[datetime]) -> Any:
         """The model input for `posts`: TF-IDF blocks, then scaled engineered features."""
         import numpy as np  # numpy and SciPy: only when a model is fitted
-        from scipy import sparse  # SciPy: only to train
+        from scipy import sparse
 
         texts = [model_text(p) for p in posts]
         parts = [self.vectorizers[kind].transform(texts) for kind in self.vectorizers]
@@ -140,15 +140,17 @@ def _vectorizers(spec: ModelSpec) -> dict[str, Any]:
 def logistic_head(c: float) -> Any:
     """One head: L2 logistic regression, classes balanced (liblinear: about twice as fast as
     lbfgs on these sparse, wide matrices)."""
-    from sklearn.linear_model import LogisticRegression  # scikit-learn: only to train
+    from sklearn.linear_model import LogisticRegression  # scikit-learn: only when fitting
 
-    return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=5000)
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="liblinear", max_iter=5000, random_state=0
+    )
 
 
 def _head(spec: ModelSpec, y: Any) -> Any:
     """A logistic regression, calibrated by a sigmoid on cross-validated scores when each class
     has enough examples for the folds."""
-    # scikit-learn: ~1 s to import, only to train
+    # scikit-learn: only when a model is fitted
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.model_selection import StratifiedKFold
 
@@ -202,7 +204,7 @@ def fit_pipeline(
     sample_weight = np.array([targets(label)[2] for label in labels])
     if weights is not None:
         sample_weight = sample_weight * np.asarray(weights, dtype=float)
-    from scipy import sparse  # SciPy: only to train
+    from scipy import sparse  # SciPy (with scikit-learn): only when a model is fitted
 
     posts = [e.post for e in examples]
     texts = [model_text(p) for p in posts]

@@ -138,6 +138,8 @@ class HeadComparison:
         figures = f"ranking quality (AUC) {self.candidate_auc:.2f} vs {self.current_auc:.2f}"
         if self.verdict == "below chance":
             return f"{self.head}: the new model ranks worse than chance ({figures})"
+        if self.verdict == "unclear" and (self.candidate_auc or 0) <= 0.5:
+            return f"{self.head}: the new model ranks no better than chance ({figures})"
         share = f"better in {self.wins:.0%} of {BOOTSTRAP_RESAMPLES:,} resamples"
         verdicts = {
             "better": "the new model is better",
@@ -156,7 +158,13 @@ def compare_head(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = 0,
 ) -> HeadComparison:
-    """Paired bootstrap of the AUC difference on the same resampled posts."""
+    """Paired bootstrap over the hold-out posts: how often the candidate's AUC beats the
+    current model's, and how often it falls below chance (0.5).
+
+    Verdicts: *below chance* when the candidate ranks below chance in at least 90 % of
+    resamples (a veto); *better* / *worse* when it wins / loses in at least 90 %; else
+    *unclear*. A head at or below 0.5 is never *better*, however bad the current one is.
+    """
     import numpy as np  # numpy: only when a model is evaluated
 
     y = np.asarray(labels, dtype=int)
@@ -164,22 +172,33 @@ def compare_head(
     new_auc, old_auc = roc_auc(candidate, y), roc_auc(current, y)
     if new_auc is None or old_auc is None or min(positives, len(y) - positives) < MIN_CLASS:
         return HeadComparison(head, len(y), positives, new_auc, old_auc, None, "unmeasured")
-    if new_auc <= 0.5:
-        return HeadComparison(head, len(y), positives, new_auc, old_auc, None, "below chance")
+    wins, below = _resampled(np, candidate, current, y, resamples, seed)
+    if below >= CONFIDENT:
+        verdict = "below chance"
+    elif wins >= CONFIDENT and new_auc > 0.5:
+        verdict = "better"
+    else:
+        verdict = "worse" if wins <= 1 - CONFIDENT else "unclear"
+    return HeadComparison(head, len(y), positives, new_auc, old_auc, wins, verdict)
+
+
+def _resampled(
+    np: Any, candidate: Sequence[float], current: Sequence[float], y: Any, n: int, seed: int
+) -> tuple[float, float]:
+    """(share of resamples where the candidate's AUC beats the current one's, ties half;
+    share where it is below 0.5)."""
     a, b = np.asarray(candidate, dtype=float), np.asarray(current, dtype=float)
     rng = np.random.default_rng(seed)
-    wins = ties = valid = 0
-    for _ in range(resamples):
+    wins = below = valid = 0.0
+    for _ in range(n):
         pick = rng.integers(0, len(y), len(y))
         new, old = roc_auc(a[pick], y[pick]), roc_auc(b[pick], y[pick])
         if new is None or old is None:
             continue
         valid += 1
-        wins += new > old
-        ties += new == old
-    share = (wins + ties / 2) / valid if valid else 0.5
-    verdict = "better" if share >= CONFIDENT else "worse" if share <= 1 - CONFIDENT else "unclear"
-    return HeadComparison(head, len(y), positives, new_auc, old_auc, share, verdict)
+        wins += 1.0 if new > old else 0.5 if new == old else 0.0
+        below += new < 0.5
+    return (wins / valid, below / valid) if valid else (0.5, 0.0)
 
 
 def compare_models(
@@ -198,10 +217,21 @@ def compare_models(
 
 
 def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
-    """Install when one head is clearly better and none is worse or below chance."""
+    """Install unless a head is worse or below chance, once some head could be measured with
+    the new model above chance.
+
+    The burden of proof is on *worse*: the new model has seen more of your history, and on a
+    few dozen test posts "not clearly better" is what a better model usually looks like
+    (refusing such models kept worse ones, issue 15).
+    """
     below = [c.head for c in comparisons if c.verdict == "below chance"]
     worse = [c.head for c in comparisons if c.verdict == "worse"]
     better = [c.head for c in comparisons if c.verdict == "better"]
+    measured = [
+        c.head
+        for c in comparisons
+        if c.verdict in ("better", "unclear") and (c.candidate_auc or 0.0) > 0.5
+    ]
     if below:
         return (
             False,
@@ -209,12 +239,11 @@ def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
         )
     if worse:
         return False, f"kept the current model: the new one is worse on {', '.join(worse)}"
-    if not better:
-        return False, "kept the current model: the new one is not clearly better on either head"
-    return (
-        True,
-        f"installed: the new model is clearly better on {', '.join(better)} and worse on neither",
-    )
+    if not measured:
+        return False, "kept the current model: neither head could show the new one above chance"
+    if better:
+        return True, f"installed: the new model is better on {', '.join(better)}, worse on neither"
+    return True, "installed: the new model, trained on more of your history, is worse on neither"
 
 
 # -- labelling quality (the test-set tables) ------------------------------------------------------

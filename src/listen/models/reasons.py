@@ -152,7 +152,7 @@ def batch_reasons(
     """One or two reasons per post: what drove its suggestion most, then the contact."""
     import numpy as np  # numpy: only when a model is used
 
-    from listen.models.linear import LEARNED_PREFIX  # linear imports numpy: same reason
+    from listen.models.linear import LEARNED_PREFIX  # linear imports this module: a cycle
 
     learned = model.version.startswith(LEARNED_PREFIX)
     logits = found.logits.tolist()
