@@ -35,7 +35,7 @@ from listen.models.classifier import DEFAULT_SPEC, ModelSpec, fit_model
 from listen.models.features import ABLATED_GROUPS
 from listen.models.model_file import save_model
 
-DEFAULT_VERSION = "corpus-1"
+DEFAULT_VERSION = "corpus-2"
 CREATED_AT = "2026-01-15T09:00:00+00:00"  # fixed: the same corpus gives the same file
 SELECTION = ROOT / "docs" / "classifier-selection.json"
 C_GRID = (1.0, 4.0, 16.0, 64.0)

@@ -54,6 +54,7 @@ START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 DAYS = 84
 POSTS_PER_DAY = 30  # 2,520 posts in the feed; the other ~1,600 corpus posts are the prior
 CONTACTS = 40
+AT_HOME = 0.8
 TOP = 5  # per digest section: about 10 of the day's 30 posts are shown
 TRAIN_AFTER_WEEKS = (2, 4, 10)
 EVALUATE_DAYS = range(70, 84)  # weeks 11 and 12
@@ -180,12 +181,12 @@ def live_day(
 
 
 def train_now(
-    config: Config, store: Store, folder: Path, run: Run, week: int, prior: list[LabelledPost]
+    config: Config, store: Store, folder: Path, run: Run, week: int, base: LinearModel
 ) -> None:
     """`listen train`; a refusal or an impossible training keeps the current model."""
     moment = START + timedelta(days=7 * week - 1, hours=23, minutes=30)
     try:
-        report = app.train(config, store, folder, now=moment, corpus=prior)
+        report = app.train(config, store, folder, now=moment, base=base)
         run.trainings.append(
             f"week {week}: {report.decision} ({'; '.join(c.explain() for c in report.comparisons)})"
         )
@@ -216,7 +217,7 @@ def simulate(
                 if day < EVALUATE_DAYS[0]:
                     live_day(config, store, folder, run, taste, day, by_id, rng)
                 if (day + 1) % 7 == 0 and (day + 1) // 7 in TRAIN_AFTER_WEEKS:
-                    train_now(config, store, folder, run, (day + 1) // 7, world.prior)
+                    train_now(config, store, folder, run, (day + 1) // 7, world.default)
             run.models = {"default": world.default, **run.models}
             evaluation = evaluate(store, run, taste, by_id, seed)
     return run, evaluation
@@ -257,6 +258,12 @@ class World:
     default: LinearModel
 
 
+def author(row: dict[str, Any], home: dict[str, int], rng: random.Random) -> int:
+    """Who posts `row`: people mostly write about their own field, so a post is by its
+    field's contact `AT_HOME` of the time, else by anyone."""
+    return home[row["field"]] if rng.random() < AT_HOME else rng.randrange(CONTACTS)
+
+
 def make_world_posts(seed: int) -> World:
     """The corpus shuffled: the first posts become the feed (each given a contact and a
     simulation id), the rest the prior; the default model is fitted on the prior."""
@@ -266,8 +273,9 @@ def make_world_posts(seed: int) -> World:
     if len(rows) < needed + 500:
         sys.exit(f"the corpus has {len(rows)} posts; the simulation needs {needed + 500}")
     rng = random.Random(seed + 7)
+    home = {f: rng.randrange(CONTACTS) for f in sorted({r["field"] for r in rows})}
     feed = [
-        {**row, "sim_id": f"sim-{i:05d}", "contact": rng.randrange(CONTACTS)}
+        {**row, "sim_id": f"sim-{i:05d}", "contact": author(row, home, rng)}
         for i, row in enumerate(rows[:needed])
     ]
     prior = [labelled_from_row(row) for row in rows[needed:]]

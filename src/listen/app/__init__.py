@@ -20,7 +20,6 @@ the store (`listen.store`) touches the database. One module per concern:
 from __future__ import annotations
 
 from listen.app.classifier import (
-    CORPUS_WEIGHT,
     MIN_TRAINING_EXAMPLES,
     ClassifySummary,
     TrainReport,
@@ -135,7 +134,6 @@ from listen.people.story import ContactStory, MonthCount, NextStep, Opening, Tim
 from listen.store import Store  # the handle front ends get from `open_store` and pass back
 
 __all__ = [
-    "CORPUS_WEIGHT",
     "DEMO_MAX_LOOKBACK_DAYS",
     "MARK_LABELS",
     "MIN_TRAINING_EXAMPLES",

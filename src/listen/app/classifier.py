@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 
 MIN_TRAINING_EXAMPLES = 20
-CORPUS_WEIGHT = 0.5  # the corpus is prior knowledge; the user's own history counts double
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +143,12 @@ def train(
     *,
     now: datetime | None = None,
     test_fraction: float = 0.25,
-    corpus: Sequence[LabelledPost] | None = None,
+    base: LinearModel | None = None,
 ) -> TrainReport:
     """Learn from the user's history; install the new model only if, head by head, it ranks
     the newest posts clearly better than the current one (trained on the past, tested on the
-    newest posts) and worse on neither. `corpus`: the labelled posts learned beside the user's
-    (default: the bundled corpus; a simulation passes one without its own feed's posts)."""
+    newest posts) and worse on neither. `base`: the model the user's taste is learned on top of
+    (default: the bundled one; a simulation passes one fitted without its own feed's posts)."""
     # numpy and scikit-learn: only when a model is trained
     from listen.models.classifier import has_variety, holdout_split, new_version
     from listen.models.history import history_examples
@@ -176,9 +175,8 @@ def train(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    prior = list(corpus) if corpus is not None else None
-    race = _race(current, past, future, new_version(now), prior)
-    path = _install(race, examples, future, directory, prior) if race.installed else None
+    race = _race(current, past, future, new_version(now), base)
+    path = _install(race, examples, future, directory, base) if race.installed else None
     return TrainReport(
         labels=labels,
         train_examples=len(past),
@@ -219,22 +217,16 @@ class _Race:
     decision: str
 
 
-def _fit_with_corpus(
-    examples: list[LabelledPost], version: str, corpus: list[LabelledPost] | None
+def _fit_for_user(
+    examples: list[LabelledPost], version: str, base: LinearModel | None
 ) -> LinearModel:
-    """A model fitted on the corpus (weighted `CORPUS_WEIGHT`) plus the user's `examples`,
-    made like the default model and with its thresholds."""
+    """The base model (default: the bundled one) adjusted to the user's `examples`
+    (listen.models.personal)."""
     # scikit-learn: only when a model is trained
-    from listen.models.classifier import DEFAULT_SPEC, corpus_examples, fit_model
     from listen.models.model_file import default_model
+    from listen.models.personal import fit_on_top
 
-    corpus = corpus if corpus is not None else corpus_examples()
-    weights = [CORPUS_WEIGHT] * len(corpus) + [1.0] * len(examples)
-    thresholds = default_model().thresholds
-    return fit_model(
-        [*corpus, *examples], version=version, weights=weights, thresholds=thresholds,
-        spec=DEFAULT_SPEC,
-    )  # fmt: skip
+    return fit_on_top(base if base is not None else default_model(), examples, version=version)
 
 
 def _race(
@@ -242,7 +234,7 @@ def _race(
     past: list[LabelledPost],
     future: list[LabelledPost],
     version: str,
-    corpus: list[LabelledPost] | None,
+    base: LinearModel | None,
 ) -> _Race:
     """Train a candidate on `past`; score it, the current model and the rules on `future`;
     decide head by head (listen.models.evaluation.install_decision)."""
@@ -254,7 +246,7 @@ def _race(
         predict_examples,
     )
 
-    candidate = _fit_with_corpus(past, version, corpus)
+    candidate = _fit_for_user(past, version, base)
     new, old = predict_examples(candidate, future), predict_examples(current, future)
     comparisons = tuple(compare_models(new, old, future))
     installed, decision = install_decision(comparisons)
@@ -275,14 +267,14 @@ def _install(
     examples: list[LabelledPost],
     future: list[LabelledPost],
     directory: Path,
-    corpus: list[LabelledPost] | None,
+    base: LinearModel | None,
 ) -> Path:
     """Refit the winner on every example, record how it won, and install it."""
     # numpy: only when a model is trained
     from listen.models.model_file import install_model
 
     final = dataclasses.replace(
-        _fit_with_corpus(examples, race.version, corpus),
+        _fit_for_user(examples, race.version, base),
         metrics={
             "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
             "decision": race.decision,

@@ -25,6 +25,7 @@ MODEL_TEXT_CHARS = 3_000  # long articles: the first 3,000 characters say what t
 SENTIMENT_CHARS = 400  # the opening sets the tone
 MAX_DAYS = 90.0
 MAX_AGE_HOURS = 72.0  # older than three days is simply "old"
+LENGTH_CAP_CHARS = 2_000  # past a long post's length, length says nothing more
 CHAR_NGRAMS = (2, 5)  # scikit-learn's char_wb analyzer, ngram_range=(2, 5), unless a model says
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -241,10 +242,9 @@ def days_since_engaged(post: PostForScoring, now: datetime) -> float | None:
 
 def _shape(post: PostForScoring, now: datetime) -> list[float]:
     raw = raw_text(post)
-    text, links = _URL.subn(" ", raw)
-    links += 1 if post.url and post.kind == "article" else 0
+    text, links = _URL.subn(" ", raw)  # an article's own address is not a link in it
     return [
-        math.log1p(len(raw)),
+        math.log1p(min(len(raw), LENGTH_CAP_CHARS)),
         float(min(links, 5)),
         float(min(text.count("?"), 5)),
         float(min(text.count("!"), 5)),

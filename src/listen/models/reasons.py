@@ -21,7 +21,8 @@ MIN_CONTRIBUTION = 0.15  # logit: smaller pushes are not worth naming
 MAX_NAMED = 3
 PLACEHOLDERS = {"linkurl": "a link", "atmention": "an @mention"}
 
-# feature → (words when present / above average, words when absent / below; None: not named)
+# feature → (words when present / above average, words when absent / below; None: not named).
+# A missing emoji, hashtag, @mention or "!" can move a score, but is no reason a person would give.
 # The cue words also tell the circle (listen.app.relationships) what a reply answered.
 CUE_WORDS = {
     "request": "a request for recommendations",
@@ -39,10 +40,10 @@ FEATURE_WORDS: dict[str, tuple[str | None, str | None]] = {
     "log_chars": ("its length", "its brevity"),
     "links": ("its link", "having no link"),
     "question_marks": ("its question", "having no “?”"),
-    "exclamations": ("its exclamation marks", "having no exclamation mark"),
-    "hashtags": ("its hashtags", "having no hashtag"),
-    "mentions": ("its @mentions", "having no @mention"),
-    "emojis": ("its emoji", "having no emoji"),
+    "exclamations": ("its exclamation marks", None),
+    "hashtags": ("its hashtags", None),
+    "mentions": ("its @mentions", None),
+    "emojis": ("its emoji", None),
     "is_reply": ("being a reply", "not being a reply"),
     "is_article": ("being an article", "being a short post"),
     "priority": ("the contact's high priority", "the contact's low priority"),

@@ -1,0 +1,135 @@
+"""Learn one user's taste on top of the bundled model.
+
+Fitting the user's history together with the corpus cannot learn a taste that contradicts the
+label policy: a linear model has one weight per word, so "a nursing milestone is worth a reply"
+(the corpus, hundreds of times) outvotes "I never reply to nursing posts" (the user, a dozen
+times). Here the user's history is the only training data and the bundled model's score for
+each post is one of the inputs: the fit learns how much to trust that score and which words
+and features make this user act where it says not to, and the reverse. Because the base score
+is linear in the base's own columns, the result is again one linear model over those columns
+(`a * base + residual`), saved, loaded and explained like any other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from listen.clock import to_iso, utcnow
+from listen.errors import InputError
+from listen.models.classifier import LabelledPost, targets
+from listen.models.features import char_terms, engineered_matrix, model_text, text_terms
+from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, contributions
+
+USER_C = 4.0  # inverse L2 strength of the residual: a few dozen actions should move it
+MIN_PER_CLASS = 2  # a head learns only from a history with this many positives and negatives
+
+
+def base_matrix(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> Any:
+    """The examples in the base model's own columns: its TF-IDF blocks (its vocabulary and
+    IDF, through scikit-learn's vectorizer), then its standardised engineered features."""
+    # scikit-learn and SciPy: only to train
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [model_text(e.post) for e in examples]
+    parts = []
+    for block in base.blocks:
+        analyzer = (
+            text_terms if block.kind == "word" else functools.partial(char_terms, ngrams=block.ngrams)
+        )
+        vectorizer = TfidfVectorizer(
+            analyzer=analyzer, sublinear_tf=True, vocabulary=block.vocabulary
+        )
+        vectorizer.idf_ = block.idf
+        parts.append(vectorizer.transform(texts))
+    if base.groups:
+        raw = engineered(np, base, examples)
+        scaled = np.clip((raw - base.engineered_mean) / base.engineered_scale, **CLIP_KWARGS)
+        parts.append(sparse.csr_matrix(scaled))
+    return sparse.hstack(parts, format="csr")
+
+
+def engineered(np: Any, model: LinearModel, examples: Sequence[LabelledPost]) -> Any:
+    posts, moments = [e.post for e in examples], [e.as_of for e in examples]
+    return np.asarray(engineered_matrix(posts, moments, model.groups), dtype=float).reshape(
+        len(examples), -1
+    )
+
+
+def scaled_on_history(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> LinearModel:
+    """`base` with the features it gives no weight (a contact's history: only placeholders in
+    the corpus) standardised on the user's own posts, so the fit can use them; the base's
+    scores do not change."""
+    if len(examples) < 2 or not base.groups:
+        return base
+    raw = engineered(np, base, examples)
+    unused = np.flatnonzero(np.all(base.engineered_coef == 0, axis=0))
+    mean, scale = base.engineered_mean.copy(), base.engineered_scale.copy()
+    mean[unused] = raw[:, unused].mean(axis=0)
+    spread = raw[:, unused].std(axis=0)
+    scale[unused] = np.where(spread > 1e-12, spread, 1.0)
+    return dataclasses.replace(base, engineered_mean=mean, engineered_scale=scale)
+
+
+def fit_on_top(
+    base: LinearModel, examples: Sequence[LabelledPost], *, version: str, c: float = USER_C
+) -> LinearModel:
+    """`base` adjusted to the user's `examples`, head by head; a head whose history lacks
+    positives or negatives stays as the base has it."""
+    import numpy as np  # numpy, SciPy and scikit-learn: only to train
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    base = scaled_on_history(np, base, examples)
+    matrix = base_matrix(np, base, examples)
+    base_logits = contributions(base, [e.post for e in examples], [e.as_of for e in examples])
+    wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
+    base_coef = np.hstack([*(b.coef for b in base.blocks), base.engineered_coef])
+    coef = base_coef.copy()
+    intercept = np.asarray(base.intercept, dtype=float).copy()
+    learned = []
+    for h, head in enumerate(HEADS):
+        y = wanted[:, h].astype(int)
+        if min(int(y.sum()), int(len(y) - y.sum())) < MIN_PER_CLASS:
+            continue
+        inputs = sparse.hstack([matrix, base_logits.logits], format="csr")
+        fit = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        fit.fit(inputs, y, sample_weight=wanted[:, 2])
+        trust, residual = fit.coef_[0][-2:], fit.coef_[0][:-2]
+        coef[h] = trust @ base_coef + residual
+        intercept[h] = float(trust @ base.intercept) + float(fit.intercept_[0])
+        learned.append(head)
+    if not learned:
+        raise InputError("cannot train: your history needs posts you engaged with and skipped")
+    return _with_coefficients(base, coef, intercept, version, learned, examples)
+
+
+def _with_coefficients(
+    base: LinearModel, coef: Any, intercept: Any, version: str, heads: list[str],
+    examples: Sequence[LabelledPost],
+) -> LinearModel:
+    """`base` with new coefficients, block by block, and a note of how it was trained."""
+    blocks, offset = [], 0
+    for block in base.blocks:
+        width = len(block.terms)
+        blocks.append(dataclasses.replace(block, coef=coef[:, offset : offset + width]))
+        offset += width
+    return dataclasses.replace(
+        base,
+        version=version,
+        created_at=to_iso(utcnow()) or "",
+        blocks=tuple(blocks),
+        engineered_coef=coef[:, offset:],
+        intercept=intercept,
+        metrics={},
+        training={
+            **{k: v for k, v in base.training.items() if k == "spec"},
+            "base": base.version,
+            "examples": len(examples),
+            "heads_learned": heads,
+            "trained_until": to_iso(max(e.at for e in examples)),
+        },
+    )
