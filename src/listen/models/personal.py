@@ -38,7 +38,9 @@ def base_matrix(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) ->
     parts = []
     for block in base.blocks:
         analyzer = (
-            text_terms if block.kind == "word" else functools.partial(char_terms, ngrams=block.ngrams)
+            text_terms
+            if block.kind == "word"
+            else functools.partial(char_terms, ngrams=block.ngrams)
         )
         vectorizer = TfidfVectorizer(
             analyzer=analyzer, sublinear_tf=True, vocabulary=block.vocabulary
@@ -74,32 +76,43 @@ def scaled_on_history(np: Any, base: LinearModel, examples: Sequence[LabelledPos
     return dataclasses.replace(base, engineered_mean=mean, engineered_scale=scale)
 
 
+def user_inputs(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> Any:
+    """What each head learns from: the base's columns, then the base's two logits."""
+    from scipy import sparse  # SciPy: only to train
+
+    logits = contributions(base, [e.post for e in examples], [e.as_of for e in examples]).logits
+    return sparse.hstack([base_matrix(np, base, examples), logits], format="csr")
+
+
+def fit_head(inputs: Any, y: Any, weights: Any, c: float) -> Any:
+    """One head's logistic regression on `user_inputs` (classes balanced, as the base's)."""
+    from sklearn.linear_model import LogisticRegression  # scikit-learn: only to train
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(
+        inputs, y, sample_weight=weights
+    )
+
+
 def fit_on_top(
     base: LinearModel, examples: Sequence[LabelledPost], *, version: str, c: float = USER_C
 ) -> LinearModel:
     """`base` adjusted to the user's `examples`, head by head; a head whose history lacks
     positives or negatives stays as the base has it."""
-    import numpy as np  # numpy, SciPy and scikit-learn: only to train
-    from scipy import sparse
-    from sklearn.linear_model import LogisticRegression
+    import numpy as np  # numpy: only to train
 
     base = scaled_on_history(np, base, examples)
-    matrix = base_matrix(np, base, examples)
-    base_logits = contributions(base, [e.post for e in examples], [e.as_of for e in examples])
+    inputs = user_inputs(np, base, examples)
     wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
     base_coef = np.hstack([*(b.coef for b in base.blocks), base.engineered_coef])
-    coef = base_coef.copy()
-    intercept = np.asarray(base.intercept, dtype=float).copy()
+    coef, intercept = base_coef.copy(), np.asarray(base.intercept, dtype=float).copy()
     learned = []
     for h, head in enumerate(HEADS):
         y = wanted[:, h].astype(int)
         if min(int(y.sum()), int(len(y) - y.sum())) < MIN_PER_CLASS:
             continue
-        inputs = sparse.hstack([matrix, base_logits.logits], format="csr")
-        fit = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        fit.fit(inputs, y, sample_weight=wanted[:, 2])
+        fit = fit_head(inputs, y, wanted[:, 2], c)
         trust, residual = fit.coef_[0][-2:], fit.coef_[0][:-2]
-        coef[h] = trust @ base_coef + residual
+        coef[h] = trust @ base_coef + residual  # a·base + residual, in the base's columns
         intercept[h] = float(trust @ base.intercept) + float(fit.intercept_[0])
         learned.append(head)
     if not learned:
@@ -108,7 +121,11 @@ def fit_on_top(
 
 
 def _with_coefficients(
-    base: LinearModel, coef: Any, intercept: Any, version: str, heads: list[str],
+    base: LinearModel,
+    coef: Any,
+    intercept: Any,
+    version: str,
+    heads: list[str],
     examples: Sequence[LabelledPost],
 ) -> LinearModel:
     """`base` with new coefficients, block by block, and a note of how it was trained."""

@@ -1,0 +1,102 @@
+"""Learning one user's taste on top of the bundled model (listen.models.personal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from listen.errors import InputError
+from listen.models.classifier import LabelledPost, targets
+from listen.models.features import PostForScoring
+from listen.models.linear import contributions
+from listen.models.model_file import default_model
+from listen.models.personal import fit_head, fit_on_top, scaled_on_history, user_inputs
+
+START = datetime(2026, 4, 1, tzinfo=UTC)
+BEES = [
+    "Our hives came through the winter: all six colonies alive, two very strong.",
+    "Question for other beekeepers: when do you add the first super in a cold spring?",
+    "Varroa counts after the oxalic treatment were down to 1 per 300 bees.",
+    "Lost a queen this week. The colony is raising a new one from a frame of eggs.",
+    "Extracted 14 kg of lime honey today, the best harvest since we started.",
+    "Does anyone use foundationless frames in the brood box? Worth it?",
+]
+OTHER = [
+    "Our quarterly report on cloud spending is out, with the numbers by region.",
+    "Monday again. Coffee first.",
+    "New release of the parser: faster on big files, fixes the Windows paths bug.",
+    "I just started a new role as head of data at a logistics company!",
+    "Which CI service do you use for monorepos, and why?",
+    "Hiring: two backend engineers, remote in the EU, salary on the posting.",
+    "Thoughts on four-day weeks after a year of trying it? I have mixed feelings.",
+    "Free course on statistics for journalists starts next month.",
+]
+
+
+def _example(i: int, text: str, label: str) -> LabelledPost:
+    at = START + timedelta(hours=6 * i)
+    post = PostForScoring(id=f"p{i}", platform="mastodon", text=text, created_at=at)
+    return LabelledPost(post=post, label=label, at=at, as_of=at + timedelta(hours=1))
+
+
+def _history(share_label: str = "skip") -> list[LabelledPost]:
+    """A user who replies to beekeeping posts and nothing else."""
+    examples = []
+    for round_ in range(3):
+        for k, text in enumerate(BEES):
+            examples.append(_example(len(examples), f"{text} ({round_}{k})", "comment"))
+        for k, text in enumerate(OTHER):
+            label = share_label if "release" in text else "skip"
+            examples.append(_example(len(examples), f"{text} ({round_}{k})", label))
+    return examples
+
+
+def test_the_learned_model_scores_exactly_what_its_fit_learned() -> None:
+    """The exported linear model (trust · base + residual) gives each training post the
+    logit the logistic regression computed on the base's columns and scores."""
+    base, examples = default_model(), _history()
+    model = fit_on_top(base, examples, version="user-test", c=4.0)
+    scaled = scaled_on_history(np, base, examples)
+    inputs = user_inputs(np, scaled, examples)
+    y = np.array([targets(e.label)[0] for e in examples])
+    fit = fit_head(inputs, y, np.ones(len(examples)), 4.0)
+    expected = fit.decision_function(inputs)
+    found = contributions(model, [e.post for e in examples], [e.as_of for e in examples])
+    assert np.allclose(found.logits[:, 0], expected, atol=1e-6)
+    assert model.training["heads_learned"] == ["comment"]
+    assert model.training["base"] == base.version
+
+
+def test_a_head_without_positives_stays_as_the_base_has_it() -> None:
+    base, examples = default_model(), _history()
+    model = fit_on_top(base, examples, version="user-test")
+    posts = [e.post for e in examples]
+    moments = [e.as_of for e in examples]
+    before = contributions(base, posts, moments).logits
+    after = contributions(model, posts, moments).logits
+    assert np.allclose(after[:, 1], before[:, 1])  # never shared: the share head is the base's
+    assert not np.allclose(after[:, 0], before[:, 0])
+
+
+def test_the_users_topic_ranks_first_on_new_posts() -> None:
+    base, examples = default_model(), _history(share_label="share")
+    model = fit_on_top(base, examples, version="user-test")
+    fresh = [
+        _example(100, "Swarm caught in the apple tree this morning, now in a spare hive.", "x"),
+        _example(101, "Anyone tried a different entrance reducer for wasps? Ours fail.", "x"),
+        _example(102, "Our team is hiring a product designer in Lisbon.", "x"),
+        _example(103, "Just got promoted to engineering manager, a bit nervous!", "x"),
+        _example(104, "What is your favourite book on negotiation?", "x"),
+    ]
+    posts, moments = [e.post for e in fresh], [e.as_of for e in fresh]
+    logits = contributions(model, posts, moments).logits[:, 0]
+    assert set(np.argsort(-logits)[:2].tolist()) == {0, 1}
+    assert model.training["heads_learned"] == ["comment", "share"]
+
+
+def test_a_history_with_nothing_to_learn_from_is_refused() -> None:
+    examples = [_example(i, text, "skip") for i, text in enumerate(OTHER)]
+    with pytest.raises(InputError, match="engaged with and skipped"):
+        fit_on_top(default_model(), examples, version="user-test")
