@@ -305,6 +305,25 @@ def test_a_head_is_better_only_when_resampling_agrees() -> None:
     assert "worse on share" in install_decision([clearly, worse])[1]
 
 
+def test_a_consistent_but_tiny_difference_is_no_difference() -> None:
+    """Two models that agree but for a few swapped posts: every resample says the same, the
+    AUCs differ by 0.01, and neither is better or worse (the case that kept an older model)."""
+    from listen.models.evaluation import compare_head
+
+    labels = [1] * 100 + [0] * 100
+    current = [float(i) for i in range(200, 100, -1)] + [float(i) for i in range(100, 0, -1)]
+    candidate = list(current)
+    for k in range(20):  # 20 replies each ranked just below 5 skips: AUC 1.00 → 0.99
+        candidate[80 + k] = current[104] - 0.01 * (k + 1)
+    found = compare_head("comment", candidate, current, labels)
+    assert found.current_auc == 1.0 and found.candidate_auc is not None
+    assert 0.985 < found.candidate_auc < 1.0
+    assert found.wins is not None and found.wins <= 0.1  # consistent ...
+    assert found.verdict == "unclear"  # ... but immaterial
+    reverse = compare_head("comment", current, candidate, labels)
+    assert reverse.wins is not None and reverse.wins >= 0.9 and reverse.verdict == "unclear"
+
+
 def test_one_post_in_a_small_top_10_does_not_veto_a_better_ranking() -> None:
     """The case that refused good models: 40 posts, the candidate ranks far better overall
     but has one more miss in its top 10 than the current model."""

@@ -17,6 +17,7 @@ from listen.models.rules import Prediction, predict_rules
 
 BOOTSTRAP_RESAMPLES = 1_000
 CONFIDENT = 0.9  # a head is better (worse) when it wins (loses) in this share of resamples
+MATERIAL = 0.02  # an AUC difference smaller than this is no difference, however consistent
 MIN_CLASS = 2  # positives and negatives a head needs on the hold-out to be measured
 
 
@@ -162,8 +163,9 @@ def compare_head(
     current model's, and how often it falls below chance (0.5).
 
     Verdicts: *below chance* when the candidate ranks below chance in at least 90 % of
-    resamples (a veto); *better* / *worse* when it wins / loses in at least 90 %; else
-    *unclear*. A head at or below 0.5 is never *better*, however bad the current one is.
+    resamples (a veto); *better* / *worse* when it wins / loses in at least 90 % and by at
+    least `MATERIAL` (two models that differ in a few posts' order agree in every resample
+    on a difference nobody would notice); else *unclear*. A head at or below 0.5 is never *better*, however bad the current one is.
     """
     import numpy as np  # numpy: only when a model is evaluated
 
@@ -175,10 +177,12 @@ def compare_head(
     wins, below = _resampled(np, candidate, current, y, resamples, seed)
     if below >= CONFIDENT:
         verdict = "below chance"
-    elif wins >= CONFIDENT and new_auc > 0.5:
+    elif wins >= CONFIDENT and new_auc > 0.5 and new_auc - old_auc >= MATERIAL:
         verdict = "better"
+    elif wins <= 1 - CONFIDENT and old_auc - new_auc >= MATERIAL:
+        verdict = "worse"
     else:
-        verdict = "worse" if wins <= 1 - CONFIDENT else "unclear"
+        verdict = "unclear"
     return HeadComparison(head, len(y), positives, new_auc, old_auc, wins, verdict)
 
 

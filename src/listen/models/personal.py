@@ -97,9 +97,15 @@ def fit_on_top(
     base: LinearModel, examples: Sequence[LabelledPost], *, version: str, c: float = USER_C
 ) -> LinearModel:
     """`base` adjusted to the user's `examples`, head by head; a head whose history lacks
-    positives or negatives stays as the base has it."""
+    positives or negatives stays as the base has it. Likes are left out: a like says neither
+    "worth a reply" nor "worth passing on" (as weak positives for both heads they taught a
+    user who likes most things that everything is worth a reply); they still count as
+    engaging with the person in the contact features."""
     import numpy as np  # numpy: only to train
 
+    examples = [e for e in examples if e.label != "like"]
+    if not examples:
+        raise InputError("cannot train: your history needs posts you engaged with and skipped")
     base = scaled_on_history(np, base, examples)
     inputs = user_inputs(np, base, examples)
     wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
