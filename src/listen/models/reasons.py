@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 MIN_CONTRIBUTION = 0.15  # logit: smaller pushes are not worth naming
 MAX_NAMED = 3
+# Words that move a score but tell a person nothing ("with", "the"): not named as reasons
+# (`listen classify --explain` still shows them).
+FUNCTION_WORDS = frozenset(
+    "a an the and or but of to in on at by for from with into about after as is are was were be "
+    "been it its it's this that these those there their they them then than so if just also "
+    "very more most some such only over have has had will would could should can which what "
+    "when where who how our we us i you your".split()
+)
 PLACEHOLDERS = {"linkurl": "a link", "atmention": "an @mention"}
 
 # feature → (words when present / above average, words when absent / below; None: not named).
@@ -117,8 +125,9 @@ def _top_words(
     order = chosen[np.lexsort((-value[chosen], rows[chosen]))]
     for k in order.tolist():
         mine = per_post[rows[k]]
-        if len(mine) < MAX_NAMED:
-            mine.append((float(value[k]), describe_word(found.word_names[k])))
+        name = found.word_names[k]
+        if len(mine) < MAX_NAMED and name not in FUNCTION_WORDS:
+            mine.append((float(value[k]), describe_word(name)))
     return per_post
 
 
