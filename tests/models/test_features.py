@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +10,7 @@ import pytest
 
 from listen.models.features import (
     FEATURE_GROUPS,
+    LENGTH_CAP_CHARS,
     MODEL_TEXT_CHARS,
     PostForScoring,
     char_terms,
@@ -109,8 +111,22 @@ def test_post_shape() -> None:
 def test_long_text_is_capped() -> None:
     long = post("word " * 50_000, platform="blog", kind="article")
     assert len(model_text(long)) <= MODEL_TEXT_CHARS
-    capped = math.log1p(MODEL_TEXT_CHARS)
+    capped = math.log1p(LENGTH_CAP_CHARS)  # past a long post's length, length says no more
     assert feature(engineered_vector(long, NOW), "log_chars") == pytest.approx(capped)
+    longish = post("word " * (LENGTH_CAP_CHARS // 5 + 100), platform="blog", kind="article")
+    assert feature(engineered_vector(longish, NOW), "log_chars") == pytest.approx(capped)
+
+
+def test_an_articles_own_address_is_not_a_link_in_it() -> None:
+    """A blog article always has an address; counting it as a link made every real article
+    look like the corpus's link-sharing posts (docs/classifier.md)."""
+    article = dataclasses.replace(
+        post("Some notes on hiring my first engineer.", platform="blog", kind="article"),
+        url="https://example.com/notes",
+    )
+    assert feature(engineered_vector(article, NOW), "links") == 0
+    linked = post("Notes: https://example.com/notes", platform="blog", kind="article")
+    assert feature(engineered_vector(linked, NOW), "links") == 1
 
 
 def test_text_terms_match_scikit_learn() -> None:
