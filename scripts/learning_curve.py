@@ -337,6 +337,7 @@ def mean_table(results: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--worlds", type=int, default=1)
+    parser.add_argument("--first-world", type=int, default=0, help="the first world's seed")
     parser.add_argument("--personas", nargs="*", default=list(PERSONAS))
     parser.add_argument(
         "--compare-explore", action="store_true", help="also run without explore slots"
@@ -350,7 +351,7 @@ def main() -> None:
         print(mean_table(stored) + "\n\n" + table(stored, "no_explore" in stored[0]))
         return
     results = []
-    for world in range(args.worlds):
+    for world in range(args.first_world, args.first_world + args.worlds):
         posts = make_world_posts(world)
         for persona in args.personas:
             run, p10 = simulate(persona, posts, args.explore, world)

@@ -11,9 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from listen.cli import cli
+from listen.models.model_file import default_model
 from listen.store import Store
 from tests.helpers import sql
 from tests.models.classifier_history import generate_history
+
+BUNDLED = default_model().version
 
 
 @pytest.fixture
@@ -40,11 +43,11 @@ def test_classify_fills_classifications_for_every_post(db: Path) -> None:
             "SELECT model_version, comment_probability, share_probability, action, reasons"
             " FROM classifications",
         )
-    assert {r[0] for r in rows} == {"corpus-1"}
+    assert {r[0] for r in rows} == {BUNDLED}
     assert all(0 <= r[1] <= 1 and 0 <= r[2] <= 1 for r in rows)
     assert {r[3] for r in rows} <= {"comment", "share", "like", "skip"}
     assert all(1 <= len(json.loads(r[4])) <= 2 for r in rows)
-    assert f"Classified {posts} posts with model corpus-1 (default)" in result.output
+    assert f"Classified {posts} posts with model {BUNDLED} (default)" in result.output
 
     again = run(db, "classify", "--show", "3")
     assert again.exit_code == 0
@@ -62,7 +65,7 @@ def test_train_prints_the_comparison_and_installs_a_better_model(db: Path) -> No
     result = run(db, "train")
     assert result.exit_code == 0, result.output
     assert "Hold-out comparison" in result.output
-    for name in ("rules", "current: corpus-1", "new: user-"):
+    for name in ("rules", f"current: {BUNDLED}", "new: user-"):
         assert name in result.output
     assert "Installed user-" in result.output
     assert "comment: the new model is better" in result.output
@@ -143,7 +146,7 @@ def test_classify_file_prints_one_json_line_per_post_without_a_database(tmp_path
         assert set(line) == {"id", "action", "comment_probability", "share_probability", "reasons"}
         assert line["action"] in {"comment", "share", "like", "skip"} and line["reasons"]
     assert lines[0]["action"] == "comment"
-    assert "5 posts classified with model corpus-1 (default)" in result.stderr
+    assert f"5 posts classified with model {BUNDLED} (default)" in result.stderr
     assert not db.exists()
 
 

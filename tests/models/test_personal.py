@@ -98,5 +98,5 @@ def test_the_users_topic_ranks_first_on_new_posts() -> None:
 
 def test_a_history_with_nothing_to_learn_from_is_refused() -> None:
     examples = [_example(i, text, "skip") for i, text in enumerate(OTHER)]
-    with pytest.raises(InputError, match="engaged with and skipped"):
+    with pytest.raises(InputError, match="at least 2 you replied to"):
         fit_on_top(default_model(), examples, version="user-test")

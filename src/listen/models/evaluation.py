@@ -165,7 +165,8 @@ def compare_head(
     Verdicts: *below chance* when the candidate ranks below chance in at least 90 % of
     resamples (a veto); *better* / *worse* when it wins / loses in at least 90 % and by at
     least `MATERIAL` (two models that differ in a few posts' order agree in every resample
-    on a difference nobody would notice); else *unclear*. A head at or below 0.5 is never *better*, however bad the current one is.
+    on a difference nobody would notice); else *unclear*. A head at or below 0.5 is never
+    *better*, however bad the current one is.
     """
     import numpy as np  # numpy: only when a model is evaluated
 

@@ -24,6 +24,10 @@ from listen.models.features import char_terms, engineered_matrix, model_text, te
 from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, contributions
 
 USER_C = 4.0  # inverse L2 strength of the residual: a few dozen actions should move it
+NOTHING_TO_LEARN = (
+    "cannot train yet: the posts to learn from need at least 2 you replied to (or 2 you shared) "
+    "and 2 you left alone"
+)
 MIN_PER_CLASS = 2  # a head learns only from a history with this many positives and negatives
 
 
@@ -105,7 +109,7 @@ def fit_on_top(
 
     examples = [e for e in examples if e.label != "like"]
     if not examples:
-        raise InputError("cannot train: your history needs posts you engaged with and skipped")
+        raise InputError(NOTHING_TO_LEARN)
     base = scaled_on_history(np, base, examples)
     inputs = user_inputs(np, base, examples)
     wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
@@ -122,7 +126,7 @@ def fit_on_top(
         intercept[h] = float(trust @ base.intercept) + float(fit.intercept_[0])
         learned.append(head)
     if not learned:
-        raise InputError("cannot train: your history needs posts you engaged with and skipped")
+        raise InputError(NOTHING_TO_LEARN)
     return _with_coefficients(base, coef, intercept, version, learned, examples)
 
 

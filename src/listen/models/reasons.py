@@ -21,12 +21,13 @@ MIN_CONTRIBUTION = 0.15  # logit: smaller pushes are not worth naming
 MAX_NAMED = 3
 # Words that move a score but tell a person nothing ("with", "the"): not named as reasons
 # (`listen classify --explain` still shows them).
-FUNCTION_WORDS = frozenset(
-    "a an the and or but of to in on at by for from with into about after as is are was were be "
-    "been it its it's this that these those there their they them then than so if just also "
-    "very more most some such only over have has had will would could should can which what "
-    "when where who how our we us i you your".split()
-)
+_FUNCTION_WORDS = """
+a an the and or but of to in on at by for from with into about after as is are was were be
+been it its it's this that these those there their they them then than so if just also very
+more most some such only over have has had will would could should can which what when where
+who how our we us i you your
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 PLACEHOLDERS = {"linkurl": "a link", "atmention": "an @mention"}
 
 # feature → (words when present / above average, words when absent / below; None: not named).
