@@ -160,6 +160,8 @@ def test_classify_file_prints_one_json_line_per_post_without_a_database(tmp_path
         ('{"id": "q", "platform": "x", "text": 5}', '"text" and "title" must be strings'),
         ('{"id": "q", "platform": "x", "created_at": "yesterday"}', '"created_at" must be'),
         ('{"id": "q", "platform": "x", "priority": 7}', '"priority" must be 1, 2 or 3'),
+        ('{"id": true, "platform": "x", "text": "hi"}', 'needs an "id"'),
+        ('{"id": "  ", "platform": "x", "text": "hi"}', 'needs an "id"'),
     ],
 )
 def test_a_bad_line_is_named_and_is_a_usage_error(tmp_path: Path, line: str, problem: str) -> None:
@@ -169,6 +171,22 @@ def test_a_bad_line_is_named_and_is_a_usage_error(tmp_path: Path, line: str, pro
     assert f"posts.jsonl, line 3: {problem}" in result.output
     assert "Traceback" not in result.output
     assert result.stdout.count("{") == 0  # nothing scored before the file is known good
+
+
+def test_numeric_ids_and_null_texts_are_read(tmp_path: Path) -> None:
+    """Exports from other tools: an id that is a number, a text that is null, "Blog"."""
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        '{"id": 17, "platform": "x", "text": "Defended my PhD thesis this morning."}\n'
+        '{"id": "n", "platform": "mastodon", "text": null, "title": null}\n'
+        '{"id": "b", "platform": "Blog", "title": "Notes", "text": "What I learned."}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["classify", "--file", str(posts)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["17", "n", "b"]
+    assert lines[1]["action"] == "skip"
 
 
 def test_classify_file_errors_for_missing_and_binary_files(tmp_path: Path) -> None:

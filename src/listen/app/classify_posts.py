@@ -88,23 +88,34 @@ def _post(path: Path, number: int, line: str) -> PostForScoring | None:
         raise InputError(f"{where}: not a JSON object") from None
     if not isinstance(row, dict):
         raise InputError(f"{where}: not a JSON object")
-    post_id, platform = row.get("id"), row.get("platform")
-    if not isinstance(post_id, str) or not post_id.strip():
-        raise InputError(f'{where}: needs an "id" (a non-empty string)')
+    post_id, platform = _post_id(row.get("id")), row.get("platform")
+    if not post_id.strip():
+        raise InputError(f'{where}: needs an "id" (a non-empty string or a number)')
     if not isinstance(platform, str) or not platform.strip():
         raise InputError(f'{where}: needs a "platform" (a string)')
-    text, title = row.get("text", ""), row.get("title")
+    text, title = row.get("text") or "", row.get("title")  # null text: an empty post
     if not isinstance(text, str) or (title is not None and not isinstance(title, str)):
         raise InputError(f'{where}: "text" and "title" must be strings')
+    platform = printable(platform).strip().lower()
     return PostForScoring(
         id=printable(post_id),
-        platform=printable(platform).strip().lower(),
+        platform=platform,
         text=printable(text),
         title=printable(title) if title else None,
         kind="article" if platform == "blog" else "post",
         created_at=_created_at(where, row.get("created_at")),
         contact_priority=_priority(where, row.get("priority", 2)),
     )
+
+
+def _post_id(value: Any) -> str:
+    """A post id as text: a string as it is, an integer in decimal (ids exported from other
+    tools often are numbers); anything else is no id."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _created_at(where: str, value: Any) -> datetime | None:
