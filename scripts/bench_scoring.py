@@ -27,7 +27,7 @@ import numpy as np
 from listen.models.classifier import CORPUS_MOMENT, LabelledPost, corpus_rows, labelled_from_row
 from listen.models.linear import LinearModel, contributions
 from listen.models.model_file import default_model
-from listen.models.personal import base_matrix
+from listen.models.personal import base_matrix, matrix_logits
 
 ONE_POST = "labelled_from_row({'id': 'a', 'platform': 'x', 'text': 'Hello!', 'label': 'skip'})"
 COLD_NUMPY = (  # import, load the bundled model, score one post
@@ -44,7 +44,7 @@ COLD_SKLEARN = (
     "import numpy as np\n"
     "from listen.models.classifier import labelled_from_row\n"
     "from listen.models.model_file import default_model\n"
-    "from listen.models.personal import base_matrix\n"
+    "from listen.models.personal import base_matrix, matrix_logits\n"
     f"base_matrix(np, default_model(), [{ONE_POST}])\n"
     "print(time.perf_counter() - t)\n"
 )
@@ -59,9 +59,7 @@ def numpy_logits(model: LinearModel, examples: list[LabelledPost]) -> Any:
 
 def sklearn_logits(model: LinearModel, examples: list[LabelledPost]) -> Any:
     """scikit-learn's vectorizers with the model's vocabulary and IDF, then the same weights."""
-    matrix = base_matrix(np, model, examples)
-    coef = np.hstack([*(b.coef for b in model.blocks), model.engineered_coef])
-    return np.asarray(matrix @ coef.T) + model.intercept
+    return matrix_logits(np, model, base_matrix(np, model, examples))
 
 
 def timed(fn: Any, *args: Any) -> tuple[float, Any]:

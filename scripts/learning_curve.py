@@ -16,7 +16,7 @@ for the model installed after each training and for the default model.
 Posts are stored with `Store.save_result`, the call `app.collect` makes with each poll's
 result; no network collector runs. The feed's posts are held out of the corpus: the starting
 ("default") model of each world is built like the bundled one (same spec, same thresholds)
-from the other corpus posts, and every `listen train` learns beside those only, so no model is
+from the other corpus posts, and every `listen train` learns on top of it, so no model is
 scored on a post it was fitted on with the policy's label.
 """
 
@@ -38,7 +38,6 @@ from listen.config import Config, DigestConfig
 from listen.errors import InputError
 from listen.models.classifier import (
     DEFAULT_SPEC,
-    LabelledPost,
     corpus_rows,
     fit_model,
     labelled_from_row,
@@ -250,11 +249,9 @@ def evaluate(
 
 @dataclass(frozen=True)
 class World:
-    """One shuffle of the corpus: the feed, the prior the models learn beside, and the
-    starting model built from that prior."""
+    """One shuffle of the corpus: the feed, and the starting model built from the rest."""
 
     feed: list[dict[str, Any]]
-    prior: list[LabelledPost]
     default: LinearModel
 
 
@@ -266,7 +263,7 @@ def author(row: dict[str, Any], home: dict[str, int], rng: random.Random) -> int
 
 def make_world_posts(seed: int) -> World:
     """The corpus shuffled: the first posts become the feed (each given a contact and a
-    simulation id), the rest the prior; the default model is fitted on the prior."""
+    simulation id); the default model is fitted on the rest."""
     rows = corpus_rows()
     random.Random(seed).shuffle(rows)
     needed = DAYS * POSTS_PER_DAY
@@ -283,20 +280,22 @@ def make_world_posts(seed: int) -> World:
     model = fit_model(
         prior, version="sim-default", spec=DEFAULT_SPEC, thresholds=shipped.thresholds
     )
-    return World(feed, prior, model)
+    return World(feed, model)
+
+
+COLUMNS = ("default", "after 2 weeks", "after 4 weeks", "after 10 weeks")
 
 
 def table(results: list[dict[str, Any]], compare_explore: bool) -> str:
-    columns = ["default", "after 2 weeks", "after 4 weeks", "after 10 weeks"]
-    head = "| persona | world | " + " | ".join(f"{c} (comment / share)" for c in columns)
+    head = "| persona | world | " + " | ".join(f"{c} (comment / share)" for c in COLUMNS)
     if compare_explore:
         head += " | after 10 weeks, no explore slots"
     lines = [
         head + " | positives in weeks 11-12 |",
-        "|---|---:|" + "---:|" * (len(columns) + 1 + compare_explore),
+        "|---|---:|" + "---:|" * (len(COLUMNS) + 1 + compare_explore),
     ]
     for r in results:
-        cells = [f"{r['p10'][c]['comment']:.2f} / {r['p10'][c]['share']:.2f}" for c in columns]
+        cells = [f"{r['p10'][c]['comment']:.2f} / {r['p10'][c]['share']:.2f}" for c in COLUMNS]
         if compare_explore:
             other = r["no_explore"]["after 10 weeks"]
             cells.append(f"{other['comment']:.2f} / {other['share']:.2f}")
@@ -304,9 +303,6 @@ def table(results: list[dict[str, Any]], compare_explore: bool) -> str:
         cells.append(f"{positives['comment']:.0f} / {positives['share']:.0f}")
         lines.append(f"| {r['persona']} | {r['world']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-COLUMNS = ("default", "after 2 weeks", "after 4 weeks", "after 10 weeks")
 
 
 def mean_table(results: list[dict[str, Any]]) -> str:

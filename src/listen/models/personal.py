@@ -21,7 +21,7 @@ from listen.clock import to_iso, utcnow
 from listen.errors import InputError
 from listen.models.classifier import LabelledPost, targets
 from listen.models.features import char_terms, engineered_matrix, model_text, text_terms
-from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel, contributions
+from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel
 
 USER_C = 4.0  # inverse L2 strength of the residual: a few dozen actions should move it
 NOTHING_TO_LEARN = (
@@ -80,12 +80,23 @@ def scaled_on_history(np: Any, base: LinearModel, examples: Sequence[LabelledPos
     return dataclasses.replace(base, engineered_mean=mean, engineered_scale=scale)
 
 
+def stacked_coef(np: Any, model: LinearModel) -> Any:
+    """Both heads' coefficients over the model's columns, in `base_matrix`'s order."""
+    return np.hstack([*(b.coef for b in model.blocks), model.engineered_coef])
+
+
+def matrix_logits(np: Any, model: LinearModel, matrix: Any) -> Any:
+    """(n, 2) logits of `model` on a `base_matrix` of its own columns (the numpy scorer's
+    logits, to 1e-13)."""
+    return np.asarray(matrix @ stacked_coef(np, model).T) + model.intercept
+
+
 def user_inputs(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> Any:
     """What each head learns from: the base's columns, then the base's two logits."""
     from scipy import sparse  # SciPy: only to train
 
-    logits = contributions(base, [e.post for e in examples], [e.as_of for e in examples]).logits
-    return sparse.hstack([base_matrix(np, base, examples), logits], format="csr")
+    matrix = base_matrix(np, base, examples)
+    return sparse.hstack([matrix, matrix_logits(np, base, matrix)], format="csr")
 
 
 def fit_head(inputs: Any, y: Any, weights: Any, c: float) -> Any:
@@ -113,7 +124,7 @@ def fit_on_top(
     base = scaled_on_history(np, base, examples)
     inputs = user_inputs(np, base, examples)
     wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
-    base_coef = np.hstack([*(b.coef for b in base.blocks), base.engineered_coef])
+    base_coef = stacked_coef(np, base)
     coef, intercept = base_coef.copy(), np.asarray(base.intercept, dtype=float).copy()
     learned = []
     for h, head in enumerate(HEADS):
