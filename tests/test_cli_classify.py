@@ -64,7 +64,8 @@ def test_classify_fills_classifications_for_every_post(db: Path) -> None:
 def test_train_prints_the_comparison_and_installs_a_better_model(db: Path) -> None:
     result = run(db, "train")
     assert result.exit_code == 0, result.output
-    assert "Hold-out comparison" in result.output
+    assert "Comparison, per head" in result.output
+    assert "each scored by a new model trained on about" in result.output
     for name in ("rules", f"current: {BUNDLED}", "new: user-"):
         assert name in result.output
     assert "Installed user-" in result.output

@@ -529,10 +529,11 @@ def train(obj: AppContext) -> None:
 def render_train_report(console: Console, report: app.TrainReport) -> None:
     labels = ", ".join(f"{n} {label}" for label, n in sorted(report.labels.items()))
     console.print(
-        f"Labelled posts: {labels}. Trained on {report.train_examples}, tested on the "
-        f"{report.test_examples} newest (from {report.split_at:%Y-%m-%d %H:%M})."
+        f"Labelled posts: {labels}. Compared on {report.test_examples} (from "
+        f"{report.split_at:%Y-%m-%d %H:%M}), each scored by a new model trained on about "
+        f"{report.train_examples} others."
     )
-    table = Table(title="Hold-out comparison, per head", title_justify="left")
+    table = Table(title="Comparison, per head", title_justify="left")
     for column in ("scorer", "comment p@10", "AUC", "share p@10", "AUC"):
         table.add_column(column, justify="left" if column == "scorer" else "right")
     for name, heads in (

@@ -145,12 +145,14 @@ def train(
     test_fraction: float = 0.25,
     base: LinearModel | None = None,
 ) -> TrainReport:
-    """Learn from the user's history; install the new model only if, head by head, it ranks
-    the newest posts clearly better than the current one (trained on the past, tested on the
-    newest posts) and worse on neither. `base`: the model the user's taste is learned on top of
-    (default: the bundled one; a simulation passes one fitted without its own feed's posts)."""
+    """Learn from the user's history; install the new model unless, head by head, it ranks
+    worse than the current one or than chance on the posts the current model has not learned
+    from, each scored by a candidate trained without it (5-fold cross-validation). `base`: the
+    model the user's taste is learned on top of (default: the bundled one; a simulation passes
+    one fitted without its own feed's posts)."""
     # numpy and scikit-learn: only when a model is trained
-    from listen.models.classifier import has_variety, holdout_split, new_version
+    from listen.models.classifier import evaluation_pool, has_variety, new_version
+    from listen.models.evaluation import FOLDS
     from listen.models.history import history_examples
     from listen.models.model_file import load_current_model
 
@@ -167,21 +169,21 @@ def train(
             f"{MIN_TRAINING_EXAMPLES} (engage, or `listen mark POST skip|comment|share`)"
         )
     current = load_current_model(directory).model
-    past, future, current_saw_test = holdout_split(
+    pool, current_saw_test = evaluation_pool(
         examples, test_fraction, parse_iso(current.training.get("trained_until"))
     )
-    if not has_variety(future):
+    if not has_variety(pool):
         raise InputError(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    race = _race(current, past, future, new_version(now), base)
-    path = _install(race, examples, future, directory, base) if race.installed else None
+    race = _race(current, examples, pool, new_version(now), base)
+    path = _install(race, examples, pool, directory, base) if race.installed else None
     return TrainReport(
         labels=labels,
-        train_examples=len(past),
-        test_examples=len(future),
-        split_at=future[0].at,
+        train_examples=len(examples) - -(-len(pool) // FOLDS),
+        test_examples=len(pool),
+        split_at=pool[0].at,
         rules=race.rules,
         current=race.current,
         candidate=race.candidate,
@@ -229,33 +231,47 @@ def _fit_for_user(
     return fit_on_top(base if base is not None else default_model(), examples, version=version)
 
 
+def _fit_or_base(
+    examples: list[LabelledPost], version: str, base: LinearModel | None
+) -> LinearModel:
+    """`_fit_for_user`, or the base itself when a fold holds nothing to learn from (what the
+    learner gives then)."""
+    from listen.models.model_file import default_model  # scikit-learn: only to train
+
+    try:
+        return _fit_for_user(examples, version, base)
+    except InputError:
+        return base if base is not None else default_model()
+
+
 def _race(
     current: LinearModel,
-    past: list[LabelledPost],
-    future: list[LabelledPost],
+    examples: list[LabelledPost],
+    pool: list[LabelledPost],
     version: str,
     base: LinearModel | None,
 ) -> _Race:
-    """Train a candidate on `past`; score it, the current model and the rules on `future`;
-    decide head by head (listen.models.evaluation.install_decision)."""
+    """Score a candidate (cross-validated), the current model and the rules on `pool`; decide
+    head by head (listen.models.evaluation.install_decision)."""
     # numpy: only when a model is trained
     from listen.models.evaluation import (
         compare_models,
+        cross_validated,
         evaluate_heads,
         install_decision,
         predict_examples,
     )
 
-    candidate = _fit_for_user(past, version, base)
-    new, old = predict_examples(candidate, future), predict_examples(current, future)
-    comparisons = tuple(compare_models(new, old, future))
+    new = cross_validated(lambda train: _fit_or_base(train, version, base), examples, pool)
+    old = predict_examples(current, pool)
+    comparisons = tuple(compare_models(new, old, pool))
     installed, decision = install_decision(comparisons)
     return _Race(
         version=version,
         current_version=current.version,
-        rules=evaluate_heads(predict_examples(None, future), future),
-        current=evaluate_heads(old, future),
-        candidate=evaluate_heads(new, future),
+        rules=evaluate_heads(predict_examples(None, pool), pool),
+        current=evaluate_heads(old, pool),
+        candidate=evaluate_heads(new, pool),
         comparisons=comparisons,
         installed=installed,
         decision=decision,
@@ -265,18 +281,22 @@ def _race(
 def _install(
     race: _Race,
     examples: list[LabelledPost],
-    future: list[LabelledPost],
+    pool: list[LabelledPost],
     directory: Path,
     base: LinearModel | None,
 ) -> Path:
     """Refit the winner on every example, record how it won, and install it."""
     # numpy: only when a model is trained
+    from listen.models.evaluation import FOLDS
     from listen.models.model_file import install_model
 
     final = dataclasses.replace(
         _fit_for_user(examples, race.version, base),
         metrics={
-            "evaluation": f"time-ordered hold-out: the {len(future)} newest labelled posts",
+            "evaluation": (
+                f"{FOLDS}-fold cross-validation over {len(pool)} labelled posts the replaced "
+                "model had not learned from"
+            ),
             "decision": race.decision,
             "heads": [c.explain() for c in race.comparisons],
             "model": {h: m.as_dict() for h, m in race.candidate.items()},

@@ -330,6 +330,21 @@ def has_variety(examples: Sequence[LabelledPost]) -> bool:
     return bool(labels & {"comment", "share"}) and "skip" in labels
 
 
+def evaluation_pool(
+    examples: Sequence[LabelledPost], test_fraction: float, trained_until: datetime | None
+) -> tuple[list[LabelledPost], bool]:
+    """(the posts a candidate and the current model are compared on, whether the current model
+    saw some of them).
+
+    A current model that never learned from the user (the bundled one) is compared on every
+    labelled post; a model learned from the history, on what arrived after it was trained when
+    there is enough of it, else on the newest `test_fraction`.
+    """
+    if trained_until is None:
+        return sorted(examples, key=lambda e: e.at), False
+    return holdout_split(examples, test_fraction, trained_until)[1:]
+
+
 def holdout_split(
     examples: Sequence[LabelledPost], test_fraction: float, trained_until: datetime | None
 ) -> tuple[list[LabelledPost], list[LabelledPost], bool]:
