@@ -194,7 +194,8 @@ def train_now(
     try:
         report = app.train(config, store, folder, now=moment, base=base)
         run.trainings.append(
-            f"week {week}: {report.decision} ({'; '.join(c.explain() for c in report.comparisons)})"
+            f"week {week}: {report.decision} ({'; '.join(c.explain() for c in report.comparisons)}"
+            f"; newest: {'; '.join(c.explain() for c in report.recent)})"
         )
     except InputError as exc:
         run.trainings.append(f"week {week}: kept the current model: {exc}")

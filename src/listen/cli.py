@@ -550,6 +550,10 @@ def render_train_report(console: Console, report: app.TrainReport) -> None:
     console.print(table)
     for comparison in report.comparisons:
         console.print(f"  {escape(comparison.explain())}")
+    if report.recent:
+        console.print(f"On the newest {report.recent[0].examples} of them:")
+        for comparison in report.recent:
+            console.print(f"  {escape(comparison.explain())}")
     if report.current_saw_test:
         console.print(
             "Note: the current model was trained on some of these posts, which favours it; "

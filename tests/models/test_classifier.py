@@ -467,9 +467,10 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     assert any(p.reasons[0].startswith("like posts you replied to: ") for p in bees)
 
 
-def test_a_model_that_learned_a_dropped_habit_is_not_installed(tmp_path: Path) -> None:
+def test_the_newest_posts_are_compared_on_their_own(tmp_path: Path) -> None:
     """For a month the user answered small talk and ignored requests; lately the reverse.
-    A model trained on the month ranks the newest posts worse than the default: kept."""
+    Over the whole history the new model is far better; on the newest quarter (the new habit)
+    the comparison shows it ranking below the default, which still fits the new habit."""
     from listen.store import Store
 
     rng = random.Random(5)
@@ -494,13 +495,31 @@ def test_a_model_that_learned_a_dropped_habit_is_not_installed(tmp_path: Path) -
             add_posts(store, contacts, day, specs)
         end = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=45)
         report = app.train(Config(), store, tmp_path, now=end)
-    assert not report.installed, report.comparisons
-    comment = next(c for c in report.comparisons if c.head == "comment")
-    assert comment.verdict in ("worse", "below chance"), comment
-    assert report.decision.startswith("kept the current model")
-    assert report.path is None
-    assert not (tmp_path / "models").exists()
-    assert load_current_model(tmp_path).origin == "default"
+    overall = next(c for c in report.comparisons if c.head == "comment")
+    lately = next(c for c in report.recent if c.head == "comment")
+    assert overall.verdict == "better", overall
+    assert lately.examples == overall.examples // 4
+    assert lately.candidate_auc is not None and lately.current_auc is not None
+    assert lately.candidate_auc < lately.current_auc, lately
+
+
+def test_a_new_model_worse_on_the_newest_posts_is_not_installed() -> None:
+    from listen.models.evaluation import compare_head, install_decision
+
+    rng = random.Random(3)
+    labels = [1] * 12 + [0] * 40
+    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
+    noise = [rng.random() for _ in labels]
+    overall = compare_head("comment", good, noise, labels)
+    lately = compare_head("comment", noise, good, labels)
+    assert (overall.verdict, lately.verdict) == ("better", "worse")
+    installed, why = install_decision([overall], [lately])
+    assert not installed
+    assert why == (
+        "kept the current model: on your newest posts the new one is worse on comment "
+        "(have your habits changed lately?)"
+    )
+    assert install_decision([overall], [overall])[0]
 
 
 def test_training_needs_enough_history(tmp_path: Path) -> None:

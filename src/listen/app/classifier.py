@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 
 MIN_TRAINING_EXAMPLES = 20
+RECENT_FRACTION = 0.25  # the newest share of the compared posts, checked on its own for drift
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class TrainReport:
     current: dict[str, HeadMetrics]
     candidate: dict[str, HeadMetrics]
     comparisons: tuple[HeadComparison, ...]
+    recent: tuple[HeadComparison, ...]  # the same, on the newest quarter of the compared posts
     decision: str  # why it was installed or not, in plain words
     current_version: str
     candidate_version: str
@@ -188,6 +190,7 @@ def train(
         current=race.current,
         candidate=race.candidate,
         comparisons=race.comparisons,
+        recent=race.recent,
         decision=race.decision,
         current_version=current.version,
         candidate_version=race.version,
@@ -215,6 +218,7 @@ class _Race:
     current: dict[str, HeadMetrics]
     candidate: dict[str, HeadMetrics]
     comparisons: tuple[HeadComparison, ...]
+    recent: tuple[HeadComparison, ...]
     installed: bool
     decision: str
 
@@ -252,8 +256,10 @@ def _race(
     base: LinearModel | None,
 ) -> _Race:
     """Score a candidate (cross-validated), the current model and the rules on `pool`; decide
-    head by head (listen.models.evaluation.install_decision)."""
+    head by head, on all of `pool` and on its newest quarter
+    (listen.models.evaluation.install_decision)."""
     # numpy: only when a model is trained
+    from listen.models.classifier import time_split
     from listen.models.evaluation import (
         compare_models,
         cross_validated,
@@ -265,7 +271,8 @@ def _race(
     new = cross_validated(lambda train: _fit_or_base(train, version, base), examples, pool)
     old = predict_examples(current, pool)
     comparisons = tuple(compare_models(new, old, pool))
-    installed, decision = install_decision(comparisons)
+    recent = tuple(compare_models(new, old, time_split(pool, RECENT_FRACTION)[1]))
+    installed, decision = install_decision(comparisons, recent)
     return _Race(
         version=version,
         current_version=current.version,
@@ -273,6 +280,7 @@ def _race(
         current=evaluate_heads(old, pool),
         candidate=evaluate_heads(new, pool),
         comparisons=comparisons,
+        recent=recent,
         installed=installed,
         decision=decision,
     )
@@ -299,6 +307,7 @@ def _install(
             ),
             "decision": race.decision,
             "heads": [c.explain() for c in race.comparisons],
+            "newest": [c.explain() for c in race.recent],
             "model": {h: m.as_dict() for h, m in race.candidate.items()},
             "replaced": {
                 "version": race.current_version,

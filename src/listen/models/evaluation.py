@@ -252,16 +252,21 @@ def compare_models(
     ]
 
 
-def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
-    """Install unless a head is worse or below chance, once some head could be measured with
-    the new model above chance.
+def install_decision(
+    comparisons: Sequence[HeadComparison], recent: Sequence[HeadComparison] = ()
+) -> tuple[bool, str]:
+    """Install unless a head is worse or below chance (on all compared posts, or *worse* on the
+    newest quarter of them, `recent`), once some head could be measured with the new model
+    above chance.
 
     The burden of proof is on *worse*: the new model has seen more of your history, and on a
     few dozen test posts "not clearly better" is what a better model usually looks like
-    (refusing such models kept worse ones, issue 15).
+    (refusing such models kept worse ones, issue 15). The newest quarter is checked on its own
+    because cross-validation over months of history would average away a habit you dropped.
     """
     below = [c.head for c in comparisons if c.verdict == "below chance"]
     worse = [c.head for c in comparisons if c.verdict == "worse"]
+    lately = [c.head for c in recent if c.verdict in ("worse", "below chance")]
     better = [c.head for c in comparisons if c.verdict == "better"]
     measured = [
         c.head
@@ -275,6 +280,12 @@ def install_decision(comparisons: Sequence[HeadComparison]) -> tuple[bool, str]:
         )
     if worse:
         return False, f"kept the current model: the new one is worse on {', '.join(worse)}"
+    if lately:
+        return (
+            False,
+            f"kept the current model: on your newest posts the new one is worse on "
+            f"{', '.join(lately)} (have your habits changed lately?)",
+        )
     if not measured:
         return False, "kept the current model: neither head could show the new one above chance"
     if better:
