@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 import re
 from datetime import UTC, datetime, timedelta
@@ -435,7 +436,7 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     assert report.decision.startswith("installed: the new model is better on comment")
     # The bundled model never learned from the user: every labelled post is compared on.
     assert report.test_examples == sum(report.labels.values())
-    assert report.train_examples == report.test_examples - -(-report.test_examples // 5)
+    assert report.train_examples == report.test_examples - math.ceil(report.test_examples / 5)
     loaded = load_current_model(directory)
     assert loaded.origin == "installed" and loaded.model.version == report.candidate_version
     assert loaded.model.metrics["model"]["comment"]["roc_auc"] == new.roc_auc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ def train(
     path = _install(race, examples, pool, directory, base) if race.installed else None
     return TrainReport(
         labels=labels,
-        train_examples=len(examples) - -(-len(pool) // FOLDS),
+        train_examples=len(examples) - math.ceil(len(pool) / FOLDS),  # one fold held out
         test_examples=len(pool),
         split_at=pool[0].at,
         rules=race.rules,
