@@ -281,13 +281,19 @@ def test_time_split_sends_ties_at_the_boundary_to_the_test_side() -> None:
     assert [e.post.id for e in train] == ["p0", "p1", "p2", "p3", "p4"]
 
 
+def _good_and_noise(rng: random.Random) -> tuple[list[int], list[float], list[float]]:
+    """52 posts (12 positives), a ranking that mostly puts them first, and random scores."""
+    labels = [1] * 12 + [0] * 40
+    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
+    noise = [rng.random() for _ in labels]
+    return labels, good, noise
+
+
 def test_a_head_is_better_only_when_resampling_agrees() -> None:
     from listen.models.evaluation import compare_head, install_decision
 
     rng = random.Random(3)
-    labels = [1] * 12 + [0] * 40
-    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
-    noise = [rng.random() for _ in labels]
+    labels, good, noise = _good_and_noise(rng)
     clearly = compare_head("comment", good, noise, labels)
     assert clearly.verdict == "better" and clearly.wins is not None and clearly.wins >= 0.9
     same = compare_head("share", noise, [n + 0.01 * rng.random() for n in noise], labels)
@@ -507,10 +513,7 @@ def test_the_newest_posts_are_compared_on_their_own(tmp_path: Path) -> None:
 def test_a_new_model_worse_on_the_newest_posts_is_not_installed() -> None:
     from listen.models.evaluation import compare_head, install_decision
 
-    rng = random.Random(3)
-    labels = [1] * 12 + [0] * 40
-    good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
-    noise = [rng.random() for _ in labels]
+    labels, good, noise = _good_and_noise(random.Random(3))
     overall = compare_head("comment", good, noise, labels)
     lately = compare_head("comment", noise, good, labels)
     assert (overall.verdict, lately.verdict) == ("better", "worse")

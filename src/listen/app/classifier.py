@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,15 +158,13 @@ def train(
     from listen.models.classifier import evaluation_pool, has_variety, new_version
     from listen.models.evaluation import FOLDS
     from listen.models.history import history_examples
-    from listen.models.model_file import load_current_model
+    from listen.models.model_file import default_model, load_current_model
 
     if directory is None:
         raise InputError("training needs a database file: model files are saved next to it")
     now = now or utcnow()
     examples = history_examples(training_history(store), now, config.digest.response_window_days)
-    labels: dict[str, int] = {}
-    for example in examples:
-        labels[example.label] = labels.get(example.label, 0) + 1
+    labels = dict(Counter(example.label for example in examples))
     if len(examples) < MIN_TRAINING_EXAMPLES:
         raise InputError(
             f"not enough history to train: {len(examples)} labelled posts, need "
@@ -180,8 +179,9 @@ def train(
             "not enough variety to evaluate: the newest posts need both some you engaged "
             "with and some you skipped"
         )
-    race = _race(current, examples, pool, new_version(now), base)
-    path = _install(race, examples, pool, directory, base) if race.installed else None
+    learn_on = base if base is not None else default_model()
+    race = _race(current, examples, pool, new_version(now), learn_on)
+    path = _install(race, examples, pool, directory, learn_on) if race.installed else None
     return TrainReport(
         labels=labels,
         train_examples=len(examples) - math.ceil(len(pool) / FOLDS),  # one fold held out
@@ -224,29 +224,15 @@ class _Race:
     decision: str
 
 
-def _fit_for_user(
-    examples: list[LabelledPost], version: str, base: LinearModel | None
-) -> LinearModel:
-    """The base model (default: the bundled one) adjusted to the user's `examples`
-    (listen.models.personal)."""
-    # scikit-learn: only when a model is trained
-    from listen.models.model_file import default_model
-    from listen.models.personal import fit_on_top
-
-    return fit_on_top(base if base is not None else default_model(), examples, version=version)
-
-
-def _fit_or_base(
-    examples: list[LabelledPost], version: str, base: LinearModel | None
-) -> LinearModel:
-    """`_fit_for_user`, or the base itself when a fold holds nothing to learn from (what the
-    learner gives then)."""
-    from listen.models.model_file import default_model  # scikit-learn: only to train
+def _fit_or_base(examples: list[LabelledPost], version: str, base: LinearModel) -> LinearModel:
+    """`base` adjusted to the user's `examples` (listen.models.personal), or `base` itself when
+    a fold holds nothing to learn from (what the learner gives then)."""
+    from listen.models.personal import fit_on_top  # scikit-learn: only to train
 
     try:
-        return _fit_for_user(examples, version, base)
+        return fit_on_top(base, examples, version=version)
     except InputError:
-        return base if base is not None else default_model()
+        return base
 
 
 def _race(
@@ -254,7 +240,7 @@ def _race(
     examples: list[LabelledPost],
     pool: list[LabelledPost],
     version: str,
-    base: LinearModel | None,
+    base: LinearModel,
 ) -> _Race:
     """Score a candidate (cross-validated), the current model and the rules on `pool`; decide
     head by head, on all of `pool` and on its newest quarter
@@ -292,15 +278,16 @@ def _install(
     examples: list[LabelledPost],
     pool: list[LabelledPost],
     directory: Path,
-    base: LinearModel | None,
+    base: LinearModel,
 ) -> Path:
     """Refit the winner on every example, record how it won, and install it."""
     # numpy: only when a model is trained
     from listen.models.evaluation import FOLDS
     from listen.models.model_file import install_model
+    from listen.models.personal import fit_on_top
 
     final = dataclasses.replace(
-        _fit_for_user(examples, race.version, base),
+        fit_on_top(base, examples, version=race.version),
         metrics={
             "evaluation": (
                 f"{FOLDS}-fold cross-validation over {len(pool)} labelled posts the replaced "
