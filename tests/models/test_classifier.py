@@ -29,7 +29,7 @@ from listen.models.classifier import (
     measure_scoring,
     time_split,
 )
-from listen.models.evaluation import evaluate_heads
+from listen.models.evaluation import InstallDecision, evaluate_heads
 from listen.models.features import PostForScoring, post_from_row
 from listen.models.linear import contributions, predict, predict_probabilities
 from listen.models.model_file import (
@@ -298,18 +298,23 @@ def test_a_head_is_better_only_when_resampling_agrees() -> None:
     assert clearly.verdict == "better" and clearly.wins is not None and clearly.wins >= 0.9
     same = compare_head("share", noise, [n + 0.01 * rng.random() for n in noise], labels)
     assert same.verdict == "unclear"
-    assert install_decision([clearly, same]) == (
-        True,
-        "installed: the new model is better on comment, worse on neither",
+    assert install_decision([clearly, same]) == InstallDecision(
+        ("comment", "share"), "installed: the new model is better on comment, worse on neither"
     )
-    assert install_decision([same]) == (  # no evidence either way: the newer model
-        True,
+    assert install_decision([same]) == InstallDecision(  # no evidence either way: the newer one
+        ("share",),
         "installed: the new model, trained on more of your history, is worse on neither",
     )
     worse = compare_head("share", noise, good, labels)
     assert worse.verdict == "worse"
-    assert not install_decision([clearly, worse])[0]
-    assert "worse on share" in install_decision([clearly, worse])[1]
+    assert install_decision([clearly, worse]) == InstallDecision(
+        ("comment",),
+        "installed: the new model's comment head (better on comment); kept the current share "
+        "head: the new one is worse on share",
+    )
+    refused = install_decision([clearly, worse], mixable=False)
+    assert not refused.installed
+    assert refused.reason.startswith("kept the current model: the new one is worse on share")
 
 
 def test_a_consistent_but_tiny_difference_is_no_difference() -> None:
@@ -357,13 +362,15 @@ def test_a_model_worse_than_chance_is_never_installed() -> None:
     result = compare_head("comment", inverted, worse_still, labels)
     assert result.verdict == "below chance"
     assert "worse than chance" in result.explain()
-    installed, why = install_decision([result])
-    assert not installed and "worse than chance on comment" in why
+    assert install_decision([result]) == InstallDecision(
+        (), "kept the current model: the new one ranks worse than chance on comment"
+    )
 
 
-def test_a_head_at_chance_neither_counts_nor_vetoes() -> None:
+def test_a_head_at_chance_is_never_installed() -> None:
     """The issue's case: a model with AUC 0.43 installed because the others were worse still.
-    A head at or below 0.5 is never "better"; it vetoes only when it is surely below chance."""
+    A head at or below 0.5 is never "better" and never replaces the current one's; the other
+    head is judged on its own. Heads that cannot be measured install nothing."""
     from listen.models.evaluation import compare_head, install_decision
 
     rng = random.Random(11)
@@ -373,11 +380,17 @@ def test_a_head_at_chance_neither_counts_nor_vetoes() -> None:
     at_chance = compare_head("comment", near_chance, awful, labels)
     assert at_chance.candidate_auc is not None and at_chance.candidate_auc <= 0.5
     assert at_chance.verdict == "unclear" and "no better than chance" in at_chance.explain()
-    installed, why = install_decision([at_chance])
-    assert not installed and "neither head could show the new one above chance" in why
+    decision = install_decision([at_chance])
+    assert decision == InstallDecision(
+        (), "kept the current model: the new one ranks no better than chance on comment"
+    )
     good = [0.6 + 0.4 * rng.random() if y else 0.7 * rng.random() for y in labels]
     share = compare_head("share", good, near_chance, labels)
-    assert install_decision([at_chance, share])[0]  # the share head decides
+    assert install_decision([at_chance, share]).heads == ("share",)  # the comment head stays
+    unmeasured = compare_head("share", good, near_chance, [0] * len(labels))
+    assert install_decision([unmeasured]) == InstallDecision(
+        (), "kept the current model: neither head could show the new one above chance"
+    )
 
 
 def test_a_head_without_positives_is_not_measured() -> None:
@@ -517,13 +530,12 @@ def test_a_new_model_worse_on_the_newest_posts_is_not_installed() -> None:
     overall = compare_head("comment", good, noise, labels)
     lately = compare_head("comment", noise, good, labels)
     assert (overall.verdict, lately.verdict) == ("better", "worse")
-    installed, why = install_decision([overall], [lately])
-    assert not installed
-    assert why == (
-        "kept the current model: on your newest posts the new one is worse on comment "
-        "(have your habits changed lately?)"
+    assert install_decision([overall], [lately]) == InstallDecision(
+        (),
+        "kept the current model: the new one is worse on comment on your newest posts "
+        "(have your habits changed lately?)",
     )
-    assert install_decision([overall], [overall])[0]
+    assert install_decision([overall], [overall]).installed
 
 
 def test_training_needs_enough_history(tmp_path: Path) -> None:
@@ -615,6 +627,53 @@ def test_retraining_later_is_a_fair_race(history: History) -> None:
     assert second.test_examples < sum(second.labels.values())
     current = second.current["comment"]
     assert current.roc_auc is not None and current.roc_auc > 0.9
+
+
+def test_a_head_the_new_model_would_worsen_is_kept_as_it_was(tmp_path: Path) -> None:
+    """Ann's notes, replied to at random, are ranked well only by a current model that has
+    memorised them; the new one, cross-validated, cannot rank them. Bob's guides are shared,
+    which the new one learned. `listen train` installs the new share head beside the current
+    comment head, which scores exactly as before."""
+    from listen.app.classifier import training_history
+    from listen.models.history import history_examples
+    from listen.models.personal import fit_on_top
+    from listen.store import Store
+    from tests.models.classifier_history import START, make_contacts
+
+    rng = random.Random(8)
+    with Store.open(tmp_path / "listen.db") as store:
+        contacts = make_contacts(store)
+        for day in range(40):
+            topic = rng.choice(["soil", "tides", "kites", "glue"])
+            note = f"Notes on {topic} {day}, item {rng.random():.6f}"
+            add_posts(store, contacts, day, [("ann", note, rng.random() < 0.4)])
+            guide = fill(rng.choice([GENERIC[1], GENERIC[4]]), rng)
+            add_posts(store, contacts, day, [("bob", guide, True)], engaged_kind="share")
+            add_posts(store, contacts, day, [("cat", "Rainy morning. Coffee number three.", False)])
+        now = START + timedelta(days=45)
+        examples = history_examples(training_history(store), now)
+        no_shares = [
+            dataclasses.replace(e, label="skip") if e.label == "share" else e for e in examples
+        ]
+        current = fit_on_top(default_model(), no_shares, version="memorised", c=1e4)
+        current = dataclasses.replace(
+            current, training={**current.training, "trained_until": START.isoformat()}
+        )
+        install_model(current, tmp_path)
+        report = app.train(Config(), store, tmp_path, now=now)
+    assert report.heads == ("share",), report.decision
+    assert report.decision.startswith("installed: the new model's share head (no worse there)"), (
+        report.decision
+    )
+    assert "kept the current comment head: the new one" in report.decision
+    installed = load_current_model(tmp_path).model
+    assert installed.version == report.candidate_version
+    assert installed.training["heads_kept_from"] == {"comment": "memorised"}
+    posts, moments = [e.post for e in examples], [e.as_of for e in examples]
+    now_scores = contributions(installed, posts, moments).logits
+    before = contributions(current, posts, moments).logits
+    assert np.allclose(now_scores[:, 0], before[:, 0])
+    assert not np.allclose(now_scores[:, 1], before[:, 1])
 
 
 _document_cache: dict[str, bytes] = {}

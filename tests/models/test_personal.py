@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +13,15 @@ from listen.errors import InputError
 from listen.models.classifier import LabelledPost, targets
 from listen.models.features import PostForScoring
 from listen.models.linear import contributions
-from listen.models.model_file import default_model
-from listen.models.personal import fit_head, fit_on_top, scaled_on_history, user_inputs
+from listen.models.model_file import default_model, load_model, save_model
+from listen.models.personal import (
+    fit_head,
+    fit_on_top,
+    same_columns,
+    scaled_on_history,
+    user_inputs,
+    with_heads_of,
+)
 
 START = datetime(2026, 4, 1, tzinfo=UTC)
 BEES = [
@@ -100,3 +109,59 @@ def test_a_history_with_nothing_to_learn_from_is_refused() -> None:
     examples = [_example(i, text, "skip") for i, text in enumerate(OTHER)]
     with pytest.raises(InputError, match="at least 2 you replied to"):
         fit_on_top(default_model(), examples, version="user-test")
+
+
+def _with_contact(example: LabelledPost, engaged: int, prefix: str = "") -> LabelledPost:
+    """The example as posted by a contact the user engaged with on `engaged` of 20 posts."""
+    post = dataclasses.replace(
+        example.post,
+        id=prefix + example.post.id,
+        contact_posts=20,
+        contact_engaged_posts=engaged,
+    )
+    return dataclasses.replace(example, post=post)
+
+
+def test_a_head_is_kept_exactly_beside_a_new_one(tmp_path: Path) -> None:
+    """The install rule may keep the current model's comment head and take a new share head:
+    one model, each head scoring exactly as the model it came from."""
+    base = default_model()
+    early = [
+        _with_contact(e, 12 if e.label == "comment" else i % 5) for i, e in enumerate(_history())
+    ]
+    later = [_with_contact(e, 3 + i % 9, "later-") for i, e in enumerate(_history("share"))]
+    later = [dataclasses.replace(e, at=e.at + timedelta(days=30)) for e in later]
+    current = fit_on_top(base, early, version="current")
+    new = fit_on_top(base, early + later, version="new")
+    posts, moments = [e.post for e in later], [e.as_of for e in later]
+
+    # The contact features are standardised on each history, and the current comment head
+    # uses them: its scores cannot be copied onto the new model's scaling.
+    assert not np.array_equal(new.engineered_mean, current.engineered_mean)
+    assert with_heads_of(new, current, ["comment"]) is None
+    refit = fit_on_top(base, early + later, version="new", scaling=current)
+    mixed = with_heads_of(refit, current, ["comment"])
+    assert mixed is not None and mixed.training["heads_kept_from"] == {"comment": "current"}
+    logits = contributions(mixed, posts, moments).logits
+    assert np.allclose(logits[:, 0], contributions(current, posts, moments).logits[:, 0])
+    assert np.allclose(logits[:, 1], contributions(refit, posts, moments).logits[:, 1])
+    assert not np.allclose(logits[:, 1], contributions(current, posts, moments).logits[:, 1])
+
+    # A model file keeps float32: the installed model, read back, still lends its head.
+    save_model(current, tmp_path / "current.json")
+    saved = load_model(tmp_path / "current.json")
+    assert not np.array_equal(saved.engineered_mean, current.engineered_mean)
+    from_file = with_heads_of(refit, saved, ["comment"])
+    assert from_file is not None
+    expected = contributions(saved, posts, moments).logits[:, 0]
+    found = contributions(from_file, posts, moments).logits[:, 0]
+    assert np.allclose(found, expected, atol=1e-5)  # float32's precision
+
+    # The bundled model gives those features no weight: its heads sit beside any fit.
+    with_bundled = with_heads_of(new, base, ["share"])
+    assert with_bundled is not None
+    expected = contributions(base, posts, moments).logits[:, 1]
+    assert np.allclose(contributions(with_bundled, posts, moments).logits[:, 1], expected)
+    # A model reading other columns cannot lend a head.
+    other = dataclasses.replace(base, blocks=base.blocks[:1])
+    assert not same_columns(other, new) and with_heads_of(new, other, ["share"]) is None

@@ -138,6 +138,7 @@ class TrainReport:
     installed: bool
     path: Path | None
     current_saw_test: bool = False  # the current model was trained on some of the test posts
+    heads: tuple[str, ...] = ()  # the heads the new model replaced (all, some or none)
 
 
 def train(
@@ -181,7 +182,7 @@ def train(
         )
     learn_on = base if base is not None else default_model()
     race = _race(current, examples, pool, new_version(now), learn_on)
-    path = _install(race, examples, pool, directory, learn_on) if race.installed else None
+    path = _install(race, current, examples, pool, directory, learn_on) if race.heads else None
     return TrainReport(
         labels=labels,
         train_examples=len(examples) - math.ceil(len(pool) / FOLDS),  # one fold held out
@@ -195,9 +196,10 @@ def train(
         decision=race.decision,
         current_version=current.version,
         candidate_version=race.version,
-        installed=race.installed,
+        installed=bool(race.heads),
         path=path,
         current_saw_test=current_saw_test,
+        heads=race.heads,
     )
 
 
@@ -220,7 +222,7 @@ class _Race:
     candidate: dict[str, HeadMetrics]
     comparisons: tuple[HeadComparison, ...]
     recent: tuple[HeadComparison, ...]
-    installed: bool
+    heads: tuple[str, ...]  # the new model's heads to install
     decision: str
 
 
@@ -244,7 +246,8 @@ def _race(
 ) -> _Race:
     """Score a candidate (cross-validated), the current model and the rules on `pool`; decide
     head by head, on all of `pool` and on its newest quarter
-    (listen.models.evaluation.install_decision)."""
+    (listen.models.evaluation.install_decision). A head can be kept beside a new one only
+    when both models were built on the same base."""
     # numpy: only when a model is trained
     from listen.models.classifier import time_split
     from listen.models.evaluation import (
@@ -254,12 +257,13 @@ def _race(
         install_decision,
         predict_examples,
     )
+    from listen.models.personal import same_columns
 
     new = cross_validated(lambda train: _fit_or_base(train, version, base), examples, pool)
     old = predict_examples(current, pool)
     comparisons = tuple(compare_models(new, old, pool))
     recent = tuple(compare_models(new, old, time_split(pool, RECENT_FRACTION)[1]))
-    installed, decision = install_decision(comparisons, recent)
+    decision = install_decision(comparisons, recent, mixable=same_columns(current, base))
     return _Race(
         version=version,
         current_version=current.version,
@@ -268,26 +272,27 @@ def _race(
         candidate=evaluate_heads(new, pool),
         comparisons=comparisons,
         recent=recent,
-        installed=installed,
-        decision=decision,
+        heads=decision.heads,
+        decision=decision.reason,
     )
 
 
 def _install(
     race: _Race,
+    current: LinearModel,
     examples: list[LabelledPost],
     pool: list[LabelledPost],
     directory: Path,
     base: LinearModel,
 ) -> Path:
-    """Refit the winner on every example, record how it won, and install it."""
+    """Refit the winner on every example, keep the current model's heads the race kept, record
+    how it won, and install it."""
     # numpy: only when a model is trained
     from listen.models.evaluation import FOLDS
     from listen.models.model_file import install_model
-    from listen.models.personal import fit_on_top
 
     final = dataclasses.replace(
-        fit_on_top(base, examples, version=race.version),
+        _final_model(race, current, examples, base),
         metrics={
             "evaluation": (
                 f"{FOLDS}-fold cross-validation over {len(pool)} labelled posts the replaced "
@@ -305,3 +310,24 @@ def _install(
         },
     )
     return install_model(final, directory)
+
+
+def _final_model(
+    race: _Race, current: LinearModel, examples: list[LabelledPost], base: LinearModel
+) -> LinearModel:
+    """The new model fitted on every example, with the heads the race kept scored exactly as
+    the current model scores them (refitted on the current model's feature scaling when the
+    kept heads use a feature the two standardise differently)."""
+    from listen.models.linear import HEADS
+    from listen.models.personal import fit_on_top, with_heads_of
+
+    final = fit_on_top(base, examples, version=race.version)
+    kept = [head for head in HEADS if head not in race.heads]
+    if not kept:
+        return final
+    mixed = with_heads_of(final, current, kept) or with_heads_of(
+        fit_on_top(base, examples, version=race.version, scaling=current), current, kept
+    )
+    if mixed is None:  # the race only keeps heads of a model with the base's columns
+        raise AssertionError("the current model's heads cannot be kept beside the new ones")
+    return mixed

@@ -252,45 +252,77 @@ def compare_models(
     ]
 
 
+NO_HEAD_ABOVE_CHANCE = "neither head could show the new one above chance"
+
+
+@dataclass(frozen=True, slots=True)
+class InstallDecision:
+    """Which heads the new model replaces, and why, in plain words."""
+
+    heads: tuple[str, ...]  # the new model's heads to install; the others stay as they are
+    reason: str
+
+    @property
+    def installed(self) -> bool:
+        return bool(self.heads)
+
+
+def head_veto(comparison: HeadComparison, recent: HeadComparison | None) -> str | None:
+    """Why the new model's head must not replace the current one's, or None."""
+    head = comparison.head
+    if comparison.verdict == "below chance":
+        return f"ranks worse than chance on {head}"
+    if comparison.verdict == "worse":
+        return f"is worse on {head}"
+    if recent is not None and recent.verdict in ("worse", "below chance"):
+        return f"is worse on {head} on your newest posts (have your habits changed lately?)"
+    if comparison.verdict == "unclear" and (comparison.candidate_auc or 0.0) <= 0.5:
+        return f"ranks no better than chance on {head}"
+    return None
+
+
 def install_decision(
-    comparisons: Sequence[HeadComparison], recent: Sequence[HeadComparison] = ()
-) -> tuple[bool, str]:
-    """Install unless a head is worse or below chance (on all compared posts, or *worse* on the
-    newest quarter of them, `recent`), once some head could be measured with the new model
-    above chance.
+    comparisons: Sequence[HeadComparison],
+    recent: Sequence[HeadComparison] = (),
+    *,
+    mixable: bool = True,
+) -> InstallDecision:
+    """Head by head: install the new model's head unless it is worse or at or below chance on
+    all compared posts, or worse on their newest quarter (`recent`); install nothing unless some
+    head was measured with the new model above chance. `mixable`: whether the current model's
+    heads can be kept beside new ones (built on the same base model); if not, any veto keeps
+    the whole current model.
 
     The burden of proof is on *worse*: the new model has seen more of your history, and on a
     few dozen test posts "not clearly better" is what a better model usually looks like
     (refusing such models kept worse ones, issue 15). The newest quarter is checked on its own
     because cross-validation over months of history would average away a habit you dropped.
     """
-    below = [c.head for c in comparisons if c.verdict == "below chance"]
-    worse = [c.head for c in comparisons if c.verdict == "worse"]
-    lately = [c.head for c in recent if c.verdict in ("worse", "below chance")]
-    better = [c.head for c in comparisons if c.verdict == "better"]
+    newest = {c.head: c for c in recent}
+    vetoes = {c.head: why for c in comparisons if (why := head_veto(c, newest.get(c.head)))}
     measured = [
-        c.head
-        for c in comparisons
-        if c.verdict in ("better", "unclear") and (c.candidate_auc or 0.0) > 0.5
+        c.head for c in comparisons if c.head not in vetoes and c.verdict in ("better", "unclear")
     ]
-    if below:
-        return (
-            False,
-            f"kept the current model: the new one ranks worse than chance on {', '.join(below)}",
-        )
-    if worse:
-        return False, f"kept the current model: the new one is worse on {', '.join(worse)}"
-    if lately:
-        return (
-            False,
-            f"kept the current model: on your newest posts the new one is worse on "
-            f"{', '.join(lately)} (have your habits changed lately?)",
-        )
-    if not measured:
-        return False, "kept the current model: neither head could show the new one above chance"
-    if better:
-        return True, f"installed: the new model is better on {', '.join(better)}, worse on neither"
-    return True, "installed: the new model, trained on more of your history, is worse on neither"
+    better = [c.head for c in comparisons if c.head not in vetoes and c.verdict == "better"]
+    refused = "; ".join(vetoes.values())
+    if not measured or (vetoes and not mixable):
+        why = f"the new one {refused}" if vetoes else NO_HEAD_ABOVE_CHANCE
+        if measured:  # a head would have been installed, but cannot sit beside the old one
+            why += " (the current model was built on another base model: its heads go together)"
+        return InstallDecision((), f"kept the current model: {why}")
+    if not vetoes:
+        if better:
+            why = f"the new model is better on {', '.join(better)}, worse on neither"
+        else:
+            why = "the new model, trained on more of your history, is worse on neither"
+        return InstallDecision(tuple(c.head for c in comparisons), f"installed: {why}")
+    taken = tuple(c.head for c in comparisons if c.head not in vetoes)
+    gain = f"better on {', '.join(better)}" if better else "no worse there"
+    return InstallDecision(
+        taken,
+        f"installed: the new model's {' and '.join(taken)} head ({gain}); kept the current "
+        f"{' and '.join(vetoes)} head: the new one {refused}",
+    )
 
 
 # -- labelling quality (the test-set tables) ------------------------------------------------------

@@ -29,6 +29,7 @@ NOTHING_TO_LEARN = (
     "and 2 you left alone"
 )
 MIN_PER_CLASS = 2  # a head learns only from a history with this many positives and negatives
+SAVED_PRECISION: dict[str, Any] = {"rtol": 1e-6, "atol": 1e-12}  # model files keep float32
 
 
 def base_matrix(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> Any:
@@ -109,19 +110,33 @@ def fit_head(inputs: Any, y: Any, weights: Any, c: float) -> Any:
 
 
 def fit_on_top(
-    base: LinearModel, examples: Sequence[LabelledPost], *, version: str, c: float = USER_C
+    base: LinearModel,
+    examples: Sequence[LabelledPost],
+    *,
+    version: str,
+    c: float = USER_C,
+    scaling: LinearModel | None = None,
 ) -> LinearModel:
     """`base` adjusted to the user's `examples`, head by head; a head whose history lacks
     positives or negatives stays as the base has it. Likes are left out: a like says neither
     "worth a reply" nor "worth passing on" (as weak positives for both heads they taught a
     user who likes most things that everything is worth a reply); they still count as
-    engaging with the person in the contact features."""
+    engaging with the person in the contact features. `scaling`: a model on the same columns
+    whose feature standardisation to use (so one of its heads can be kept beside the new
+    ones); by default the features the base gives no weight are standardised on `examples`."""
     import numpy as np  # numpy: only to train
 
     examples = [e for e in examples if e.label != "like"]
     if not examples:
         raise InputError(NOTHING_TO_LEARN)
-    base = scaled_on_history(np, base, examples)
+    if scaling is not None and same_columns(base, scaling):
+        base = dataclasses.replace(
+            base,
+            engineered_mean=scaling.engineered_mean.copy(),
+            engineered_scale=scaling.engineered_scale.copy(),
+        )
+    else:
+        base = scaled_on_history(np, base, examples)
     inputs = user_inputs(np, base, examples)
     wanted = np.array([targets(e.label) for e in examples], dtype=float).reshape(-1, 3)
     base_coef = stacked_coef(np, base)
@@ -141,6 +156,60 @@ def fit_on_top(
     return _with_coefficients(base, coef, intercept, version, learned, examples)
 
 
+def same_columns(a: LinearModel, b: LinearModel) -> bool:
+    """Whether two models read posts into the same columns (the same vocabularies, IDF and
+    feature groups), so their coefficients mean the same things."""
+    import numpy as np  # numpy: only to train
+
+    if a.groups != b.groups or len(a.blocks) != len(b.blocks):
+        return False
+    return all(
+        x.kind == y.kind
+        and x.ngrams == y.ngrams
+        and x.terms == y.terms
+        and np.allclose(x.idf, y.idf, **SAVED_PRECISION)
+        for x, y in zip(a.blocks, b.blocks, strict=True)
+    )
+
+
+def with_heads_of(
+    model: LinearModel, donor: LinearModel, heads: Sequence[str]
+) -> LinearModel | None:
+    """`model` with `heads` scored exactly as `donor` scores them, or None when that cannot be
+    one model: other columns, or a feature standardised differently that a donated head uses
+    (the other head's scores would change; refit with `fit_on_top(scaling=donor)`)."""
+    import numpy as np  # numpy: only to train
+
+    if not same_columns(model, donor):
+        return None
+    rows = [HEADS.index(head) for head in heads]
+    differs = ~(
+        np.isclose(model.engineered_mean, donor.engineered_mean, **SAVED_PRECISION)
+        & np.isclose(model.engineered_scale, donor.engineered_scale, **SAVED_PRECISION)
+    )
+    if np.any(donor.engineered_coef[rows][:, differs] != 0):
+        return None
+    coef, intercept = stacked_coef(np, model).copy(), np.asarray(model.intercept).copy()
+    coef[rows] = stacked_coef(np, donor)[rows]
+    intercept[rows] = np.asarray(donor.intercept)[rows]
+    return dataclasses.replace(
+        with_stacked_coef(model, coef),
+        intercept=intercept,
+        training={**model.training, "heads_kept_from": {head: donor.version for head in heads}},
+    )
+
+
+def with_stacked_coef(model: LinearModel, coef: Any) -> LinearModel:
+    """`model` with `coef` (both heads over its columns, `stacked_coef`'s order) split back
+    into its term blocks and engineered features."""
+    blocks, offset = [], 0
+    for block in model.blocks:
+        width = len(block.terms)
+        blocks.append(dataclasses.replace(block, coef=coef[:, offset : offset + width]))
+        offset += width
+    return dataclasses.replace(model, blocks=tuple(blocks), engineered_coef=coef[:, offset:])
+
+
 def _with_coefficients(
     base: LinearModel,
     coef: Any,
@@ -150,17 +219,10 @@ def _with_coefficients(
     examples: Sequence[LabelledPost],
 ) -> LinearModel:
     """`base` with new coefficients, block by block, and a note of how it was trained."""
-    blocks, offset = [], 0
-    for block in base.blocks:
-        width = len(block.terms)
-        blocks.append(dataclasses.replace(block, coef=coef[:, offset : offset + width]))
-        offset += width
     return dataclasses.replace(
-        base,
+        with_stacked_coef(base, coef),
         version=version,
         created_at=to_iso(utcnow()) or "",
-        blocks=tuple(blocks),
-        engineered_coef=coef[:, offset:],
         intercept=intercept,
         metrics={},
         training={
