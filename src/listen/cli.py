@@ -519,7 +519,7 @@ def render_suggestions(console: Console, rows: Sequence[Suggestion]) -> None:
 @cli.command()
 @click.pass_obj
 def train(obj: AppContext) -> None:
-    """Learn from what you engaged with; install the new model only if it does better."""
+    """Learn from what you engaged with; install each head of the new model unless it does worse."""
     console = _console()
     with console.status("Training on your history…", spinner="dots"):
         report = app.train(obj.config, obj.store, app.data_dir(obj.store))

@@ -257,7 +257,7 @@ def _race(
         install_decision,
         predict_examples,
     )
-    from listen.models.personal import same_columns
+    from listen.models.personal import same_columns  # scikit-learn: only to train
 
     new = cross_validated(lambda train: _fit_or_base(train, version, base), examples, pool)
     old = predict_examples(current, pool)
@@ -318,6 +318,7 @@ def _final_model(
     """The new model fitted on every example, with the heads the race kept scored exactly as
     the current model scores them (refitted on the current model's feature scaling when the
     kept heads use a feature the two standardise differently)."""
+    # numpy and scikit-learn: only to train
     from listen.models.linear import HEADS
     from listen.models.personal import fit_on_top, with_heads_of
 
