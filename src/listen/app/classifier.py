@@ -135,10 +135,13 @@ class TrainReport:
     decision: str  # why it was installed or not, in plain words
     current_version: str
     candidate_version: str
-    installed: bool
+    heads: tuple[str, ...]  # the heads the new model replaced (all, some or none)
     path: Path | None
     current_saw_test: bool = False  # the current model was trained on some of the test posts
-    heads: tuple[str, ...] = ()  # the heads the new model replaced (all, some or none)
+
+    @property
+    def installed(self) -> bool:
+        return bool(self.heads)
 
 
 def train(
@@ -196,10 +199,9 @@ def train(
         decision=race.decision,
         current_version=current.version,
         candidate_version=race.version,
-        installed=bool(race.heads),
+        heads=race.heads,
         path=path,
         current_saw_test=current_saw_test,
-        heads=race.heads,
     )
 
 
