@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+# Engagement kinds that mean "replied to it" and "passed it on", for training labels and for
+# how often the user answers or shares a contact.
+REPLY_KINDS = ("reply", "comment")
+SHARE_KINDS = ("quote", "repost", "share")
+
 
 @dataclass(frozen=True, slots=True)
 class PostSummary:
@@ -269,6 +274,8 @@ class PostToScore:
     last_engaged_at: str | None = None
     contact_posts: int = 0
     contact_engaged_posts: int = 0
+    contact_replied_posts: int = 0
+    contact_shared_posts: int = 0
 
 
 @dataclass(frozen=True, slots=True)

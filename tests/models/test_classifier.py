@@ -459,6 +459,9 @@ def test_training_learns_the_users_topic_and_contact(history: History) -> None:
     loaded = load_current_model(directory)
     assert loaded.origin == "installed" and loaded.model.version == report.candidate_version
     assert loaded.model.metrics["model"]["comment"]["roc_auc"] == new.roc_auc
+    # Whom the user answers is learned: the comment head weighs how often you reply to them.
+    reply_rate = loaded.model.engineered_names.index("contact_reply_rate")
+    assert loaded.model.engineered_coef[0, reply_rate] > 0
 
     # New posts, after training: Zoe's and the beekeeping ones must now rank above the rest.
     rng = random.Random(99)

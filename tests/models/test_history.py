@@ -59,3 +59,27 @@ def test_no_example_sees_the_future(history: History) -> None:
             assert post.last_engaged_at < example.as_of
         known = sum(1 for t in engagement_times if t < example.as_of)
         assert post.contact_engaged_posts <= known
+
+
+def test_replies_and_shares_are_counted_per_contact(tmp_path: Path) -> None:
+    """As of each post, and now for scoring: how many of the author's posts the user replied
+    to and how many it passed on (a quote counts as a share, a like as neither)."""
+    with Store.open(tmp_path / "listen.db") as store:
+        contacts = make_contacts(store)
+        add_posts(store, contacts, 0, [("zoe", "Hive check", True)])
+        add_posts(store, contacts, 0, [("ann", "Slides are up", True)], engaged_kind="quote")
+        add_posts(store, contacts, 0, [("bob", "Lunch", True)], engaged_kind="like")
+        later = add_posts(store, contacts, 1, [("zoe", "Honey", False), ("ann", "Notes", False)])
+        add_posts(store, contacts, 1, [("bob", "Coffee", False)])
+        examples = history_examples(store.training_history(), START + timedelta(days=6))
+        scoring = {row.id: row for row in store.posts_for_scoring()}
+    counts = {
+        e.post.id: (e.post.contact_replied_posts, e.post.contact_shared_posts) for e in examples
+    }
+    assert counts[later[0]] == (1, 0)  # Zoe: replied to once
+    assert counts[later[1]] == (0, 1)  # Ann: shared once
+    assert counts["at://bob/post/1-0"] == (0, 0)  # Bob: only liked
+    assert counts["at://zoe/post/0-0"] == (0, 0)  # its own reply is not its author's history
+    now = {i: (r.contact_replied_posts, r.contact_shared_posts) for i, r in scoring.items()}
+    assert now[later[0]] == (1, 0) and now[later[1]] == (0, 1)
+    assert now["at://bob/post/1-0"] == (0, 0)

@@ -20,6 +20,7 @@ from listen.models.personal import (
     same_columns,
     scaled_on_history,
     user_inputs,
+    with_groups,
     with_heads_of,
 )
 
@@ -165,3 +166,48 @@ def test_a_head_is_kept_exactly_beside_a_new_one(tmp_path: Path) -> None:
     # A model reading other columns cannot lend a head.
     other = dataclasses.replace(base, blocks=base.blocks[:1])
     assert not same_columns(other, new) and with_heads_of(new, other, ["share"]) is None
+
+
+def _by(example: LabelledPost, replied: int, shared: int, prefix: str) -> LabelledPost:
+    """The example as posted by a contact whose 20 earlier posts the user replied to
+    `replied` times and shared `shared` times."""
+    post = dataclasses.replace(
+        example.post,
+        id=prefix + example.post.id,
+        contact_posts=20,
+        contact_engaged_posts=replied + shared,
+        contact_replied_posts=replied,
+        contact_shared_posts=shared,
+    )
+    return dataclasses.replace(example, post=post)
+
+
+def test_whom_you_reply_to_and_whom_you_share_are_told_apart() -> None:
+    """Zoe's posts get replies, Bob's get shared, about as often: the same text is worth a
+    reply from Zoe and a share from Bob, which the engagement rate alone cannot say."""
+    examples = []
+    for round_ in range(3):
+        for k, text in enumerate(OTHER):
+            example = _example(len(examples), f"{text} ({round_}{k})", "x")
+            examples.append(dataclasses.replace(_by(example, 12, 0, "zoe-"), label="comment"))
+            examples.append(dataclasses.replace(_by(example, 0, 11, "bob-"), label="share"))
+            examples.append(dataclasses.replace(_by(example, 1, 1, "ann-"), label="skip"))
+    model = fit_on_top(default_model(), examples, version="user-test")
+    assert "follow_up" in model.groups
+    fresh = _example(200, "Slides from my talk on data contracts are up.", "x")
+    posts = [_by(fresh, 12, 0, "zoe-").post, _by(fresh, 0, 11, "bob-").post]
+    logits = contributions(model, posts, [fresh.as_of] * 2).logits
+    assert logits[0, 0] > logits[1, 0] + 1.0  # a reply: Zoe's
+    assert logits[1, 1] > logits[0, 1] + 1.0  # a share: Bob's
+
+
+def test_personal_groups_add_columns_without_changing_a_score() -> None:
+    base = default_model()
+    extended = with_groups(base)
+    assert extended.groups == (*base.groups, "follow_up")
+    posts = [_by(e, 5, 3, "zoe-").post for e in _history()]
+    moments = [START] * len(posts)
+    before = contributions(base, posts, moments).logits
+    after = contributions(extended, posts, moments).logits
+    assert np.allclose(after, before, rtol=0, atol=1e-12)  # the same sums, in another order
+    assert with_groups(extended) is extended

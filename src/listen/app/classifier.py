@@ -259,13 +259,14 @@ def _race(
         install_decision,
         predict_examples,
     )
-    from listen.models.personal import same_columns  # scikit-learn: only to train
+    from listen.models.personal import same_columns, with_groups  # scikit-learn: only to train
 
     new = cross_validated(lambda train: _fit_or_base(train, version, base), examples, pool)
     old = predict_examples(current, pool)
     comparisons = tuple(compare_models(new, old, pool))
     recent = tuple(compare_models(new, old, time_split(pool, RECENT_FRACTION)[1]))
-    decision = install_decision(comparisons, recent, mixable=same_columns(current, base))
+    mixable = same_columns(with_groups(current), with_groups(base))
+    decision = install_decision(comparisons, recent, mixable=mixable)
     return _Race(
         version=version,
         current_version=current.version,

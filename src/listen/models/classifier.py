@@ -163,7 +163,8 @@ def _head(spec: ModelSpec, y: Any) -> Any:
     return CalibratedClassifierCV(base, method="sigmoid", cv=cv, ensemble=False)
 
 
-USER_SCALED_GROUPS = ("contact",)  # placeholders in the corpus: scaled on the user's own posts
+# Placeholders in the corpus: scaled on the user's own posts.
+USER_SCALED_GROUPS = ("contact", "follow_up")
 
 
 def standardisation(

@@ -162,7 +162,9 @@ class PostForScoring:
     contact_priority: int = 2
     last_engaged_at: datetime | None = None  # the user's last engagement with this contact
     contact_posts: int = 0  # the contact's earlier posts ...
-    contact_engaged_posts: int = 0  # ... and how many of them the user engaged with
+    contact_engaged_posts: int = 0  # ... and how many of them the user engaged with,
+    contact_replied_posts: int = 0  # replied to
+    contact_shared_posts: int = 0  # and shared (quoted, reposted)
     # True only for the bundled training corpus. Trained on both, a model puts the difference
     # between the corpus and the user's own history here (the user may never share, say),
     # instead of in whatever feature happens to tell the two apart.
@@ -275,6 +277,15 @@ def _contact(post: PostForScoring, now: datetime) -> list[float]:
     ]
 
 
+def _follow_up(post: PostForScoring, now: datetime) -> list[float]:
+    """How often the user replied to and shared this contact's earlier posts (as the engagement
+    rate, shrunk towards 0 for a contact with few posts): whom you answer is a habit."""
+    shrunk = post.contact_posts + 5
+    if not post.contact_posts:
+        return [0.0, 0.0]
+    return [post.contact_replied_posts / shrunk, post.contact_shared_posts / shrunk]
+
+
 def _sentiment(post: PostForScoring, now: datetime) -> list[float]:
     from listen.models.sentiment import sentiment  # textblob: only if a model uses sentiment
 
@@ -320,6 +331,7 @@ FEATURE_GROUPS: dict[str, tuple[tuple[str, ...], GroupFn]] = {
         ),
         _contact,
     ),
+    "follow_up": (("contact_reply_rate", "contact_share_rate"), _follow_up),
     "sentiment": (("polarity", "subjectivity"), _sentiment),
     "cues": (tuple(f"cue_{name}" for name in CUE_NAMES), _cue_flags),
     "corpus": (("corpus_example",), _corpus),
@@ -368,4 +380,6 @@ def post_from_row(row: PostToScore) -> PostForScoring:
         last_engaged_at=parse_iso(row.last_engaged_at),
         contact_posts=int(row.contact_posts or 0),
         contact_engaged_posts=int(row.contact_engaged_posts or 0),
+        contact_replied_posts=int(row.contact_replied_posts or 0),
+        contact_shared_posts=int(row.contact_shared_posts or 0),
     )

@@ -17,16 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from listen.clock import parse_iso
-from listen.facts import PostToScore, TrainingHistory
+from listen.facts import REPLY_KINDS, SHARE_KINDS, PostToScore, TrainingHistory
 from listen.models.classifier import LabelledPost
 from listen.models.features import PostForScoring, post_from_row
 
 ENGAGEMENT_LABELS = {
-    "reply": "comment",
-    "comment": "comment",
-    "quote": "share",
-    "repost": "share",
-    "share": "share",
+    **dict.fromkeys(REPLY_KINDS, "comment"),
+    **dict.fromkeys(SHARE_KINDS, "share"),
     "like": "like",
 }
 MARK_LABELS = {
@@ -108,13 +105,22 @@ def _dated_posts(history: TrainingHistory) -> list[tuple[PostToScore, datetime, 
     return rows
 
 
+# Which engagements each per-contact count is about: any, replies, shares.
+COUNTED_KINDS: dict[str, tuple[str, ...] | None] = {
+    "engaged": None,
+    "replied": REPLY_KINDS,
+    "shared": SHARE_KINDS,
+}
+
+
 @dataclass(frozen=True)
 class _ContactTimelines:
-    """Per contact: when each of their posts appeared, when the user first engaged with each,
-    and every engagement with them."""
+    """Per contact: when each of their posts appeared, when the user first engaged with each
+    (first of any kind, first reply, first share: `COUNTED_KINDS`), and every engagement with
+    them."""
 
     post_times: dict[int, Events]
-    first_engaged: dict[int, Events]
+    first: dict[str, dict[int, Events]]
     engaged_events: dict[int, Events]
 
     @classmethod
@@ -123,17 +129,21 @@ class _ContactTimelines:
         rows: Sequence[tuple[PostToScore, datetime, datetime]],
         engagements: Mapping[str, list[tuple[str, datetime]]],
     ) -> _ContactTimelines:
-        timelines = cls(defaultdict(list), defaultdict(list), defaultdict(list))
+        timelines = cls(
+            defaultdict(list), {k: defaultdict(list) for k in COUNTED_KINDS}, defaultdict(list)
+        )
         for row, created, _ in rows:
             contact = row.contact_id
             if contact is None:
                 continue
             timelines.post_times[contact].append((created, row.id))
-            times = sorted(t for _, t in engagements.get(row.id, []))
-            if times:
-                timelines.first_engaged[contact].append((times[0], row.id))
-                timelines.engaged_events[contact].extend((t, row.id) for t in times)
-        for table in (timelines.post_times, timelines.first_engaged, timelines.engaged_events):
+            own = engagements.get(row.id, [])
+            timelines.engaged_events[contact].extend((t, row.id) for _, t in own)
+            for counted, first in timelines.first.items():
+                moment = _first_of(own, COUNTED_KINDS[counted])
+                if moment is not None:
+                    first[contact].append((moment, row.id))
+        for table in (timelines.post_times, timelines.engaged_events, *timelines.first.values()):
             for events in table.values():
                 events.sort()
         return timelines
@@ -147,24 +157,31 @@ class _ContactTimelines:
     ) -> PostForScoring:
         """The post as the classifier saw it at `as_of`: its author's history up to then."""
         contact = row.contact_id
-        earlier = engaged = 0
-        last = None
-        if contact is not None:
-            own_engagements = sorted(t for _, t in own)
-            earlier = _count_before(self.post_times[contact], as_of, created)
-            engaged = _count_before(
-                self.first_engaged.get(contact, []),
-                as_of,
-                own_engagements[0] if own_engagements else None,
+        post = dataclasses.replace(post_from_row(row), created_at=created)
+        if contact is None:
+            return post
+        counts = {
+            counted: _count_before(
+                first.get(contact, []), as_of, _first_of(own, COUNTED_KINDS[counted])
             )
-            last = _last_before(self.engaged_events.get(contact, []), as_of, row.id)
+            for counted, first in self.first.items()
+        }
         return dataclasses.replace(
-            post_from_row(row),
-            created_at=created,
-            last_engaged_at=last,
-            contact_posts=earlier,
-            contact_engaged_posts=engaged,
+            post,
+            last_engaged_at=_last_before(self.engaged_events.get(contact, []), as_of, row.id),
+            contact_posts=_count_before(self.post_times[contact], as_of, created),
+            contact_engaged_posts=counts["engaged"],
+            contact_replied_posts=counts["replied"],
+            contact_shared_posts=counts["shared"],
         )
+
+
+def _first_of(
+    engagements: Sequence[tuple[str, datetime]], kinds: tuple[str, ...] | None
+) -> datetime | None:
+    """When the first engagement of `kinds` (any kind if None) happened, if any did."""
+    times = [t for kind, t in engagements if kinds is None or kind in kinds]
+    return min(times) if times else None
 
 
 def _count_before(

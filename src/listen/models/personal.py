@@ -20,7 +20,13 @@ from typing import Any
 from listen.clock import to_iso, utcnow
 from listen.errors import InputError
 from listen.models.classifier import LabelledPost, targets
-from listen.models.features import char_terms, engineered_matrix, model_text, text_terms
+from listen.models.features import (
+    char_terms,
+    engineered_matrix,
+    engineered_names,
+    model_text,
+    text_terms,
+)
 from listen.models.linear import CLIP_KWARGS, HEADS, LinearModel
 
 USER_C = 4.0  # inverse L2 strength of the residual: a few dozen actions should move it
@@ -30,6 +36,27 @@ NOTHING_TO_LEARN = (
 )
 MIN_PER_CLASS = 2  # a head learns only from a history with this many positives and negatives
 SAVED_PRECISION: dict[str, Any] = {"rtol": 1e-6, "atol": 1e-12}  # model files keep float32
+# Features only a user's own history can teach (the corpus has no replies or shares of a
+# contact), added to the base at zero weight before a personal fit.
+PERSONAL_GROUPS = ("follow_up",)
+
+
+def with_groups(model: LinearModel, groups: Sequence[str] = PERSONAL_GROUPS) -> LinearModel:
+    """`model` with the engineered `groups` it lacks appended at zero weight: the same scores,
+    more columns for a fit to use."""
+    import numpy as np  # numpy: only to train
+
+    missing = [g for g in groups if g not in model.groups]
+    if not missing:
+        return model
+    width = len(engineered_names(missing))
+    return dataclasses.replace(
+        model,
+        groups=(*model.groups, *missing),
+        engineered_mean=np.concatenate([model.engineered_mean, np.zeros(width)]),
+        engineered_scale=np.concatenate([model.engineered_scale, np.ones(width)]),
+        engineered_coef=np.hstack([model.engineered_coef, np.zeros((len(HEADS), width))]),
+    )
 
 
 def base_matrix(np: Any, base: LinearModel, examples: Sequence[LabelledPost]) -> Any:
@@ -129,11 +156,12 @@ def fit_on_top(
     examples = [e for e in examples if e.label != "like"]
     if not examples:
         raise InputError(NOTHING_TO_LEARN)
-    if scaling is not None and same_columns(base, scaling):
+    base = with_groups(base)
+    if scaling is not None and same_columns(base, with_groups(scaling)):
         base = dataclasses.replace(
             base,
-            engineered_mean=scaling.engineered_mean.copy(),
-            engineered_scale=scaling.engineered_scale.copy(),
+            engineered_mean=with_groups(scaling).engineered_mean.copy(),
+            engineered_scale=with_groups(scaling).engineered_scale.copy(),
         )
     else:
         base = scaled_on_history(np, base, examples)
@@ -180,6 +208,7 @@ def with_heads_of(
     (the other head's scores would change; refit with `fit_on_top(scaling=donor)`)."""
     import numpy as np  # numpy: only to train
 
+    donor = with_groups(donor, model.groups)
     if not same_columns(model, donor):
         return None
     rows = [HEADS.index(head) for head in heads]

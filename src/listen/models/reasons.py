@@ -59,6 +59,8 @@ FEATURE_WORDS: dict[str, tuple[str | None, str | None]] = {
     "log_days_since_engaged": ("time since you last engaged with them", None),
     "never_engaged": ("never having engaged with them", None),
     "contact_engagement_rate": ("how often you engage with them", None),
+    "contact_reply_rate": ("how often you reply to them", None),
+    "contact_share_rate": ("how often you share their posts", None),
     "log_age_hours": ("its age", "its freshness"),
     "polarity": ("its tone", "its tone"),
     "subjectivity": ("how personal it sounds", None),

@@ -10,7 +10,14 @@ from typing import Any
 
 from listen.clock import parse_iso, to_iso
 from listen.errors import InputError
-from listen.facts import PostToScore, RecentPost, Suggestion, TrainingHistory
+from listen.facts import (
+    REPLY_KINDS,
+    SHARE_KINDS,
+    PostToScore,
+    RecentPost,
+    Suggestion,
+    TrainingHistory,
+)
 from listen.store.base import StoreBase, load_json_list
 from listen.types import Engagement, Post, Source
 
@@ -209,14 +216,19 @@ class PostStore(StoreBase):
         if only is not None:
             where.append("p.id = ?")
         rows = self._conn.execute(
-            "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at"
+            "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at,"
+            f"  max(kind IN {_sql_list(REPLY_KINDS)}) AS replied,"
+            f"  max(kind IN {_sql_list(SHARE_KINDS)}) AS shared"
             "  FROM engagements GROUP BY post_id),"
             " per_contact AS (SELECT p.contact_id, count(*) AS posts,"
-            "  count(e.post_id) AS engaged_posts, max(e.last_at) AS last_engaged_at"
+            "  count(e.post_id) AS engaged_posts, max(e.last_at) AS last_engaged_at,"
+            "  total(e.replied) AS replied_posts, total(e.shared) AS shared_posts"
             "  FROM posts p LEFT JOIN engaged e ON e.post_id = p.id"
             "  WHERE p.contact_id IS NOT NULL GROUP BY p.contact_id)"
             f" SELECT {_POST_TO_SCORE}, pc.last_engaged_at,"
-            " coalesce(pc.posts, 0), coalesce(pc.engaged_posts, 0)"
+            " coalesce(pc.posts, 0), coalesce(pc.engaged_posts, 0),"
+            " CAST(coalesce(pc.replied_posts, 0) AS INTEGER),"
+            " CAST(coalesce(pc.shared_posts, 0) AS INTEGER)"
             " FROM posts p LEFT JOIN contacts c ON c.id = p.contact_id"
             " LEFT JOIN per_contact pc ON pc.contact_id = p.contact_id"
             + (" WHERE " + " AND ".join(where) if where else "")
@@ -302,6 +314,11 @@ _POST_TO_SCORE = (
     "p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at, p.collected_at,"
     " p.reply_to, p.contact_id, c.name, coalesce(c.priority, 2)"
 )
+
+
+def _sql_list(words: Sequence[str]) -> str:
+    """A constant SQL list of fixed words (never user input): ('a', 'b')."""
+    return "(" + ", ".join(f"'{word}'" for word in words) + ")"
 
 
 def _post_to_score(row: Sequence[Any]) -> PostToScore:
