@@ -105,9 +105,13 @@ def screenshot(browser: Any, name: str, tmp_path: Path) -> Path:
 
 
 def wait(browser: Any, condition: Any, seconds: float = 15) -> Any:
+    """Poll `condition` until it holds. An element the page replaced while it was read (a
+    card swapped after a mark) is stale, not a failure: poll again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, seconds).until(condition)
+    stale = (StaleElementReferenceException,)
+    return WebDriverWait(browser, seconds, ignored_exceptions=stale).until(condition)
 
 
 def mark_of(db_path: Path, post_id: str) -> str | None:
