@@ -76,6 +76,8 @@ def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() 
         last_engaged_at=NOW - timedelta(days=30),
         contact_posts=15,
         contact_engaged_posts=5,
+        contact_replied_posts=3,
+        contact_shared_posts=1,
     )
     vector = engineered_vector(p, NOW)
     assert len(vector) == len(ALL)
@@ -84,6 +86,8 @@ def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() 
     assert feature(vector, "log_days_since_engaged") == pytest.approx(math.log1p(30))
     assert feature(vector, "never_engaged") == 0.0
     assert feature(vector, "contact_engagement_rate") == pytest.approx(5 / 20)
+    assert feature(vector, "contact_reply_rate") == pytest.approx(3 / 20)
+    assert feature(vector, "contact_share_rate") == pytest.approx(1 / 20)
     assert feature(vector, "log_age_hours") == pytest.approx(math.log1p(5))
     assert feature(vector, "cue_gratitude") == 1.0
     assert feature(vector, "platform_bluesky") == 1.0
@@ -93,6 +97,7 @@ def test_engineered_vector_for_a_reply_from_a_neglected_high_priority_contact() 
 def test_engineered_vector_for_a_contact_never_engaged_with() -> None:
     vector = engineered_vector(post("Monday. Let's go.", contact_priority=1), NOW)
     assert feature(vector, "never_engaged") == 1.0
+    assert feature(vector, "contact_reply_rate") == feature(vector, "contact_share_rate") == 0.0
     assert feature(vector, "priority") == -1.0
     assert feature(vector, "is_reply") == 0.0
     assert feature(vector, "links") == 0.0
