@@ -157,11 +157,12 @@ def fit_on_top(
     if not examples:
         raise InputError(NOTHING_TO_LEARN)
     base = with_groups(base)
-    if scaling is not None and same_columns(base, with_groups(scaling)):
+    scaling = with_groups(scaling) if scaling is not None else None
+    if scaling is not None and same_columns(base, scaling):
         base = dataclasses.replace(
             base,
-            engineered_mean=with_groups(scaling).engineered_mean.copy(),
-            engineered_scale=with_groups(scaling).engineered_scale.copy(),
+            engineered_mean=scaling.engineered_mean.copy(),
+            engineered_scale=scaling.engineered_scale.copy(),
         )
     else:
         base = scaled_on_history(np, base, examples)
