@@ -38,7 +38,7 @@ MIN_PER_CLASS = 2  # a head learns only from a history with this many positives 
 SAVED_PRECISION: dict[str, Any] = {"rtol": 1e-6, "atol": 1e-12}  # model files keep float32
 # Features only a user's own history can teach (the corpus has no replies or shares of a
 # contact), added to the base at zero weight before a personal fit.
-PERSONAL_GROUPS = ("follow_up",)
+PERSONAL_GROUPS = ("follow_up", "asks")
 
 
 def with_groups(model: LinearModel, groups: Sequence[str] = PERSONAL_GROUPS) -> LinearModel:
