@@ -164,3 +164,14 @@ def test_mentions_become_one_placeholder_word() -> None:
     text = model_text(post("thanks @ana@mastodon.social and @bo.bsky.social!"))
     assert "ana" not in text and "bsky" not in text
     assert text.count("atmention") == 2
+
+
+def test_asking_for_help_and_asking_a_question() -> None:
+    def asks(text: str) -> tuple[float, float]:
+        vector = engineered_vector(post(text), NOW, ("asks",))
+        return vector[0], vector[1]
+
+    assert asks("Has anyone moved a monorepo to Bazel? Need advice before we start.") == (1, 1)
+    assert asks("Which CI service do you use for monorepos, and why?") == (0, 1)
+    assert asks("Worth a look https://example.com/page?id=3&x=1") == (0, 0)  # a link's "?"
+    assert asks("Shipped the new parser today.") == (0, 0)

@@ -65,10 +65,11 @@ def _history(share_label: str = "skip") -> list[LabelledPost]:
 
 def test_the_learned_model_scores_exactly_what_its_fit_learned() -> None:
     """The exported linear model (trust · base + residual) gives each training post the
-    logit the logistic regression computed on the base's columns and scores."""
+    logit the logistic regression computed on the base's columns (the personal features
+    appended) and scores."""
     base, examples = default_model(), _history()
     model = fit_on_top(base, examples, version="user-test", c=4.0)
-    scaled = scaled_on_history(np, base, examples)
+    scaled = scaled_on_history(np, with_groups(base), examples)
     inputs = user_inputs(np, scaled, examples)
     y = np.array([targets(e.label)[0] for e in examples])
     fit = fit_head(inputs, y, np.ones(len(examples)), 4.0)
@@ -204,10 +205,34 @@ def test_whom_you_reply_to_and_whom_you_share_are_told_apart() -> None:
 def test_personal_groups_add_columns_without_changing_a_score() -> None:
     base = default_model()
     extended = with_groups(base)
-    assert extended.groups == (*base.groups, "follow_up")
+    assert extended.groups == (*base.groups, "follow_up", "asks")
     posts = [_by(e, 5, 3, "zoe-").post for e in _history()]
     moments = [START] * len(posts)
     before = contributions(base, posts, moments).logits
     after = contributions(extended, posts, moments).logits
     assert np.allclose(after, before, rtol=0, atol=1e-12)  # the same sums, in another order
     assert with_groups(extended) is extended
+
+
+ASKING = [
+    "Has anyone run Postgres on ZFS in production? Looking for advice before we migrate.",
+    "Need advice: how do you onboard a junior engineer when the whole team is remote.",
+    "Could someone recommend a book on negotiation for first-time managers",
+    "Does anyone have a lightweight alternative to Jira for a team of five",
+    "What do you use for secrets management in a small team, and would you pick it again",
+    "Any tips for a first conference talk? I present in three weeks and I am nervous.",
+]
+
+
+def test_a_user_who_answers_people_asking_for_help_learns_it() -> None:
+    """Replies only to posts asking for help, in words seen nowhere else in the history: the
+    fit puts weight on the request flag (the `asks` group), not only on those words."""
+    examples = []
+    for round_ in range(3):
+        for k, text in enumerate(ASKING):
+            examples.append(_example(len(examples), f"{text} ({round_}{k})", "comment"))
+        for k, text in enumerate(OTHER):
+            examples.append(_example(len(examples), f"{text} ({round_}{k})", "skip"))
+    model = fit_on_top(default_model(), examples, version="user-test")
+    column = model.engineered_names.index("asks_for_help")
+    assert model.engineered_coef[0, column] > 0

@@ -224,12 +224,14 @@ def post_cues(post: PostForScoring) -> PostCues:
     text, found_links = _URL.subn(" ", raw_text(post))  # one pass: the links counted as they go
     text = text.lower()
     links = found_links + (1 if post.url and post.kind == "article" else 0)
-    flags = frozenset(
-        name
-        for name, pattern in CUES.items()
-        if ((pre := _CUE_PREFILTERS[name]) is None or pre.search(text)) and pattern.search(text)
-    )
+    flags = frozenset(name for name in CUES if _has_cue(name, text))
     return PostCues(flags=flags, question_marks=text.count("?"), links=links)
+
+
+def _has_cue(name: str, lowered: str) -> bool:
+    """Whether cue `name` is in a lowered text without its links (the prefilter first)."""
+    pre = _CUE_PREFILTERS[name]
+    return (pre is None or pre.search(lowered) is not None) and bool(CUES[name].search(lowered))
 
 
 def days_since_engaged(post: PostForScoring, now: datetime) -> float | None:
@@ -286,6 +288,13 @@ def _follow_up(post: PostForScoring, now: datetime) -> list[float]:
     return [post.contact_replied_posts / shrunk, post.contact_shared_posts / shrunk]
 
 
+def _asks(post: PostForScoring, now: datetime) -> list[float]:
+    """Whether the post asks for help or asks a question: what a reply answers (two cues, not
+    all of them: the others cost a regex each on every post scored)."""
+    text = _URL.sub(" ", raw_text(post)).lower()
+    return [1.0 if _has_cue("request", text) else 0.0, 1.0 if _has_cue("question", text) else 0.0]
+
+
 def _sentiment(post: PostForScoring, now: datetime) -> list[float]:
     from listen.models.sentiment import sentiment  # textblob: only if a model uses sentiment
 
@@ -332,6 +341,7 @@ FEATURE_GROUPS: dict[str, tuple[tuple[str, ...], GroupFn]] = {
         _contact,
     ),
     "follow_up": (("contact_reply_rate", "contact_share_rate"), _follow_up),
+    "asks": (("asks_for_help", "asks_a_question"), _asks),
     "sentiment": (("polarity", "subjectivity"), _sentiment),
     "cues": (tuple(f"cue_{name}" for name in CUE_NAMES), _cue_flags),
     "corpus": (("corpus_example",), _corpus),

@@ -36,9 +36,11 @@ NOTHING_TO_LEARN = (
 )
 MIN_PER_CLASS = 2  # a head learns only from a history with this many positives and negatives
 SAVED_PRECISION: dict[str, Any] = {"rtol": 1e-6, "atol": 1e-12}  # model files keep float32
-# Features only a user's own history can teach (the corpus has no replies or shares of a
-# contact), added to the base at zero weight before a personal fit.
-PERSONAL_GROUPS = ("follow_up",)
+# Features added to the base at zero weight before a personal fit: whom you answer and share
+# (the corpus has no contacts to learn it from), and whether a post asks for help or asks a
+# question (the bundled model learned asking from words, for the label policy; a user who
+# answers only those needs a column that says so).
+PERSONAL_GROUPS = ("follow_up", "asks")
 
 
 def with_groups(model: LinearModel, groups: Sequence[str] = PERSONAL_GROUPS) -> LinearModel:

@@ -61,6 +61,8 @@ FEATURE_WORDS: dict[str, tuple[str | None, str | None]] = {
     "contact_engagement_rate": ("how often you engage with them", None),
     "contact_reply_rate": ("how often you reply to them", None),
     "contact_share_rate": ("how often you share their posts", None),
+    "asks_for_help": ("its request for help", None),
+    "asks_a_question": ("its question", None),
     "log_age_hours": ("its age", "its freshness"),
     "polarity": ("its tone", "its tone"),
     "subjectivity": ("how personal it sounds", None),
@@ -179,7 +181,7 @@ def batch_reasons(
         pushes = sorted([*words[i], *features[i]], reverse=True)[:MAX_NAMED]
         found_reasons = []
         if pushes:
-            names = ", ".join(name for _, name in pushes)
+            names = ", ".join(dict.fromkeys(name for _, name in pushes))  # "?" and a question
             found_reasons.append(PHRASES[action, learned].format(names))
         if action != "skip":
             found_reasons.extend(_contact_reasons(post, moment))
