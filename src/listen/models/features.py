@@ -269,7 +269,7 @@ def _contact(post: PostForScoring, now: datetime) -> list[float]:
     age_hours = (
         max(0.0, (now - post.created_at).total_seconds() / 3600) if post.created_at else 24.0
     )
-    rate = post.contact_engaged_posts / (post.contact_posts + 5) if post.contact_posts else 0.0
+    rate = _shrunk_rate(post.contact_engaged_posts, post.contact_posts)
     return [
         float(post.contact_priority - 2),
         math.log1p(min(since, MAX_DAYS)) if since is not None else math.log1p(MAX_DAYS),
@@ -279,13 +279,19 @@ def _contact(post: PostForScoring, now: datetime) -> list[float]:
     ]
 
 
+def _shrunk_rate(count: int, posts: int) -> float:
+    """`count` of a contact's `posts`, shrunk towards 0 for a contact with few posts (five
+    posts' worth of nothing added), so one reply to one post is not a rate of 1."""
+    return count / (posts + 5) if posts else 0.0
+
+
 def _follow_up(post: PostForScoring, now: datetime) -> list[float]:
-    """How often the user replied to and shared this contact's earlier posts (as the engagement
-    rate, shrunk towards 0 for a contact with few posts): whom you answer is a habit."""
-    shrunk = post.contact_posts + 5
-    if not post.contact_posts:
-        return [0.0, 0.0]
-    return [post.contact_replied_posts / shrunk, post.contact_shared_posts / shrunk]
+    """How often the user replied to and shared this contact's earlier posts (shrunk like the
+    engagement rate): whom you answer is a habit."""
+    return [
+        _shrunk_rate(post.contact_replied_posts, post.contact_posts),
+        _shrunk_rate(post.contact_shared_posts, post.contact_posts),
+    ]
 
 
 def _asks(post: PostForScoring, now: datetime) -> list[float]:

@@ -18,7 +18,7 @@ from listen.facts import (
     Suggestion,
     TrainingHistory,
 )
-from listen.store.base import StoreBase, load_json_list
+from listen.store.base import StoreBase, load_json_list, placeholders
 from listen.types import Engagement, Post, Source
 
 # Tables `count` may be asked about.
@@ -217,8 +217,8 @@ class PostStore(StoreBase):
             where.append("p.id = ?")
         rows = self._conn.execute(
             "WITH engaged AS (SELECT post_id, max(coalesce(engaged_at, recorded_at)) AS last_at,"
-            f"  max(kind IN {_sql_list(REPLY_KINDS)}) AS replied,"
-            f"  max(kind IN {_sql_list(SHARE_KINDS)}) AS shared"
+            f"  max(kind IN ({placeholders(REPLY_KINDS)})) AS replied,"
+            f"  max(kind IN ({placeholders(SHARE_KINDS)})) AS shared"
             "  FROM engagements GROUP BY post_id),"
             " per_contact AS (SELECT p.contact_id, count(*) AS posts,"
             "  count(e.post_id) AS engaged_posts, max(e.last_at) AS last_engaged_at,"
@@ -233,7 +233,7 @@ class PostStore(StoreBase):
             " LEFT JOIN per_contact pc ON pc.contact_id = p.contact_id"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY p.created_at IS NULL, p.created_at, p.id",
-            (only,) if only is not None else (),
+            (*REPLY_KINDS, *SHARE_KINDS, *((only,) if only is not None else ())),
         ).fetchall()
         return [_post_to_score(row) for row in rows]
 
@@ -314,11 +314,6 @@ _POST_TO_SCORE = (
     "p.id, p.platform, p.kind, p.url, p.title, p.text, p.created_at, p.collected_at,"
     " p.reply_to, p.contact_id, c.name, coalesce(c.priority, 2)"
 )
-
-
-def _sql_list(words: Sequence[str]) -> str:
-    """A constant SQL list of fixed words (never user input): ('a', 'b')."""
-    return "(" + ", ".join(f"'{word}'" for word in words) + ")"
 
 
 def _post_to_score(row: Sequence[Any]) -> PostToScore:
