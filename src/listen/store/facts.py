@@ -18,7 +18,14 @@ from listen.facts import (
     PostSummary,
     ShownItem,
 )
-from listen.store.base import EXCERPT_CHARS, StoreBase, load_json_list, post_summary
+from listen.store.base import (
+    CHUNK,
+    EXCERPT_CHARS,
+    StoreBase,
+    load_json_list,
+    placeholders,
+    post_summary,
+)
 
 
 class FactStore(StoreBase):
@@ -85,11 +92,11 @@ class FactStore(StoreBase):
         """Every engagement recorded on these posts, whenever it happened."""
         ids = list(dict.fromkeys(post_ids))
         facts = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
             facts.extend(
                 self._engagement_facts(
-                    f"e.post_id IN ({', '.join('?' * len(chunk))})", chunk, indexed_by=None
+                    f"e.post_id IN ({placeholders(chunk)})", chunk, indexed_by=None
                 )
             )
         return facts
@@ -122,11 +129,11 @@ class FactStore(StoreBase):
         """The user's marks on these posts."""
         ids = list(dict.fromkeys(post_ids))
         facts = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
             for post_id, label, marked_at in self._conn.execute(
                 "SELECT post_id, label, marked_at FROM marks"
-                f" WHERE post_id IN ({', '.join('?' * len(chunk))})",
+                f" WHERE post_id IN ({placeholders(chunk)})",
                 chunk,
             ):
                 moment = parse_iso(marked_at)
@@ -159,9 +166,9 @@ class FactStore(StoreBase):
                 last_engaged[contact_id] = parse_iso(max(moments))
         latest: dict[str, PostSummary] = {}
         ids = [row[3] for row in contacts if row[3] is not None]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ", ".join("?" * len(chunk))
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            marks = placeholders(chunk)
             for row in self._conn.execute(
                 "SELECT p.id, p.platform, p.contact_id, c.name, c.priority, p.url, p.title,"
                 " substr(p.text, 1, ?), p.kind, p.created_at, p.author_handle FROM posts p"
